@@ -1,0 +1,230 @@
+/**
+ * Whether an account is quiet right now, and business-day arithmetic in the owner's zone.
+ *
+ * Business days are Mon–Fri on the wall clock of an IANA zone, read through Intl so that no
+ * date library (and no host time zone) leaks in.
+ */
+
+/** An unanswered inbound contact becomes urgent once this many whole business days have passed. */
+export const URGENT_AFTER_BUSINESS_DAYS = 2;
+
+const DAY_MS = 86_400_000;
+/** 1970-01-05, the first Monday on or after the epoch: business days are counted in whole weeks from it. */
+const EPOCH_MONDAY = 4;
+const MAX_TIME_MS = 8.64e15;
+
+export type ExclusionReason = 'churned' | 'snoozed' | 'nudge_open';
+
+export type QuietState =
+  | { kind: 'active'; daysSilent: number; daysLeft: number }
+  | { kind: 'excluded'; reason: ExclusionReason }
+  | { kind: 'quiet'; daysSilent: number; overdueDays: number }
+  | { kind: 'urgent'; inboundAt: Date; businessDaysWaiting: number; daysSilent: number };
+
+export interface QuietStateInput {
+  status: 'active' | 'churned';
+  snoozedUntil: Date | null;
+  hasOpenNudge: boolean;
+  /** Last outbound touch, never null (account creation counts when there was none). */
+  lastTouchAt: Date;
+  lastInboundAt: Date | null;
+  thresholdDays: number;
+  now: Date;
+  tz: string;
+}
+
+// ---- wall clock in a zone ------------------------------------------------------------------
+
+/** A wall-clock reading: days since 1970-01-01 of the local date, and milliseconds into that local day. */
+interface WallClock {
+  day: number;
+  msOfDay: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(tz: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(tz);
+  if (formatter === undefined) {
+    // Pinned calendar, digits and 0–23 hours so parsing does not depend on the host's locale; era because year 0 and before exist.
+    formatter = new Intl.DateTimeFormat('en-US-u-ca-gregory-nu-latn', {
+      timeZone: tz,
+      era: 'short',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      hourCycle: 'h23',
+    });
+    formatters.set(tz, formatter);
+  }
+  return formatter;
+}
+
+const mod = (a: number, n: number): number => ((a % n) + n) % n;
+
+/** Proleptic Gregorian date to days since 1970-01-01 (H. Hinnant); Date.UTC would fail at the edges of the Date range and for years 0–99. */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = mod(month + 9, 12);
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+function wallClock(at: Date, tz: string): WallClock {
+  const fields: Record<string, string> = {};
+  for (const part of formatterFor(tz).formatToParts(at)) fields[part.type] = part.value;
+  const yearOfEra = Number(fields.year);
+  const year = fields.era === 'BC' || fields.era === 'B' ? 1 - yearOfEra : yearOfEra;
+  const msOfDay =
+    Number(fields.hour) * 3_600_000 +
+    Number(fields.minute) * 60_000 +
+    Number(fields.second) * 1000 +
+    // Zone offsets are whole seconds, so the millisecond is the same everywhere.
+    mod(at.getTime(), 1000);
+  return { day: daysFromCivil(year, Number(fields.month), Number(fields.day)), msOfDay };
+}
+
+const wallMs = (ms: number, tz: string): number => {
+  const clock = wallClock(new Date(ms), tz);
+  return clock.day * DAY_MS + clock.msOfDay;
+};
+
+const clampTime = (ms: number): number => Math.min(MAX_TIME_MS, Math.max(-MAX_TIME_MS, ms));
+
+/** Offset of the zone (wall − UTC, ms) at an instant, clamped into the Date range for lookups near its edges. */
+function offsetAt(ms: number, tz: string): number {
+  const at = clampTime(ms);
+  return wallMs(at, tz) - at;
+}
+
+/**
+ * The instant showing a wall-clock time in a zone. Like Temporal's "compatible" choice: a time
+ * shown twice (clocks back) gives the earlier instant, a skipped time (clocks forward, or a
+ * skipped day such as Apia's 2011-12-30) is read with the offset from before the jump.
+ */
+function instantOf(wall: number, tz: string): number {
+  const before = wall - offsetAt(wall - DAY_MS, tz);
+  const after = wall - offsetAt(wall + DAY_MS, tz);
+  for (const candidate of before <= after ? [before, after] : [after, before]) {
+    if (Math.abs(candidate) <= MAX_TIME_MS && wallMs(candidate, tz) === wall) return candidate;
+  }
+  return before;
+}
+
+// ---- business days -------------------------------------------------------------------------
+
+const isBusinessDay = (day: number): boolean => mod(day - EPOCH_MONDAY, 7) < 5;
+
+/** Number of business days before `day`, counted from EPOCH_MONDAY (negative before it). */
+function businessIndex(day: number): number {
+  const offset = day - EPOCH_MONDAY;
+  return 5 * Math.floor(offset / 7) + Math.min(5, mod(offset, 7));
+}
+
+const dayOfBusinessIndex = (index: number): number => EPOCH_MONDAY + 7 * Math.floor(index / 5) + mod(index, 5);
+
+/**
+ * Where an instant sits on the business-time line: weekend instants sit at the start of the
+ * next Monday, because no business time passes over a weekend.
+ */
+function businessPosition(at: Date, tz: string): WallClock {
+  const clock = wallClock(at, tz);
+  return { day: businessIndex(clock.day), msOfDay: isBusinessDay(clock.day) ? clock.msOfDay : 0 };
+}
+
+function assertValid(date: Date, name: string): void {
+  if (!Number.isFinite(date.getTime())) throw new RangeError(`${name} is an invalid date`);
+}
+
+/**
+ * Whole business days (Mon–Fri on the wall clock in `tz`) elapsed from `from` to `to`; 0 when
+ * `to` is not after `from`. Wall-clock based, so Monday 09:00 to Wednesday 09:00 is two days
+ * even across a DST change. Friday 15:00 to Monday 15:00 is one; Saturday to Monday 23:59 is zero.
+ */
+export function businessDaysBetween(from: Date, to: Date, tz: string): number {
+  assertValid(from, 'businessDaysBetween: from');
+  assertValid(to, 'businessDaysBetween: to');
+  if (to.getTime() <= from.getTime()) return 0;
+  const a = businessPosition(from, tz);
+  const b = businessPosition(to, tz);
+  // Kept as whole days plus a sub-day remainder: one float for both would lose exactness at large day counts.
+  const whole = b.day - a.day + Math.floor((b.msOfDay - a.msOfDay) / DAY_MS);
+  return Math.max(0, whole);
+}
+
+/**
+ * The instant `days` business days after (or before, if negative) `date`, at the same wall-clock
+ * time in `tz`; from a weekend it counts from the start of the next Monday. Inverse of
+ * businessDaysBetween: businessDaysBetween(d, addBusinessDays(d, n, tz), tz) === n for n ≥ 0.
+ */
+export function addBusinessDays(date: Date, days: number, tz: string): Date {
+  assertValid(date, 'addBusinessDays: date');
+  if (!Number.isInteger(days)) throw new RangeError(`addBusinessDays: days must be an integer, got ${days}`);
+  if (days === 0) return new Date(date.getTime());
+  const position = businessPosition(date, tz);
+  const target = dayOfBusinessIndex(position.day + days) * DAY_MS + position.msOfDay;
+  const result = instantOf(target, tz);
+  if (Math.abs(result) > MAX_TIME_MS) throw new RangeError('addBusinessDays: result is outside the Date range');
+  return new Date(result);
+}
+
+// ---- quiet state ---------------------------------------------------------------------------
+
+/**
+ * Exclusions come first and are checked before anything can throw, so a churned, snoozed or
+ * already-nudged account is never quiet or urgent whatever its dates say. Urgent outranks quiet:
+ * a client who called and got no answer matters more than one we merely have not called.
+ */
+export function quietState(input: QuietStateInput): QuietState {
+  const { now, lastTouchAt, lastInboundAt, thresholdDays } = input;
+  if (input.status === 'churned') return { kind: 'excluded', reason: 'churned' };
+  if (input.snoozedUntil !== null && input.snoozedUntil.getTime() > now.getTime()) {
+    return { kind: 'excluded', reason: 'snoozed' };
+  }
+  if (input.hasOpenNudge) return { kind: 'excluded', reason: 'nudge_open' };
+  assertValid(now, 'quietState: now');
+  assertValid(lastTouchAt, 'quietState: lastTouchAt');
+
+  // A touch dated after now (clock skew, backdated import) counts as "just now", not negative silence.
+  const daysSilent = Math.max(0, Math.floor((now.getTime() - lastTouchAt.getTime()) / DAY_MS));
+  // An invalid inbound date compares false here and is simply not an unanswered contact.
+  if (lastInboundAt !== null && lastInboundAt.getTime() > lastTouchAt.getTime()) {
+    const businessDaysWaiting = businessDaysBetween(lastInboundAt, now, input.tz);
+    if (businessDaysWaiting >= URGENT_AFTER_BUSINESS_DAYS) {
+      return { kind: 'urgent', inboundAt: new Date(lastInboundAt.getTime()), businessDaysWaiting, daysSilent };
+    }
+  }
+  if (daysSilent > thresholdDays) return { kind: 'quiet', daysSilent, overdueDays: daysSilent - thresholdDays };
+  return { kind: 'active', daysSilent, daysLeft: thresholdDays - daysSilent };
+}
+
+/** r ↦ r / (1 + r): order-preserving squeeze of [0, ∞) into [0, 1), so each kind keeps its own band. */
+const squeeze = (r: number): number => r / (1 + r);
+
+/**
+ * Sort key, higher is quieter: urgent in [2, 3) by business days waiting, quiet in [1, 2) by how
+ * far past its threshold relative to the threshold (10 days over a 7-day rhythm beats 10 over
+ * 180), active in [0, 1) by how close to its threshold, excluded −1.
+ */
+export function quietnessScore(state: QuietState): number {
+  switch (state.kind) {
+    case 'urgent':
+      return 2 + squeeze(state.businessDaysWaiting);
+    case 'quiet': {
+      const threshold = Math.max(1, state.daysSilent - state.overdueDays);
+      return 1 + squeeze(state.overdueDays / threshold);
+    }
+    case 'active': {
+      const threshold = Math.max(1, state.daysSilent + state.daysLeft);
+      return squeeze(state.daysSilent / threshold);
+    }
+    case 'excluded':
+      return -1;
+  }
+}
