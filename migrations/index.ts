@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-core-schema.js';
+
+/**
+ * Every migration, in order. Listed by hand rather than read from the folder so the same list
+ * works from source (tests), from the build, and in the Docker image. Forward-only: there is no `down`.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-core-schema': m0001,
+};

@@ -1,0 +1,73 @@
+import { childLogger } from './log.js';
+import type { Config } from './config.js';
+import { createContext, type AppContext, type ContextOverrides } from './context.js';
+import { HttpServer, type Route } from './http/server.js';
+import { healthRoutes } from './http/health-routes.js';
+import { sendJson } from './http/http-io.js';
+import { createBoltApp } from './slack/bolt-app.js';
+import { webhookRoutes } from './ingest/webhook-routes.js';
+
+/**
+ * The running service: HTTP (Slack, webhooks, health, metrics), the outbox dispatcher and the
+ * schedules, over one context. `create` builds and migrates; `start` listens; `stop` drains.
+ */
+export class Bot {
+  #port: number | null = null;
+  #stopping: Promise<void> | null = null;
+
+  private constructor(
+    readonly context: AppContext,
+    private readonly http: HttpServer,
+  ) {}
+
+  static async create(config: Config, overrides: ContextOverrides = {}): Promise<Bot> {
+    const context = await createContext(config, overrides);
+    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), slackRoute(context)];
+    return new Bot(context, new HttpServer(routes, childLogger(context.log, 'http')));
+  }
+
+  get port(): number {
+    if (this.#port === null) throw new Error('the bot is not listening yet');
+    return this.#port;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const { config, log, dispatcher } = this.context;
+    this.#port = await this.http.listen(config.port);
+    dispatcher.start();
+    log.info(
+      { port: this.#port, database: config.database.kind, slack: config.slack.mode, tz: config.tz },
+      config.slack.mode === 'console' ? 'appreciation-bot ready (console mode: messages are printed, not sent)' : 'appreciation-bot ready',
+    );
+  }
+
+  /** Stop taking requests, finish what is in flight, close the database. Safe to call twice. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      const { log, dispatcher, database } = this.context;
+      log.info('shutting down');
+      await this.http.close();
+      await dispatcher.stop();
+      await database.close();
+      log.info('stopped');
+    })();
+    return this.#stopping;
+  }
+}
+
+function slackRoute(context: AppContext): Route {
+  const { config } = context;
+  if (config.slack.mode === 'console') {
+    return {
+      method: 'POST',
+      path: '/slack/events',
+      handler: (_req, res) => sendJson(res, 404, { error: 'Slack is not configured (console mode): set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET' }),
+    };
+  }
+  const { requestListener } = createBoltApp(config.slack, childLogger(context.log, 'slack'));
+  return { method: 'POST', path: '/slack/events', handler: (req, res) => requestListener(req, res) };
+}

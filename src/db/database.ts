@@ -1,0 +1,130 @@
+import { mkdirSync } from 'node:fs';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import type { DatabaseTarget } from '../config.js';
+import type { Database } from './schema.js';
+import { acquireDirectoryLock, type DirectoryLock } from './pglite-lock.js';
+
+/**
+ * One way to the database whatever the engine: kysely → PostgresDialect → a pg.Pool, either on a
+ * PostgreSQL server or on embedded PGlite through its node-postgres adapter. Same SQL, same type
+ * parsing, same transaction semantics (PGlite's pool has one connection, so transactions serialise).
+ */
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly target: DatabaseTarget;
+  /** PGlite: one session, row locks lock nothing across processes (there is only one process). */
+  readonly embedded: boolean;
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {
+  readonly code = 'DATABASE_UNAVAILABLE';
+  constructor(cause: unknown) {
+    super(`the database is not answering: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+const INT8_OID = 20;
+
+/** int8 → number: every id, count and minor amount we keep fits in 2^53, and numbers are simpler. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+};
+
+export interface OpenOptions {
+  /** Tests pass a ready PGlite instance (cloned from a migrated one) to skip the slow start. */
+  pglite?: PGlite;
+  /** Pool size on a PostgreSQL server. */
+  poolSize?: number;
+  /** PostgreSQL server: schema to use (tests isolate suites this way). */
+  searchPath?: string;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DatabaseHandle> {
+  if (target.kind === 'postgres') return openPostgres(target, options);
+  return openPglite(target, options);
+}
+
+function openPostgres(target: DatabaseTarget & { kind: 'postgres' }, options: OpenOptions): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: options.poolSize ?? 10,
+    // Fail fast when the server is gone so webhooks answer 503 instead of hanging.
+    connectionTimeoutMillis: 3_000,
+    idleTimeoutMillis: 30_000,
+    types,
+    ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
+  });
+  // An idle client whose server went away emits 'error' on the pool; without a listener that kills
+  // the process. The next query gets a fresh connection or a clear error instead.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    target,
+    embedded: false,
+    ping: () => ping(db),
+    close: () => db.destroy(),
+  };
+}
+
+async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-memory' }, options: OpenOptions): Promise<DatabaseHandle> {
+  let lock: DirectoryLock | null = null;
+  let pglite = options.pglite;
+  if (!pglite) {
+    if (target.kind === 'pglite') {
+      lock = acquireDirectoryLock(target.dir);
+      mkdirSync(target.dir, { recursive: true });
+    }
+    try {
+      pglite = await PGlite.create(target.kind === 'pglite' ? target.dir : undefined);
+    } catch (error) {
+      lock?.release();
+      throw error;
+    }
+  }
+  const instance = pglite;
+  const pool = new pg.Pool({ ...createPgConfig(instance), types });
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    target,
+    embedded: true,
+    ping: () => ping(db),
+    async close() {
+      await db.destroy();
+      if (!options.pglite) await instance.close();
+      lock?.release();
+    },
+  };
+}
+
+async function ping(db: Kysely<Database>): Promise<void> {
+  try {
+    await sql`select 1`.execute(db);
+  } catch (error) {
+    throw new DatabaseUnavailableError(error);
+  }
+}
+
+/** Connection-level failures (the server is down or unreachable), as opposed to a bad query. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof DatabaseUnavailableError) return true;
+  const e = error as { code?: string; message?: string } | null;
+  if (!e) return false;
+  const code = e.code ?? '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006'].includes(code)) return true;
+  const message = e.message ?? '';
+  return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
+}

@@ -1,0 +1,169 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The tables as kysely sees them. int8 columns arrive as JS numbers (see database.ts: every
+ * id and amount we store fits in 2^53), timestamptz as Date, jsonb as parsed JSON.
+ */
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Id = Generated<number>;
+
+export interface OwnersTable {
+  id: Id;
+  email: string | null;
+  slack_user_id: string | null;
+  display_name: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OwnerExternalIdsTable {
+  source: string;
+  external_id: string;
+  owner_id: number;
+}
+
+export type AccountStatus = 'active' | 'churned';
+
+export interface AccountsTable {
+  id: Id;
+  name: string;
+  owner_id: number | null;
+  tier: string | null;
+  quiet_after_days: number | null;
+  status: ColumnType<AccountStatus, AccountStatus | undefined, AccountStatus>;
+  first_paid_at: Timestamp | null;
+  last_paid_at: Timestamp | null;
+  last_touch_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_inbound_at: Timestamp | null;
+  snoozed_until: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface AccountExternalIdsTable {
+  source: string;
+  external_id: string;
+  account_id: number;
+}
+
+export interface PaymentsTable {
+  id: Id;
+  account_id: number;
+  source: string;
+  external_id: string;
+  amount_minor: number;
+  currency: string;
+  paid_at: Timestamp;
+  memo: string | null;
+  refunded_minor: ColumnType<number, number | undefined, number>;
+  refunded_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export const TOUCHPOINT_KINDS = ['call', 'email', 'meeting', 'visit', 'gift', 'note', 'feedback'] as const;
+export type TouchpointKind = (typeof TOUCHPOINT_KINDS)[number];
+export type TouchpointDirection = 'outbound' | 'inbound';
+
+export interface TouchpointsTable {
+  id: Id;
+  account_id: number;
+  source: string;
+  external_id: string;
+  kind: TouchpointKind;
+  direction: TouchpointDirection;
+  occurred_at: Timestamp;
+  note: string | null;
+  by_owner_id: number | null;
+  by_label: string | null;
+  created_at: CreatedAt;
+}
+
+export interface InboxEventsTable {
+  id: Id;
+  source: string;
+  event_id: string;
+  event_type: string;
+  raw_body: string;
+  received_at: CreatedAt;
+  processed_at: Timestamp | null;
+}
+
+export type OutboxKind = 'post' | 'update';
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/** What a message says; the dispatcher hands it to chat.postMessage or chat.update as it is. */
+export interface MessagePayload {
+  text: string;
+  blocks?: unknown[];
+}
+
+export interface OutboxTable {
+  id: Id;
+  dedupe_key: string;
+  kind: OutboxKind;
+  channel: string;
+  payload: ColumnType<MessagePayload, string, string>;
+  update_of: number | null;
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  lease_until: Timestamp | null;
+  slack_channel: string | null;
+  slack_ts: string | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  sent_at: Timestamp | null;
+}
+
+export type NudgeStatus = 'open' | 'answered' | 'snoozed' | 'reassigned' | 'expired';
+
+export interface NudgesTable {
+  id: Id;
+  account_id: number;
+  owner_id: number | null;
+  reason: 'quiet' | 'urgent';
+  status: ColumnType<NudgeStatus, NudgeStatus | undefined, NudgeStatus>;
+  opened_at: Timestamp;
+  resolved_at: Timestamp | null;
+  resolved_by: string | null;
+  snoozed_until: Timestamp | null;
+  escalated_at: Timestamp | null;
+  message_outbox_id: number | null;
+  created_at: CreatedAt;
+}
+
+export interface JobRunsTable {
+  job: string;
+  period: string;
+  status: ColumnType<'running' | 'done' | 'failed', 'running' | 'done' | 'failed' | undefined, 'running' | 'done' | 'failed'>;
+  claimed_by: string | null;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  error: string | null;
+}
+
+export interface Database {
+  owners: OwnersTable;
+  owner_external_ids: OwnerExternalIdsTable;
+  accounts: AccountsTable;
+  account_external_ids: AccountExternalIdsTable;
+  payments: PaymentsTable;
+  touchpoints: TouchpointsTable;
+  inbox_events: InboxEventsTable;
+  outbox: OutboxTable;
+  nudges: NudgesTable;
+  job_runs: JobRunsTable;
+}
+
+export type Account = Selectable<AccountsTable>;
+export type NewAccount = Insertable<AccountsTable>;
+export type AccountUpdate = Updateable<AccountsTable>;
+export type Payment = Selectable<PaymentsTable>;
+export type Touchpoint = Selectable<TouchpointsTable>;
+export type Owner = Selectable<OwnersTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type Nudge = Selectable<NudgesTable>;

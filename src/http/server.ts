@@ -1,0 +1,74 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import { sendJson } from './http-io.js';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  handler: RouteHandler;
+}
+
+/**
+ * The one HTTP server: webhook, health and metrics routes, and Slack's `/slack/events` handed to
+ * Bolt's receiver. Owning the server (rather than letting Bolt start its own) gives one place for
+ * body limits, error answers and a clean shutdown.
+ */
+export class HttpServer {
+  readonly #server: Server;
+  readonly #routes = new Map<string, Route>();
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(
+    routes: Route[],
+    private readonly log: Logger,
+  ) {
+    for (const route of routes) this.#routes.set(`${route.method} ${route.path}`, route);
+    this.#server = createServer((req, res) => {
+      const work = this.#dispatch(req, res);
+      this.#inFlight.add(work);
+      void work.finally(() => this.#inFlight.delete(work));
+    });
+    this.#server.keepAliveTimeout = 5_000;
+    this.#server.headersTimeout = 10_000;
+    this.#server.requestTimeout = 30_000;
+  }
+
+  async listen(port: number, host?: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
+    return (this.#server.address() as AddressInfo).port;
+  }
+
+  /** Stops taking requests and waits for those in progress. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    this.#server.closeIdleConnections();
+    await Promise.allSettled([...this.#inFlight]);
+    this.#server.closeAllConnections();
+    await closed;
+  }
+
+  async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = this.#routes.get(`${req.method} ${path}`);
+    try {
+      if (!route) {
+        const knownPath = [...this.#routes.values()].some((r) => r.path === path);
+        sendJson(res, knownPath ? 405 : 404, { error: knownPath ? `${req.method} is not allowed on ${path}` : `no route for ${path}` });
+        return;
+      }
+      await route.handler(req, res);
+    } catch (error) {
+      this.log.error({ err: error, path, method: req.method }, 'request failed');
+      sendJson(res, 500, { error: 'internal error; the request was not processed' });
+    }
+  }
+}

@@ -1,0 +1,158 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, MessagePayload, OutboxRow } from '../db/schema.js';
+
+/** Every query on the outbox table. Writers pass their transaction so the message commits with the change. */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface NewPost {
+  /** Unique per logical message (e.g. `celebration:payment:42`): a retried webhook never posts twice. */
+  dedupeKey: string;
+  /** A channel ID, or a user ID for a direct message. */
+  channel: string;
+  message: MessagePayload;
+  /** Hold the message until then (quiet hours, a roll-up window). */
+  notBefore?: Date;
+}
+
+export interface NewUpdate {
+  dedupeKey: string;
+  /** The outbox row of the message to rewrite in place. */
+  updateOf: number;
+  message: MessagePayload;
+}
+
+export async function enqueuePost(db: Db, post: NewPost, now: Date): Promise<{ id: number; created: boolean }> {
+  const inserted = await db
+    .insertInto('outbox')
+    .values({
+      dedupe_key: post.dedupeKey,
+      kind: 'post',
+      channel: post.channel,
+      payload: JSON.stringify(post.message),
+      next_attempt_at: post.notBefore && post.notBefore > now ? post.notBefore : now,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, created: true };
+  const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', post.dedupeKey).executeTakeFirstOrThrow();
+  return { id: existing.id, created: false };
+}
+
+export async function enqueueUpdate(db: Db, update: NewUpdate, now: Date): Promise<{ id: number; created: boolean }> {
+  const original = await db.selectFrom('outbox').select(['channel']).where('id', '=', update.updateOf).executeTakeFirstOrThrow();
+  const inserted = await db
+    .insertInto('outbox')
+    .values({
+      dedupe_key: update.dedupeKey,
+      kind: 'update',
+      channel: original.channel,
+      payload: JSON.stringify(update.message),
+      update_of: update.updateOf,
+      next_attempt_at: now,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return { id: inserted.id, created: true };
+  const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', update.dedupeKey).executeTakeFirstOrThrow();
+  return { id: existing.id, created: false };
+}
+
+/** Due: pending and its time has come, or claimed by a sender that died before finishing (lease over). */
+function dueCondition(now: Date) {
+  return sql<boolean>`((status = 'pending' and next_attempt_at <= ${now}) or (status = 'sending' and lease_until < ${now}))`;
+}
+
+/** Channels with due messages, oldest first, leaving out the ones this process is already working on. */
+export async function dueChannels(db: Db, now: Date, exclude: readonly string[], limit: number): Promise<string[]> {
+  if (limit <= 0) return [];
+  let query = db
+    .selectFrom('outbox')
+    .select('channel')
+    .where(dueCondition(now))
+    .groupBy('channel')
+    .orderBy(sql`min(id)`)
+    .limit(limit);
+  if (exclude.length > 0) query = query.where('channel', 'not in', exclude);
+  const rows = await query.execute();
+  return rows.map((r) => r.channel);
+}
+
+/**
+ * Claims the oldest due message of a channel for `leaseMs`. SKIP LOCKED lets replicas claim side by
+ * side without waiting on each other or taking the same row; the lease brings a row back if its
+ * claimer dies mid-send.
+ */
+export async function claimNext(db: Db, channel: string, now: Date, leaseMs: number): Promise<OutboxRow | null> {
+  const leaseUntil = new Date(now.getTime() + leaseMs);
+  const row = await db
+    .updateTable('outbox')
+    .set({ status: 'sending', attempts: sql`attempts + 1`, lease_until: leaseUntil, updated_at: now })
+    .where(
+      'id',
+      '=',
+      (eb) =>
+        eb
+          .selectFrom('outbox')
+          .select('id')
+          .where('channel', '=', channel)
+          .where(dueCondition(now))
+          .orderBy('id')
+          .limit(1)
+          .forUpdate()
+          .skipLocked() as never,
+    )
+    .returningAll()
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+export async function findRow(db: Db, id: number): Promise<OutboxRow | null> {
+  return (await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export async function markSent(db: Db, id: number, sent: { channel: string; ts: string }, now: Date): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({ status: 'sent', slack_channel: sent.channel, slack_ts: sent.ts, sent_at: now, lease_until: null, last_error: null, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function markFailed(db: Db, id: number, reason: string, now: Date): Promise<void> {
+  await db.updateTable('outbox').set({ status: 'failed', last_error: reason, lease_until: null, updated_at: now }).where('id', '=', id).execute();
+}
+
+/** Back to pending until `at`. A wait that is not the message's fault (a 429) gives the attempt back. */
+export async function reschedule(db: Db, id: number, at: Date, reason: string, now: Date, options: { refundAttempt: boolean }): Promise<void> {
+  await db
+    .updateTable('outbox')
+    .set({
+      status: 'pending',
+      next_attempt_at: at,
+      last_error: reason,
+      lease_until: null,
+      updated_at: now,
+      ...(options.refundAttempt ? { attempts: sql`greatest(attempts - 1, 0)` } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function backlog(db: Db): Promise<{ pending: number; sending: number; failed: number }> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', ['pending', 'sending', 'failed'])
+    .groupBy('status')
+    .execute();
+  const counts = { pending: 0, sending: 0, failed: 0 };
+  for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
+  return counts;
+}

@@ -1,0 +1,115 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
+import type { DatabaseTarget } from '../../src/config.js';
+
+/**
+ * Real databases for tests: embedded PGlite always, and a real PostgreSQL server as well when
+ * TEST_DATABASE_URL is set. Each suite gets its own database, so suites run in parallel.
+ */
+
+export type TestEngine = 'pglite' | 'postgres';
+
+export function testEngines(): TestEngine[] {
+  return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export interface TestDatabase {
+  engine: TestEngine;
+  handle: DatabaseHandle;
+  /** For a second process or a second bot on the same database (PostgreSQL only). */
+  target: DatabaseTarget;
+  /** Empties every table (keeps the schema). */
+  reset(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+const migrationsDir = new URL('../../migrations/', import.meta.url);
+
+/** A fresh PGlite takes seconds to initialise; a migrated snapshot loads in under one. */
+async function migratedSnapshot(): Promise<Blob> {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(migrationsDir).sort()) hash.update(name).update(readFileSync(new URL(name, migrationsDir)));
+  const file = join(tmpdir(), `appreciation-bot-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
+  if (existsSync(file)) return new Blob([readFileSync(file)]);
+  const pglite = await PGlite.create();
+  const handle = await openDatabase({ kind: 'pglite-memory' }, { pglite });
+  await migrateToLatest(handle.db);
+  await handle.close();
+  const dump = await pglite.dumpDataDir('none');
+  await pglite.close();
+  const bytes = Buffer.from(await dump.arrayBuffer());
+  const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(partial, bytes);
+  renameSync(partial, file);
+  return new Blob([bytes]);
+}
+
+export async function createTestDatabase(engine: TestEngine): Promise<TestDatabase> {
+  return engine === 'pglite' ? createPgliteDatabase() : createPostgresDatabase();
+}
+
+async function createPgliteDatabase(): Promise<TestDatabase> {
+  const pglite = await PGlite.create({ loadDataDir: await migratedSnapshot() });
+  const target: DatabaseTarget = { kind: 'pglite-memory' };
+  const handle = await openDatabase(target, { pglite });
+  return {
+    engine: 'pglite',
+    handle,
+    target,
+    reset: () => truncateAll(handle),
+    async destroy() {
+      await handle.close();
+      await pglite.close();
+    },
+  };
+}
+
+async function createPostgresDatabase(): Promise<TestDatabase> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `ab_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const target: DatabaseTarget = { kind: 'postgres', url: url.toString() };
+  const handle = await openDatabase(target);
+  await migrateToLatest(handle.db);
+  return {
+    engine: 'postgres',
+    handle,
+    target,
+    reset: () => truncateAll(handle),
+    async destroy() {
+      await handle.close();
+      const cleanup = new pg.Client({ connectionString: adminUrl });
+      await cleanup.connect();
+      try {
+        await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await cleanup.end();
+      }
+    },
+  };
+}
+
+async function truncateAll(handle: DatabaseHandle): Promise<void> {
+  const tables = await sql<{ tablename: string }>`
+    select tablename from pg_tables
+    where schemaname = current_schema() and tablename not like 'kysely_%'`.execute(handle.db);
+  if (tables.rows.length === 0) return;
+  const list = tables.rows.map((t) => `"${t.tablename}"`).join(', ');
+  await sql.raw(`TRUNCATE ${list} RESTART IDENTITY CASCADE`).execute(handle.db);
+}
