@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-core-schema.js';
+import * as m0002 from './0002-celebrations.js';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -7,4 +8,5 @@ import * as m0001 from './0001-core-schema.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-core-schema': m0001,
+  '0002-celebrations': m0002,
 };

@@ -10,6 +10,7 @@ import { Dispatcher, type DispatcherOptions } from './outbox/dispatcher.js';
 import { backlog } from './outbox/outbox-queries.js';
 import type { MessageSender } from './outbox/sender.js';
 import { SlackSender, createOutboxWebClient } from './outbox/slack-sender.js';
+import { SlackUserDirectory, noUserDirectory, type UserDirectory } from './slack/user-directory.js';
 
 /**
  * The composition root: every long-lived part of the bot is built here, once, from the config.
@@ -23,6 +24,8 @@ export interface AppContext {
   metrics: Metrics;
   sender: MessageSender;
   dispatcher: Dispatcher;
+  /** Email → Slack user id, to mention and message owners. */
+  directory: UserDirectory;
 }
 
 export interface ContextOverrides {
@@ -32,6 +35,7 @@ export interface ContextOverrides {
   /** Where console mode prints messages (stdout by default). */
   consoleOut?: Writable;
   sender?: MessageSender;
+  directory?: UserDirectory;
   dispatcher?: Partial<DispatcherOptions>;
   /** Prometheus process metrics are global to a process; tests starting several bots turn them off. */
   defaultMetrics?: boolean;
@@ -59,5 +63,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       ? new SlackSender(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl))
       : new ConsoleSender(overrides.consoleOut ?? process.stdout));
   const dispatcher = new Dispatcher({ db: database.db, sender, clock, log: childLogger(log, 'outbox'), metrics }, overrides.dispatcher);
-  return { config, log, clock, database, metrics, sender, dispatcher };
+  const directory =
+    overrides.directory ??
+    (config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory);
+  return { config, log, clock, database, metrics, sender, dispatcher, directory };
 }

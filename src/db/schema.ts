@@ -39,6 +39,8 @@ export interface AccountsTable {
   last_touch_at: ColumnType<Date, Date | string | undefined, Date | string>;
   last_inbound_at: Timestamp | null;
   snoozed_until: Timestamp | null;
+  name_is_placeholder: ColumnType<boolean, boolean | undefined, boolean>;
+  email: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -146,7 +148,38 @@ export interface JobRunsTable {
   error: string | null;
 }
 
+export type CelebrationStatus = 'single' | 'rollup' | 'rolled_up';
+
+export interface CelebrationsTable {
+  id: Id;
+  payment_id: number | null;
+  account_id: number;
+  kind: 'payment' | 'anniversary';
+  dedupe_key: string;
+  status: CelebrationStatus;
+  /** The CelebrationInput the message was built from, as JSON (dates as ISO strings). */
+  facts: ColumnType<unknown, string, string>;
+  due_at: Timestamp;
+  outbox_id: number | null;
+  created_at: CreatedAt;
+}
+
+export interface PaymentExternalRefsTable {
+  source: string;
+  ref: string;
+  payment_id: number;
+}
+
+export interface SyncStateTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: UpdatedAt;
+}
+
 export interface Database {
+  celebrations: CelebrationsTable;
+  payment_external_refs: PaymentExternalRefsTable;
+  sync_state: SyncStateTable;
   owners: OwnersTable;
   owner_external_ids: OwnerExternalIdsTable;
   accounts: AccountsTable;

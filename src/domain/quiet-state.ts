@@ -5,13 +5,13 @@
  * date library (and no host time zone) leaks in.
  */
 
+import { DAY_MS, MAX_TIME_MS, instantOf, mod, wallClock, type WallClock } from './zoned-time.js';
+
 /** An unanswered inbound contact becomes urgent once this many whole business days have passed. */
 export const URGENT_AFTER_BUSINESS_DAYS = 2;
 
-const DAY_MS = 86_400_000;
 /** 1970-01-05, the first Monday on or after the epoch: business days are counted in whole weeks from it. */
 const EPOCH_MONDAY = 4;
-const MAX_TIME_MS = 8.64e15;
 
 export type ExclusionReason = 'churned' | 'snoozed' | 'nudge_open';
 
@@ -31,90 +31,6 @@ export interface QuietStateInput {
   thresholdDays: number;
   now: Date;
   tz: string;
-}
-
-// ---- wall clock in a zone ------------------------------------------------------------------
-
-/** A wall-clock reading: days since 1970-01-01 of the local date, and milliseconds into that local day. */
-interface WallClock {
-  day: number;
-  msOfDay: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(tz: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(tz);
-  if (formatter === undefined) {
-    // Pinned calendar, digits and 0–23 hours so parsing does not depend on the host's locale; era because year 0 and before exist.
-    formatter = new Intl.DateTimeFormat('en-US-u-ca-gregory-nu-latn', {
-      timeZone: tz,
-      era: 'short',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      hourCycle: 'h23',
-    });
-    formatters.set(tz, formatter);
-  }
-  return formatter;
-}
-
-const mod = (a: number, n: number): number => ((a % n) + n) % n;
-
-/** Proleptic Gregorian date to days since 1970-01-01 (H. Hinnant); Date.UTC would fail at the edges of the Date range and for years 0–99. */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = mod(month + 9, 12);
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-function wallClock(at: Date, tz: string): WallClock {
-  const fields: Record<string, string> = {};
-  for (const part of formatterFor(tz).formatToParts(at)) fields[part.type] = part.value;
-  const yearOfEra = Number(fields.year);
-  const year = fields.era === 'BC' || fields.era === 'B' ? 1 - yearOfEra : yearOfEra;
-  const msOfDay =
-    Number(fields.hour) * 3_600_000 +
-    Number(fields.minute) * 60_000 +
-    Number(fields.second) * 1000 +
-    // Zone offsets are whole seconds, so the millisecond is the same everywhere.
-    mod(at.getTime(), 1000);
-  return { day: daysFromCivil(year, Number(fields.month), Number(fields.day)), msOfDay };
-}
-
-const wallMs = (ms: number, tz: string): number => {
-  const clock = wallClock(new Date(ms), tz);
-  return clock.day * DAY_MS + clock.msOfDay;
-};
-
-const clampTime = (ms: number): number => Math.min(MAX_TIME_MS, Math.max(-MAX_TIME_MS, ms));
-
-/** Offset of the zone (wall − UTC, ms) at an instant, clamped into the Date range for lookups near its edges. */
-function offsetAt(ms: number, tz: string): number {
-  const at = clampTime(ms);
-  return wallMs(at, tz) - at;
-}
-
-/**
- * The instant showing a wall-clock time in a zone. Like Temporal's "compatible" choice: a time
- * shown twice (clocks back) gives the earlier instant, a skipped time (clocks forward, or a
- * skipped day such as Apia's 2011-12-30) is read with the offset from before the jump.
- */
-function instantOf(wall: number, tz: string): number {
-  const before = wall - offsetAt(wall - DAY_MS, tz);
-  const after = wall - offsetAt(wall + DAY_MS, tz);
-  for (const candidate of before <= after ? [before, after] : [after, before]) {
-    if (Math.abs(candidate) <= MAX_TIME_MS && wallMs(candidate, tz) === wall) return candidate;
-  }
-  return before;
 }
 
 // ---- business days -------------------------------------------------------------------------

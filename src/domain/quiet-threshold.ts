@@ -5,6 +5,8 @@
  * infer; the account's own rhythm is only trusted once there is enough of it to be a rhythm.
  */
 
+import { medianGapDays } from './gaps.js';
+
 /** The cadence threshold is this multiple of the median gap: a touch a little late is normal, half a rhythm late is drift. */
 export const CADENCE_MULTIPLIER = 1.5;
 /** Floor for the cadence basis: accounts touched daily should not be nagged after a long weekend. */
@@ -42,18 +44,7 @@ export interface QuietThreshold {
  * ignored rather than thrown on, because history comes from imports we do not control.
  */
 export function medianTouchGapDays(touches: readonly Date[]): number | null {
-  const days = new Set<number>();
-  for (const touch of touches) {
-    const ms = touch.getTime();
-    if (Number.isFinite(ms)) days.add(Math.floor(ms / DAY_MS));
-  }
-  if (days.size < CADENCE_MIN_TOUCHES) return null;
-  const sorted = [...days].sort((a, b) => a - b);
-  const gaps: number[] = [];
-  for (let i = 1; i < sorted.length; i++) gaps.push(sorted[i]! - sorted[i - 1]!);
-  gaps.sort((a, b) => a - b);
-  const mid = gaps.length >> 1;
-  return gaps.length % 2 === 1 ? gaps[mid]! : (gaps[mid - 1]! + gaps[mid]!) / 2;
+  return medianGapDays(touches, CADENCE_MIN_TOUCHES);
 }
 
 export function cadenceThresholdDays(medianGapDays: number): number {

@@ -4,6 +4,8 @@
  * team in Tokyo, and the celebration must agree with the calendar on their wall.
  */
 
+import { civilFromDays, daysFromCivil, localCivilDate, nextLocalDay, wallClock } from './zoned-time.js';
+
 export interface LocalDate {
   year: number;
   /** 1–12 */
@@ -26,44 +28,13 @@ const MONTH_NAMES = [
   'July', 'August', 'September', 'October', 'November', 'December',
 ] as const;
 
-// Constructing a DateTimeFormat costs far more than using one, and sweeps call this per row.
-const dateFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function dateFormatterFor(tz: string): Intl.DateTimeFormat {
-  let formatter = dateFormatters.get(tz);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      calendar: 'gregory',
-      numberingSystem: 'latn',
-      era: 'short',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-    });
-    dateFormatters.set(tz, formatter);
-  }
-  return formatter;
-}
-
-/** The calendar date of `at` on a wall clock in `tz`. Throws RangeError for an unknown zone. */
+/**
+ * The calendar date of `at` on a wall clock in `tz`, in astronomical year numbering (1 BC is
+ * year 0, so month arithmetic stays continuous). Throws RangeError for an unknown zone or an
+ * invalid date.
+ */
 export function localDate(at: Date, tz: string): LocalDate {
-  let year = NaN;
-  let month = NaN;
-  let day = NaN;
-  let beforeCommonEra = false;
-  for (const part of dateFormatterFor(tz).formatToParts(at)) {
-    if (part.type === 'year') year = Number(part.value);
-    else if (part.type === 'month') month = Number(part.value);
-    else if (part.type === 'day') day = Number(part.value);
-    else if (part.type === 'era') beforeCommonEra = part.value.startsWith('B');
-  }
-  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day)) {
-    throw new RangeError(`cannot read a calendar date for ${String(at)} in ${tz}`);
-  }
-  // Intl counts years before 1 AD by era (1 BC, 2 BC…); astronomical numbering keeps
-  // month arithmetic continuous. Only reachable with absurd inputs, but never wrong.
-  return { year: beforeCommonEra ? 1 - year : year, month, day };
+  return localCivilDate(at, tz);
 }
 
 /** Months since year 0, so calendar months can be subtracted. */
@@ -150,17 +121,30 @@ function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 31);
+}
+
 /**
  * Completed years when `at` is the anniversary day of the first payment, else null: for
- * the daily job. A customer who first paid on 29 February is celebrated on 28 February in
- * common years, so they still get one celebration every year, and still in February.
+ * the daily job. Every later year has exactly one anniversary day, in the month of the first
+ * payment:
+ * - a customer who first paid on 29 February is celebrated on 28 February in common years;
+ * - when the zone skipped the anniversary date altogether (Pacific/Kiritimati went from
+ *   UTC−10 to UTC+14 and never showed 31 December 1994; Pacific/Apia skipped 30 December
+ *   2011), the celebration moves to the last day before it that the zone did show.
+ * (No zone has skipped the 1st of a month, so there always is such a day in the month.)
  */
 export function isAnniversaryDay(firstPaidAt: Date, at: Date, tz: string): number | null {
   const first = localDate(firstPaidAt, tz);
-  const local = localDate(at, tz);
+  const { day } = wallClock(at, tz);
+  const local = civilFromDays(day);
   if (local.year <= first.year || local.month !== first.month) return null;
-  const leapDayInCommonYear =
-    first.month === 2 && first.day === 29 && local.day === 28 && !isLeapYear(local.year);
-  if (local.day !== first.day && !leapDayInCommonYear) return null;
+  const target = daysFromCivil(local.year, local.month, Math.min(first.day, daysInMonth(local.year, local.month)));
+  if (day > target) return null;
+  // Before the target only when the zone shows no day from tomorrow up to the target.
+  if (day < target && nextLocalDay(day, tz) <= target) return null;
   return local.year - first.year;
 }

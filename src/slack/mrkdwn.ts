@@ -78,6 +78,8 @@ function* cuttablePieces(text: string): Generator<string> {
   if (pieceEnd > pieceStart) yield text.slice(pieceStart, pieceEnd);
 }
 
+const EMOJI_START = /^[\p{Extended_Pictographic}\p{Regional_Indicator}]/u;
+
 function isEntity(piece: string): boolean {
   return piece.startsWith('&') && /^&(?:amp|lt|gt);/.test(piece);
 }
@@ -107,9 +109,12 @@ export function truncate(text: string, max: number): string {
   for (const piece of cuttablePieces(text)) {
     const size = codePointLength(piece);
     if (used + size > budget) {
-      // One cluster longer than the whole budget (a pile of combining marks) would
-      // otherwise leave nothing but "…"; an entity, though, is never split.
-      if (kept === '' && !isEntity(piece)) kept = codePointPrefix(piece, budget);
+      // A letter under a pile of combining marks longer than the whole budget would
+      // otherwise leave nothing but "…". Entities and emoji are never split: half a family
+      // emoji is a different emoji.
+      if (kept === '' && !isEntity(piece) && !EMOJI_START.test(piece)) {
+        kept = codePointPrefix(piece, budget);
+      }
       break;
     }
     kept += piece;

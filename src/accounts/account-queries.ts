@@ -1,0 +1,96 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Account, AccountStatus, Database } from '../db/schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Sources an account can be known by. CSV imports share the generic webhooks' id space on purpose. */
+export type AccountSource = 'generic' | 'stripe' | 'hubspot';
+
+export async function findAccountByExternalId(db: Db, source: AccountSource, externalId: string): Promise<Account | null> {
+  const row = await db
+    .selectFrom('account_external_ids as x')
+    .innerJoin('accounts as a', 'a.id', 'x.account_id')
+    .selectAll('a')
+    .where('x.source', '=', source)
+    .where('x.external_id', '=', externalId)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+export async function findAccount(db: Db, id: number): Promise<Account | null> {
+  return (await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export interface NewAccountInput {
+  source: AccountSource;
+  externalId: string;
+  name: string;
+  namePlaceholder?: boolean;
+  email?: string | null;
+  ownerId?: number | null;
+  tier?: string | null;
+  quietAfterDays?: number | null;
+  status?: AccountStatus;
+}
+
+export async function createAccount(db: Db, input: NewAccountInput, now: Date): Promise<Account> {
+  const account = await db
+    .insertInto('accounts')
+    .values({
+      name: input.name,
+      name_is_placeholder: input.namePlaceholder ?? false,
+      email: input.email ?? null,
+      owner_id: input.ownerId ?? null,
+      tier: input.tier ?? null,
+      quiet_after_days: input.quietAfterDays ?? null,
+      status: input.status ?? 'active',
+      // A new account starts its quiet clock now, not at the epoch.
+      last_touch_at: now,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await db.insertInto('account_external_ids').values({ source: input.source, external_id: input.externalId, account_id: account.id }).execute();
+  return account;
+}
+
+export interface AccountPatch {
+  name?: string;
+  namePlaceholder?: boolean;
+  email?: string | null;
+  ownerId?: number | null;
+  tier?: string | null;
+  quietAfterDays?: number | null;
+  status?: AccountStatus;
+}
+
+export async function updateAccount(db: Db, id: number, patch: AccountPatch, now: Date): Promise<Account> {
+  return db
+    .updateTable('accounts')
+    .set({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.namePlaceholder !== undefined ? { name_is_placeholder: patch.namePlaceholder } : {}),
+      ...(patch.email !== undefined ? { email: patch.email } : {}),
+      ...(patch.ownerId !== undefined ? { owner_id: patch.ownerId } : {}),
+      ...(patch.tier !== undefined ? { tier: patch.tier } : {}),
+      ...(patch.quietAfterDays !== undefined ? { quiet_after_days: patch.quietAfterDays } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Payments arrive in any order: the first and last payment dates only ever widen. */
+export async function widenPaidRange(db: Db, id: number, paidAt: Date): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set({
+      first_paid_at: sql<Date>`least(coalesce(first_paid_at, ${paidAt}), ${paidAt})`,
+      last_paid_at: sql<Date>`greatest(coalesce(last_paid_at, ${paidAt}), ${paidAt})`,
+    })
+    .where('id', '=', id)
+    .execute();
+}

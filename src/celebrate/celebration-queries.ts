@@ -1,0 +1,79 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { BURST_WINDOW_MS } from './celebration-plan.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Serialises burst decisions: two payments arriving together must not both see room for one more
+ * single celebration. A transaction-scoped advisory lock on a real server; PGlite has one session.
+ */
+export async function lockBurstDecisions(trx: Transaction<Database>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('appreciation-bot:celebration-burst'))`.execute(trx);
+}
+
+export async function singlesInWindow(db: Db, releaseAt: Date): Promise<number> {
+  const row = await db
+    .selectFrom('celebrations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('status', '=', 'single')
+    .where('due_at', '>', new Date(releaseAt.getTime() - BURST_WINDOW_MS))
+    .where('due_at', '<=', releaseAt)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export interface NewCelebration {
+  paymentId: number | null;
+  accountId: number;
+  kind: 'payment' | 'anniversary';
+  dedupeKey: string;
+  status: 'single' | 'rollup';
+  facts: string;
+  dueAt: Date;
+  outboxId: number | null;
+}
+
+export async function insertCelebration(db: Db, c: NewCelebration, now: Date): Promise<number | null> {
+  const row = await db
+    .insertInto('celebrations')
+    .values({
+      payment_id: c.paymentId,
+      account_id: c.accountId,
+      kind: c.kind,
+      dedupe_key: c.dedupeKey,
+      status: c.status,
+      facts: c.facts,
+      due_at: c.dueAt,
+      outbox_id: c.outboxId,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+export async function celebrationForPayment(db: Db, paymentId: number) {
+  return (await db.selectFrom('celebrations').selectAll().where('payment_id', '=', paymentId).executeTakeFirst()) ?? null;
+}
+
+/** Claims roll-up members that are due, oldest first; SKIP LOCKED so two replicas never gather the same ones. */
+export async function claimDueRollup(trx: Transaction<Database>, now: Date, limit: number) {
+  return trx
+    .selectFrom('celebrations')
+    .selectAll()
+    .where('status', '=', 'rollup')
+    .where('due_at', '<=', now)
+    .orderBy('due_at')
+    .orderBy('id')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+export async function markRolledUp(trx: Transaction<Database>, ids: number[], outboxId: number): Promise<void> {
+  if (ids.length === 0) return;
+  await trx.updateTable('celebrations').set({ status: 'rolled_up', outbox_id: outboxId }).where('id', 'in', ids).execute();
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { FixedClock } from './clock.js';
+import { ConfigError, parseConfig, processEnv, type Config } from './config.js';
+import { createContext } from './context.js';
+import { openDatabase, DatabaseUnavailableError } from './db/database.js';
+import { DatabaseInUseError } from './db/pglite-lock.js';
+import { migrateToLatest, MigrationError } from './db/migrator.js';
+import { ValidationError } from './errors.js';
+import { findJob, UnknownJobError } from './jobs/job-registry.js';
+import { jobs } from './jobs/jobs.js';
+import { runBot } from './main.js';
+
+/**
+ * `appreciation-bot <command>`: every way an operator drives the bot. A user's mistake ends with
+ * one line on stderr and a non-zero status, never a stack trace.
+ */
+
+const USAGE = `usage: appreciation-bot <command>
+  start                                  run the bot (HTTP, outbox, schedules)
+  migrate                                bring the database schema up to date
+  run-job <${Object.keys(jobs).join('|')}> [--now <ISO-8601>]   run one scheduled job once`;
+
+const COMMANDS = ['start', 'migrate', 'run-job'] as const;
+
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  switch (command) {
+    case 'start':
+      await runBot(loadConfig());
+      return 0;
+    case 'migrate':
+      return migrate(loadConfig());
+    case 'run-job':
+      return runJob(rest, loadConfig());
+    default:
+      throw new UsageError(`unknown command "${command}"; known commands: ${COMMANDS.join(', ')}`);
+  }
+}
+
+function loadConfig(): Config {
+  return parseConfig(processEnv());
+}
+
+async function migrate(config: Config): Promise<number> {
+  const database = await openDatabase(config.database);
+  try {
+    const applied = await migrateToLatest(database.db);
+    process.stdout.write(applied.length === 0 ? 'database schema is up to date\n' : `applied ${applied.map((m) => m.migrationName).join(', ')}\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function runJob(args: string[], config: Config): Promise<number> {
+  const { positionals, values } = parseArgs({ args, options: { now: { type: 'string' } }, allowPositionals: true, strict: true });
+  const [name, ...extra] = positionals;
+  if (!name) throw new UsageError(`run-job needs a job name; known jobs: ${Object.keys(jobs).join(', ')}`);
+  if (extra.length > 0) throw new UsageError(`run-job takes one job name; got ${positionals.join(' ')}`);
+  const job = findJob(jobs, name);
+  let clock: FixedClock | undefined;
+  if (values.now !== undefined) {
+    const at = new Date(values.now);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(values.now) || Number.isNaN(at.getTime())) throw new UsageError(`--now must be an ISO-8601 date-time, e.g. 2026-11-23T09:00:00Z; got "${values.now}"`);
+    clock = new FixedClock(at);
+  }
+  const context = await createContext(config, clock ? { clock } : {});
+  try {
+    const summary = await job(context);
+    context.log.info({ job: name, now: context.clock.now().toISOString(), ...summary }, 'job finished');
+    process.stdout.write(`${name}: ${Object.entries(summary).map(([k, v]) => `${k}=${v}`).join(' ') || 'done'}\n`);
+    return 0;
+  } finally {
+    await context.dispatcher.stop();
+    await context.database.close();
+  }
+}
+
+/** The one line a user sees for a mistake they can fix; anything else is a bug and keeps its stack. */
+export function describeFailure(error: unknown): { message: string; status: number } | null {
+  if (error instanceof ConfigError) return { message: error.message, status: 1 };
+  if (error instanceof UsageError || error instanceof UnknownJobError) return { message: error.message, status: 2 };
+  if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return { message: (error as Error).message, status: 2 };
+  if (error instanceof DatabaseInUseError || error instanceof ValidationError || error instanceof MigrationError || error instanceof DatabaseUnavailableError)
+    return { message: error.message, status: 1 };
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000')
+    return { message: `cannot reach the database: ${(error as Error).message}; check DATABASE_URL`, status: 1 };
+  if (code === 'EADDRINUSE') return { message: `the port is already in use: ${(error as Error).message}; set PORT to a free port`, status: 1 };
+  return null;
+}
+
+async function main(): Promise<void> {
+  try {
+    process.exitCode = await runCli(process.argv.slice(2));
+  } catch (error) {
+    const known = describeFailure(error);
+    if (known) {
+      process.stderr.write(`appreciation-bot: ${known.message}\n`);
+      process.exitCode = known.status;
+      return;
+    }
+    process.stderr.write(`appreciation-bot: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

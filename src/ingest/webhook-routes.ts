@@ -1,0 +1,26 @@
+import type { AppContext } from '../context.js';
+import { childLogger } from '../log.js';
+import type { Route } from '../http/server.js';
+import { celebrationSettings } from '../celebrate/celebration-settings.js';
+import { webhookRoute, type WebhookDeps } from './webhook-route.js';
+import { genericPaymentsSource } from './generic-payments.js';
+
+/** Every webhook route of the contract, each answering 404 until its secret is configured. */
+export function webhookRoutes(context: AppContext): Route[] {
+  const { config, database, clock, metrics, dispatcher } = context;
+  const deps: WebhookDeps = {
+    db: database.db,
+    clock,
+    metrics,
+    log: childLogger(context.log, 'ingest'),
+    afterCommit: () => dispatcher.wake(),
+  };
+  const celebration = celebrationSettings(config);
+  return [
+    {
+      method: 'POST',
+      path: '/webhooks/payments',
+      handler: webhookRoute(genericPaymentsSource({ secret: config.webhookSecret, celebration, directory: context.directory }), deps),
+    },
+  ];
+}

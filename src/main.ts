@@ -1,0 +1,27 @@
+import { Bot } from './bot.js';
+import type { Config } from './config.js';
+
+/** How long a shutdown may take before the process leaves anyway (orchestrators kill at 10 s). */
+const SHUTDOWN_GRACE_MS = 9_000;
+
+/** Runs the bot until SIGTERM or SIGINT, then drains and exits 0. */
+export async function runBot(config: Config): Promise<void> {
+  const bot = await Bot.create(config);
+  await bot.start();
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      bot.context.log.info({ signal }, 'signal received');
+      const force = setTimeout(() => {
+        bot.context.log.error('shutdown took too long; exiting');
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS);
+      force.unref();
+      void bot.stop().then(resolve, (error: unknown) => {
+        bot.context.log.error({ err: error }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+}

@@ -1,0 +1,41 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from '../log.js';
+
+/** Finds a teammate's Slack user id from their email (users.lookupByEmail), to mention and DM owners. */
+export interface UserDirectory {
+  slackIdForEmail(email: string): Promise<string | null>;
+}
+
+/** Console mode: nobody is on Slack. */
+export const noUserDirectory: UserDirectory = { slackIdForEmail: async () => null };
+
+export class SlackUserDirectory implements UserDirectory {
+  /** Answers kept briefly; a miss is asked again later (the person may join Slack tomorrow). */
+  readonly #cache = new Map<string, { id: string | null; until: number }>();
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly log: Logger,
+    private readonly ttlMs = { found: 60 * 60_000, missing: 5 * 60_000 },
+  ) {}
+
+  async slackIdForEmail(email: string): Promise<string | null> {
+    const key = email.trim().toLowerCase();
+    const cached = this.#cache.get(key);
+    if (cached && cached.until > Date.now()) return cached.id;
+    try {
+      const result = await this.client.users.lookupByEmail({ email: key });
+      const id = result.user?.id ?? null;
+      this.#cache.set(key, { id, until: Date.now() + (id ? this.ttlMs.found : this.ttlMs.missing) });
+      return id;
+    } catch (error) {
+      const code = (error as { data?: { error?: string } }).data?.error;
+      if (code === 'users_not_found') {
+        this.#cache.set(key, { id: null, until: Date.now() + this.ttlMs.missing });
+      } else {
+        this.log.warn({ err: error }, 'slack user look-up failed; continuing without a mention');
+      }
+      return null;
+    }
+  }
+}
