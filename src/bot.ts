@@ -48,11 +48,10 @@ export class Bot {
   /** Stop taking requests, finish what is in flight, close the database. Safe to call twice. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
-      const { log, dispatcher, database } = this.context;
+      const { log } = this.context;
       log.info('shutting down');
       await this.http.close();
-      await dispatcher.stop();
-      await database.close();
+      await this.context.close();
       log.info('stopped');
     })();
     return this.#stopping;

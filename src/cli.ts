@@ -84,8 +84,7 @@ async function runJob(args: string[], config: Config): Promise<number> {
     process.stdout.write(`${name}: ${Object.entries(summary).map(([k, v]) => `${k}=${v}`).join(' ') || 'done'}\n`);
     return 0;
   } finally {
-    await context.dispatcher.stop();
-    await context.database.close();
+    await context.close();
   }
 }
 

@@ -26,6 +26,8 @@ export interface AppContext {
   dispatcher: Dispatcher;
   /** Email → Slack user id, to mention and message owners. */
   directory: UserDirectory;
+  /** Stops the dispatcher and closes what this context opened (not a database passed in). */
+  close(): Promise<void>;
 }
 
 export interface ContextOverrides {
@@ -66,5 +68,18 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const directory =
     overrides.directory ??
     (config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory);
-  return { config, log, clock, database, metrics, sender, dispatcher, directory };
+  return {
+    config,
+    log,
+    clock,
+    database,
+    metrics,
+    sender,
+    dispatcher,
+    directory,
+    async close() {
+      await dispatcher.stop();
+      if (!overrides.database) await database.close();
+    },
+  };
 }

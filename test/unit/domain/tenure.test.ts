@@ -33,6 +33,19 @@ describe('localDate', () => {
     ['2026-06-30T18:30:00Z', 'Asia/Kolkata', { year: 2026, month: 7, day: 1 }],
     ['2026-06-30T10:00:00Z', 'Pacific/Kiritimati', { year: 2026, month: 7, day: 1 }],
     ['2024-02-29T12:00:00Z', 'UTC', { year: 2024, month: 2, day: 29 }],
+    // Kiritimati went from UTC−10 to UTC+14 and never showed 31 December 1994.
+    ['1990-01-01T00:00:00Z', 'Pacific/Kiritimati', { year: 1989, month: 12, day: 31 }],
+    ['1994-12-31T09:59:59Z', 'Pacific/Kiritimati', { year: 1994, month: 12, day: 30 }],
+    ['1994-12-31T10:00:00Z', 'Pacific/Kiritimati', { year: 1995, month: 1, day: 1 }],
+    // Astronomical years (1 BC is year 0) and the edges of the Date range.
+    ['0000-06-15T12:00:00Z', 'UTC', { year: 0, month: 6, day: 15 }],
+    ['-000001-12-31T23:00:00Z', 'Asia/Tokyo', { year: 0, month: 1, day: 1 }],
+    ['-000001-12-31T23:00:00Z', 'UTC', { year: -1, month: 12, day: 31 }],
+    ['0050-03-01T00:00:00Z', 'UTC', { year: 50, month: 3, day: 1 }],
+    ['-271821-04-20T00:00:00Z', 'UTC', { year: -271821, month: 4, day: 20 }],
+    ['-271821-04-20T00:00:00Z', 'America/Los_Angeles', { year: -271821, month: 4, day: 19 }],
+    ['+275760-09-13T00:00:00Z', 'UTC', { year: 275760, month: 9, day: 13 }],
+    ['+275760-09-13T00:00:00Z', 'Pacific/Kiritimati', { year: 275760, month: 9, day: 13 }],
   ])('%s in %s', (iso, tz, expected) => {
     expect(localDate(d(iso), tz)).toEqual(expected);
   });
@@ -161,12 +174,71 @@ describe('isAnniversaryDay', () => {
     // DST: the day is the wall-clock day in Berlin.
     ['2019-10-27T23:30:00Z', '2026-10-28T00:10:00Z', 'Europe/Berlin', 7],
     ['2019-10-27T23:30:00Z', '2026-10-27T12:00:00Z', 'Europe/Berlin', null],
+    // A zone that skipped the anniversary date celebrates on the last day it showed before it.
+    // fast-check's counterexample: 1990-01-01T00:00Z is 31 Dec 1989 in Kiritimati, which
+    // skipped 31 Dec 1994 (UTC−10 → UTC+14), so 1994 had no anniversary day at all.
+    ['1990-01-01T00:00:00Z', '1993-12-30T12:00:00Z', 'Pacific/Kiritimati', null],
+    ['1990-01-01T00:00:00Z', '1993-12-31T12:00:00Z', 'Pacific/Kiritimati', 4],
+    ['1990-01-01T00:00:00Z', '1994-12-29T12:00:00Z', 'Pacific/Kiritimati', null],
+    ['1990-01-01T00:00:00Z', '1994-12-30T12:00:00Z', 'Pacific/Kiritimati', 5],
+    ['1990-01-01T00:00:00Z', '1994-12-31T09:59:59Z', 'Pacific/Kiritimati', 5],
+    ['1990-01-01T00:00:00Z', '1994-12-31T10:00:00Z', 'Pacific/Kiritimati', null],
+    ['1990-01-01T00:00:00Z', '1995-12-30T09:59:59Z', 'Pacific/Kiritimati', null],
+    ['1990-01-01T00:00:00Z', '1995-12-30T10:00:00Z', 'Pacific/Kiritimati', 6],
+    // Apia skipped 30 Dec 2011 (UTC−10 → UTC+14); 29 Dec stays 29 Dec.
+    ['2010-12-30T12:00:00Z', '2011-12-29T12:00:00Z', 'Pacific/Apia', 1],
+    ['2010-12-30T12:00:00Z', '2011-12-30T12:00:00Z', 'Pacific/Apia', null],
+    ['2010-12-30T12:00:00Z', '2012-12-29T12:00:00Z', 'Pacific/Apia', 2],
+    ['2010-12-29T12:00:00Z', '2011-12-29T12:00:00Z', 'Pacific/Apia', 1],
+    ['2010-12-29T12:00:00Z', '2011-12-30T12:00:00Z', 'Pacific/Apia', null],
+    // Kwajalein skipped 21 Aug 1993 (UTC−12 → UTC+12).
+    ['1992-08-21T12:00:00Z', '1993-08-20T12:00:00Z', 'Pacific/Kwajalein', 1],
+    ['1992-08-21T12:00:00Z', '1993-08-21T12:00:00Z', 'Pacific/Kwajalein', null],
+    // The edges of the Date range: the day after 275760-09-13 UTC is not representable.
+    ['-271821-04-20T00:00:00Z', '-271820-04-20T00:00:00Z', 'UTC', 1],
+    ['+275759-09-13T00:00:00Z', '+275760-09-13T00:00:00Z', 'UTC', 1],
+    ['+275759-09-20T00:00:00Z', '+275760-09-13T00:00:00Z', 'UTC', null],
+    ['+275759-09-13T12:00:00Z', '+275760-09-13T00:00:00Z', 'Pacific/Kiritimati', null],
   ])('first %s, at %s in %s → %p', (first, at, tz, expected) => {
     expect(isAnniversaryDay(d(first), d(at), tz)).toBe(expected);
   });
 });
 
-const zones = fc.constantFrom('UTC', 'Asia/Tokyo', 'America/New_York', 'Europe/Berlin', 'Pacific/Kiritimati', 'America/Los_Angeles');
+/** How many local days of the year `years` after the first payment's local year are anniversary days. */
+function anniversaryDaysInYear(first: Date, years: number, tz: string): number {
+  const { year } = localDate(first, tz);
+  let hits = 0;
+  for (let day = -2; day < 368; day += 1) {
+    // Noon UTC reads as a distinct local date every day in all zones under test (offsets −12…+14
+    // that never jump back a day), and every local date the zone shows is read once.
+    const at = new Date(Date.UTC(year + years, 0, 1 + day, 12));
+    if (localDate(at, tz).year !== year + years) continue;
+    if (isAnniversaryDay(first, at, tz) !== null) hits += 1;
+  }
+  return hits;
+}
+
+describe('exactly one anniversary day a year', () => {
+  it.each([
+    // fast-check's counterexample (the lower bound of `instant`): 31 Dec 1989 in Kiritimati.
+    ['1990-01-01T00:00:00Z', 5, 'Pacific/Kiritimati'],
+    ['1990-01-01T00:00:00Z', 4, 'Pacific/Kiritimati'],
+    ['1990-01-01T00:00:00Z', 6, 'Pacific/Kiritimati'],
+    ['2010-12-30T12:00:00Z', 1, 'Pacific/Apia'],
+    ['1992-08-21T12:00:00Z', 1, 'Pacific/Kwajalein'],
+    ['2016-02-29T12:00:00Z', 1, 'UTC'],
+    ['2016-02-29T12:00:00Z', 4, 'UTC'],
+    ['2016-02-29T12:00:00Z', 84, 'UTC'],
+    ['2016-02-29T01:00:00Z', 1, 'America/New_York'],
+    ['2019-10-27T23:30:00Z', 7, 'Europe/Berlin'],
+  ])('first %s, %i years later in %s', (first, years, tz) => {
+    expect(anniversaryDaysInYear(d(first), years, tz)).toBe(1);
+  });
+});
+
+const zones = fc.constantFrom(
+  'UTC', 'Asia/Tokyo', 'America/New_York', 'Europe/Berlin', 'Pacific/Kiritimati', 'America/Los_Angeles', 'Pacific/Apia',
+);
 const instant = fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2060-12-31T23:59:59Z'), noInvalidDate: true });
 
 describe('properties', () => {
@@ -209,15 +281,7 @@ describe('properties', () => {
   it('every year after the first has exactly one anniversary day', () => {
     fc.assert(
       fc.property(instant, fc.integer({ min: 1, max: 30 }), zones, (first, years, tz) => {
-        const { year } = localDate(first, tz);
-        let hits = 0;
-        for (let day = -2; day < 368; day += 1) {
-          // Noon UTC reads as a distinct local date every day in all zones under test.
-          const at = new Date(Date.UTC(year + years, 0, 1 + day, 12));
-          if (localDate(at, tz).year !== year + years) continue;
-          if (isAnniversaryDay(first, at, tz) !== null) hits += 1;
-        }
-        expect(hits).toBe(1);
+        expect(anniversaryDaysInYear(first, years, tz)).toBe(1);
       }),
       { numRuns: 50 },
     );

@@ -1,0 +1,74 @@
+import { PassThrough } from 'node:stream';
+import { Bot } from '../../src/bot.js';
+import { systemClock, type Clock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import type { DispatcherOptions } from '../../src/outbox/dispatcher.js';
+import type { TestDatabase } from './test-database.js';
+import type { FakeSlack } from './fake-slack.js';
+
+export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const TEST_BOT_TOKEN = 'xoxb-test-token';
+export const TEST_WEBHOOK_SECRET = 'generic-webhook-secret-0123456789';
+export const TEST_CHANNEL = 'C0CELEBRATE';
+
+export interface TestBot {
+  bot: Bot;
+  url: string;
+  clock: Clock;
+  /** Console mode output, when there is no fake Slack. */
+  console: () => string;
+  stop(): Promise<void>;
+}
+
+/** Fast retries and pacing so tests do not wait seconds for what production spaces out. */
+export const FAST_DISPATCH: Partial<DispatcherOptions> = {
+  perChannelIntervalMs: 10,
+  pollIntervalMs: 25,
+  backoffBaseMs: 20,
+  backoffMaxMs: 100,
+};
+
+/**
+ * A real bot on a free port over a test database. With `slack`, it talks to the fake Slack Web API
+ * through SLACK_API_URL exactly as it would to Slack; without, it runs in console mode.
+ */
+export async function startTestBot(options: {
+  database: TestDatabase;
+  slack?: FakeSlack;
+  env?: Record<string, string>;
+  clock?: Clock;
+  dispatcher?: Partial<DispatcherOptions>;
+}): Promise<TestBot> {
+  const env: Record<string, string> = {
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    ...(options.slack
+      ? { SLACK_BOT_TOKEN: TEST_BOT_TOKEN, SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET, SLACK_API_URL: options.slack.url, CELEBRATION_CHANNEL: TEST_CHANNEL }
+      : {}),
+    ...options.env,
+  };
+  const out = new PassThrough();
+  let printed = '';
+  out.on('data', (chunk: Buffer) => {
+    printed += chunk.toString('utf8');
+  });
+  const clock = options.clock ?? systemClock;
+  const bot = await Bot.create(parseConfig(env), {
+    database: options.database.handle,
+    clock,
+    log: silentLogger(),
+    consoleOut: out,
+    defaultMetrics: false,
+    dispatcher: { ...FAST_DISPATCH, ...options.dispatcher },
+  });
+  await bot.start();
+  return {
+    bot,
+    url: bot.url,
+    clock,
+    console: () => printed,
+    stop: () => bot.stop(),
+  };
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import type { TestEngine } from './test-database.js';
+
+/** Polls `check` every `intervalMs` until it returns a truthy value (returned) or `timeoutMs` passes. */
+export async function waitUntil<T>(check: () => T | Promise<T>, { timeoutMs = 5_000, intervalMs = 10, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() >= deadline) throw new Error(`waitUntil: ${what} not met within ${timeoutMs}ms`);
+    await sleep(intervalMs);
+  }
+}
+
+/** A Postgres error code (`23505` unique, `23514` check, `23502` not null…) from a rejected query. */
+export async function pgErrorCode(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    throw error;
+  }
+  throw new Error('expected the query to fail');
+}
+
+export interface EmptyDatabase {
+  handle: DatabaseHandle;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A database with no schema at all (not even kysely's migration tables), for migration tests:
+ * a fresh in-memory PGlite (slow, seconds) or a new database on the TEST_DATABASE_URL server.
+ */
+export async function createEmptyDatabase(engine: TestEngine): Promise<EmptyDatabase> {
+  if (engine === 'pglite') {
+    const handle = await openDatabase({ kind: 'pglite-memory' });
+    return { handle, destroy: () => handle.close() };
+  }
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `ab_empty_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(adminUrl, `CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString() });
+  return {
+    handle,
+    async destroy() {
+      await handle.close();
+      await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+async function adminQuery(adminUrl: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Empties every application table (not kysely's migration bookkeeping). */
+export async function truncateAppTables(handle: DatabaseHandle): Promise<void> {
+  const tables = await sql<{ tablename: string }>`
+    select tablename from pg_tables
+    where schemaname = current_schema() and tablename not like 'kysely_%'`.execute(handle.db);
+  if (tables.rows.length === 0) return;
+  const list = tables.rows.map((t) => `"${t.tablename}"`).join(', ');
+  await sql.raw(`TRUNCATE ${list} RESTART IDENTITY CASCADE`).execute(handle.db);
+}
