@@ -6,10 +6,12 @@ import { createContext } from './context.js';
 import { openDatabase, DatabaseUnavailableError } from './db/database.js';
 import { DatabaseInUseError } from './db/pglite-lock.js';
 import { migrateToLatest, MigrationError } from './db/migrator.js';
-import { ValidationError } from './errors.js';
+import { UsageError, ValidationError } from './errors.js';
 import { findJob, UnknownJobError } from './jobs/job-registry.js';
 import { jobs } from './jobs/jobs.js';
 import { runBot } from './main.js';
+import { runImportCommand } from './import/import-command.js';
+import { runBackfillCommand } from './ingest/stripe/backfill-command.js';
 
 /**
  * `appreciation-bot <command>`: every way an operator drives the bot. A user's mistake ends with
@@ -19,17 +21,11 @@ import { runBot } from './main.js';
 const USAGE = `usage: appreciation-bot <command>
   start                                  run the bot (HTTP, outbox, schedules)
   migrate                                bring the database schema up to date
-  run-job <${Object.keys(jobs).join('|')}> [--now <ISO-8601>]   run one scheduled job once`;
+  run-job <${Object.keys(jobs).join('|')}> [--now <ISO-8601>]   run one scheduled job once
+  import <accounts.csv|payments.csv|touchpoints.csv>             import history (kind read from the header row)
+  backfill stripe [--since <YYYY-MM-DD>]                         import paid Stripe invoices as history`;
 
-const COMMANDS = ['start', 'migrate', 'run-job'] as const;
-
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+const COMMANDS = ['start', 'migrate', 'run-job', 'import', 'backfill'] as const;
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -45,6 +41,10 @@ export async function runCli(argv: string[]): Promise<number> {
       return migrate(loadConfig());
     case 'run-job':
       return runJob(rest, loadConfig());
+    case 'import':
+      return runImportCommand(rest, loadConfig());
+    case 'backfill':
+      return runBackfillCommand(rest, loadConfig());
     default:
       throw new UsageError(`unknown command "${command}"; known commands: ${COMMANDS.join(', ')}`);
   }

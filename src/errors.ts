@@ -9,3 +9,12 @@ export class ValidationError extends Error {
     this.name = 'ValidationError';
   }
 }
+
+/** A command line the CLI cannot run: wrong arguments, an unknown command or file kind. Exit status 2. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

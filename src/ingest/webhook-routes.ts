@@ -4,6 +4,8 @@ import type { Route } from '../http/server.js';
 import { celebrationSettings } from '../celebrate/celebration-settings.js';
 import { webhookRoute, type WebhookDeps } from './webhook-route.js';
 import { genericPaymentsSource } from './generic-payments.js';
+import { stripeSource } from './stripe/stripe-source.js';
+import { createStripeClient, createStripeVerifier } from './stripe/stripe-client.js';
 
 /** Every webhook route of the contract, each answering 404 until its secret is configured. */
 export function webhookRoutes(context: AppContext): Route[] {
@@ -17,6 +19,21 @@ export function webhookRoutes(context: AppContext): Route[] {
   };
   const celebration = celebrationSettings(config);
   return [
+    {
+      method: 'POST',
+      path: '/webhooks/stripe',
+      handler: webhookRoute(
+        stripeSource({
+          secret: config.stripe.webhookSecret,
+          verifier: createStripeVerifier(),
+          api: config.stripe.apiKey ? createStripeClient(config.stripe.apiKey, config.stripe.apiUrl) : null,
+          db: database.db,
+          celebration,
+          log: childLogger(context.log, 'stripe'),
+        }),
+        deps,
+      ),
+    },
     {
       method: 'POST',
       path: '/webhooks/payments',

@@ -1,0 +1,69 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, Touchpoint, TouchpointDirection, TouchpointKind } from '../db/schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Where a touchpoint was recorded: its id space. CSV imports share the generic CRM webhook's. */
+export type TouchpointSource = 'generic' | 'hubspot' | 'slack';
+
+export interface NewTouchpoint {
+  accountId: number;
+  source: TouchpointSource;
+  externalId: string;
+  kind: TouchpointKind;
+  direction: TouchpointDirection;
+  occurredAt: Date;
+  note: string | null;
+  byOwnerId: number | null;
+  byLabel: string | null;
+}
+
+export async function insertTouchpoint(db: Db, t: NewTouchpoint, now: Date): Promise<Touchpoint | null> {
+  const row = await db
+    .insertInto('touchpoints')
+    .values({
+      account_id: t.accountId,
+      source: t.source,
+      external_id: t.externalId,
+      kind: t.kind,
+      direction: t.direction,
+      occurred_at: t.occurredAt,
+      note: t.note,
+      by_owner_id: t.byOwnerId,
+      by_label: t.byLabel,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['source', 'external_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+/**
+ * Moves the account's last outbound touch or last inbound contact forward, never back: a late or
+ * repeated event cannot make an account look quieter than it is.
+ */
+export async function advanceLastTouch(db: Db, accountId: number, direction: TouchpointDirection, at: Date): Promise<void> {
+  if (direction === 'outbound') {
+    await db.updateTable('accounts').set({ last_touch_at: at }).where('id', '=', accountId).where('last_touch_at', '<', at).execute();
+  } else {
+    await db
+      .updateTable('accounts')
+      .set({ last_inbound_at: at })
+      .where('id', '=', accountId)
+      .where(sql<boolean>`last_inbound_at is null or last_inbound_at < ${at}`)
+      .execute();
+  }
+}
+
+export async function latestTouchpoints(db: Db, accountId: number, limit: number) {
+  return db
+    .selectFrom('touchpoints as t')
+    .leftJoin('owners as o', 'o.id', 't.by_owner_id')
+    .select(['t.id', 't.kind', 't.direction', 't.occurred_at', 't.note', 't.by_label', 'o.slack_user_id as by_slack_user_id', 'o.display_name as by_name'])
+    .where('t.account_id', '=', accountId)
+    .orderBy('t.occurred_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,60 @@
+import type { Transaction } from 'kysely';
+import type { Account, Database } from '../../db/schema.js';
+import { createAccount, findAccountByExternalId, updateAccount } from '../../accounts/account-queries.js';
+import type { StripeCustomerRef } from './stripe-events.js';
+
+/** What a real event or a look-up may tell about a customer; the best one wins. */
+export interface CustomerDetails {
+  name: string | null;
+  email: string | null;
+  externalId: string | null;
+}
+
+export const UNKNOWN_CUSTOMER_NAME = 'a Stripe customer';
+
+/**
+ * The account a Stripe customer pays for. Payments may arrive before `customer.created`, with
+ * `customer_name: null`: then the account is named from a look-up, the email, or a placeholder
+ * that the next `customer.*` event replaces. A customer whose metadata carries
+ * `account_external_id` joins the account already known by that id (imported history).
+ */
+export async function accountForStripeCustomer(
+  trx: Transaction<Database>,
+  customer: StripeCustomerRef,
+  fallbackKey: string,
+  lookedUp: CustomerDetails | null,
+  now: Date,
+): Promise<Account> {
+  const name = customer.name ?? lookedUp?.name ?? null;
+  const email = customer.email ?? lookedUp?.email ?? null;
+  const externalId = customer.externalId ?? lookedUp?.externalId ?? null;
+  const key = customer.id ?? (email ? `guest:${email.toLowerCase()}` : fallbackKey);
+
+  let account = await findAccountByExternalId(trx, 'stripe', key);
+  if (!account && externalId) {
+    account = await findAccountByExternalId(trx, 'generic', externalId);
+    if (account) await trx.insertInto('account_external_ids').values({ source: 'stripe', external_id: key, account_id: account.id }).execute();
+  }
+  if (!account) {
+    return createAccount(trx, { source: 'stripe', externalId: key, name: name ?? email ?? UNKNOWN_CUSTOMER_NAME, namePlaceholder: name === null, email }, now);
+  }
+  return improveDetails(trx, account, name, email, now);
+}
+
+/** customer.created / customer.updated: names and emails kept current. */
+export async function upsertStripeCustomer(trx: Transaction<Database>, customer: StripeCustomerRef & { id: string }, now: Date): Promise<Account> {
+  const account = await accountForStripeCustomer(trx, customer, customer.id, null, now);
+  return improveDetails(trx, account, customer.name, customer.email, now, { authoritative: true });
+}
+
+async function improveDetails(trx: Transaction<Database>, account: Account, name: string | null, email: string | null, now: Date, options: { authoritative?: boolean } = {}): Promise<Account> {
+  const patch: { name?: string; namePlaceholder?: boolean; email?: string } = {};
+  // A real name replaces a placeholder always, and an older real name only when Stripe says so.
+  if (name && name !== account.name && (account.name_is_placeholder || options.authoritative)) {
+    patch.name = name;
+    patch.namePlaceholder = false;
+  }
+  if (email && email !== account.email) patch.email = email;
+  if (!patch.name && account.name_is_placeholder && !name && email && account.name !== email) patch.name = email;
+  return Object.keys(patch).length === 0 ? account : updateAccount(trx, account.id, patch, now);
+}

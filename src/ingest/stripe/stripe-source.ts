@@ -1,0 +1,118 @@
+import type Stripe from 'stripe';
+import type { Logger } from '../../log.js';
+import { findAccountByExternalId } from '../../accounts/account-queries.js';
+import { recordPayment, type CelebrationSettings } from '../../celebrate/record-payment.js';
+import { recordRefund } from '../../celebrate/refunds.js';
+import { header } from '../../http/http-io.js';
+import type { IncomingMessage } from 'node:http';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import { parseJson } from '../parse-json.js';
+import type { ParseResult, WebhookSource } from '../webhook-route.js';
+import { accountForStripeCustomer, upsertStripeCustomer, type CustomerDetails } from './stripe-accounts.js';
+import { interpretStripeEvent, stripeEventSchema, StripePayloadError, type StripeChange, type StripeEventEnvelope } from './stripe-events.js';
+
+/** Stripe's own tolerance for webhook timestamps. */
+export const STRIPE_TOLERANCE_SECONDS = 300;
+
+/**
+ * POST /webhooks/stripe: verified with the stripe package over the raw bytes, stored in the inbox,
+ * then read into payments, refunds and customer details.
+ */
+export function stripeSource(deps: {
+  secret: string | null;
+  verifier: Stripe;
+  /** Null without STRIPE_API_KEY: names then come from the email or a placeholder. */
+  api: Stripe | null;
+  db: Kysely<Database>;
+  celebration: CelebrationSettings;
+  log: Logger;
+}): WebhookSource<StripeChange, Map<string, CustomerDetails>> {
+  return {
+    source: 'stripe',
+    enabled: deps.secret !== null,
+    disabledMessage: 'the Stripe webhook is off: set STRIPE_WEBHOOK_SECRET to turn it on',
+    verify({ rawBody, headers }, now) {
+      const signature = header({ headers } as IncomingMessage, 'stripe-signature');
+      if (!signature) return { ok: false, reason: 'missing Stripe-Signature header' };
+      try {
+        deps.verifier.webhooks.constructEvent(rawBody, signature, deps.secret!, STRIPE_TOLERANCE_SECONDS, undefined, Math.floor(now.getTime() / 1000));
+        return { ok: true };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return { ok: false, reason: /tolerance/i.test(message) ? 'timestamp is outside the 300 s window' : 'signature does not match' };
+      }
+    },
+    parse(rawBody): ParseResult<StripeChange> {
+      const json = parseJson(rawBody);
+      if (!json.ok) return json;
+      const envelope = stripeEventSchema.safeParse(json.value);
+      if (!envelope.success) {
+        const issue = envelope.error.issues[0];
+        return { ok: false, error: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'is not a Stripe event'}` };
+      }
+      try {
+        const change = interpretStripeEvent(envelope.data);
+        return { ok: true, events: [{ id: envelope.data.id, type: envelope.data.type, raw: rawBody, event: change }] };
+      } catch (error) {
+        if (error instanceof StripePayloadError) return { ok: false, error: error.message };
+        throw error;
+      }
+    },
+    async prepare(events) {
+      const found = new Map<string, CustomerDetails>();
+      if (!deps.api) return found;
+      for (const { event } of events) {
+        if (event.kind !== 'payment' || event.customer.name || !event.customer.id || found.has(event.customer.id)) continue;
+        const known = await findAccountByExternalId(deps.db, 'stripe', event.customer.id);
+        if (known && !known.name_is_placeholder) continue;
+        const details = await lookUpCustomer(deps.api, event.customer.id, deps.log);
+        if (details) found.set(event.customer.id, details);
+      }
+      return found;
+    },
+    async apply(trx, parsed, { now, log, prepared }) {
+      const change = parsed.event;
+      switch (change.kind) {
+        case 'payment': {
+          const lookedUp = change.customer.id ? (prepared?.get(change.customer.id) ?? null) : null;
+          const account = await accountForStripeCustomer(trx, change.customer, `payment:${change.paymentId}`, lookedUp, now);
+          await recordPayment(
+            trx,
+            { account, source: 'stripe', externalId: change.paymentId, refs: change.refs, amountMinor: change.amountMinor, currency: change.currency, paidAt: change.paidAt, memo: change.memo },
+            deps.celebration,
+            { now, log },
+          );
+          return;
+        }
+        case 'refund':
+          await recordRefund(trx, { source: 'stripe', refs: change.refs, refundedMinor: change.refundedMinor, refundedAt: change.refundedAt }, { now, log });
+          return;
+        case 'customer':
+          await upsertStripeCustomer(trx, change.customer, now);
+          return;
+        case 'ignored':
+          log.debug({ reason: change.reason }, 'stripe event ignored');
+          return;
+        default: {
+          const unreachable: never = change;
+          throw new Error(`unhandled Stripe change ${JSON.stringify(unreachable)}`);
+        }
+      }
+    },
+  };
+}
+
+async function lookUpCustomer(api: Stripe, customerId: string, log: Logger): Promise<CustomerDetails | null> {
+  try {
+    const customer = await api.customers.retrieve(customerId);
+    if ('deleted' in customer && customer.deleted) return null;
+    const c = customer as Stripe.Customer;
+    return { name: c.name ?? null, email: c.email ?? null, externalId: c.metadata?.account_external_id ?? null };
+  } catch (error) {
+    log.warn({ customerId, err: error instanceof Error ? error.message : String(error) }, 'stripe customer look-up failed; using what the event says');
+    return null;
+  }
+}
+
+export type { StripeEventEnvelope };

@@ -1,0 +1,16 @@
+import type { Transaction } from 'kysely';
+import type { Database, Touchpoint } from '../db/schema.js';
+import type { Logger } from '../log.js';
+import { advanceLastTouch, insertTouchpoint, type NewTouchpoint } from '../accounts/touchpoint-queries.js';
+
+/**
+ * Records what was done for an account (or what they did: inbound) once per source and id, and moves
+ * the account's quiet clock forward. Returns null for a repeat.
+ */
+export async function recordTouchpoint(trx: Transaction<Database>, touchpoint: NewTouchpoint, context: { now: Date; log: Logger }): Promise<Touchpoint | null> {
+  const row = await insertTouchpoint(trx, touchpoint, context.now);
+  if (!row) return null;
+  await advanceLastTouch(trx, touchpoint.accountId, touchpoint.direction, touchpoint.occurredAt);
+  context.log.info({ touchpointId: row.id, accountId: touchpoint.accountId, kind: touchpoint.kind, direction: touchpoint.direction }, 'touchpoint recorded');
+  return row;
+}
