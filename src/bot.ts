@@ -5,6 +5,7 @@ import { HttpServer, type Route } from './http/server.js';
 import { healthRoutes } from './http/health-routes.js';
 import { sendJson } from './http/http-io.js';
 import { createBoltApp } from './slack/bolt-app.js';
+import { registerListeners } from './slack/register-listeners.js';
 import { webhookRoutes } from './ingest/webhook-routes.js';
 
 /**
@@ -67,6 +68,14 @@ function slackRoute(context: AppContext): Route {
       handler: (_req, res) => sendJson(res, 404, { error: 'Slack is not configured (console mode): set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET' }),
     };
   }
-  const { requestListener } = createBoltApp(config.slack, childLogger(context.log, 'slack'));
+  const { app, requestListener } = createBoltApp(config.slack, childLogger(context.log, 'slack'));
+  registerListeners(app, {
+    db: context.database.db,
+    clock: context.clock,
+    log: childLogger(context.log, 'slack'),
+    tz: config.tz,
+    quietAfterDays: config.quietAfterDays,
+    afterCommit: () => context.dispatcher.wake(),
+  });
   return { method: 'POST', path: '/slack/events', handler: (req, res) => requestListener(req, res) };
 }

@@ -137,3 +137,20 @@ export function atLocalHour(at: Date, hour: number, tz: string, dayOffset = 0): 
 export function localHour(at: Date, tz: string): number {
   return Math.floor(wallClock(at, tz).msOfDay / 3_600_000);
 }
+
+/** The local calendar date an instant shows, as YYYY-MM-DD (what Slack's date pickers speak). */
+export function isoLocalDate(at: Date, tz: string): string {
+  const { year, month, day } = localCivilDate(at, tz);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/**
+ * The instant to record for something that happened on a local date: now when the date is today
+ * (the rep just did it), else noon local time that day (the time was not given; noon is safe
+ * from time-zone edges).
+ */
+export function instantForLocalDate(date: string, now: Date, tz: string): Date {
+  if (date === isoLocalDate(now, tz)) return now;
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return new Date(instantOf(daysFromCivil(year, month, day) * DAY_MS + 12 * 3_600_000, tz));
+}

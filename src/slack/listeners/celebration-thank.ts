@@ -1,0 +1,28 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import { findAccount } from '../../accounts/account-queries.js';
+import { CELEBRATION_THANK_ACTION, parseThankValue } from '../../celebrate/celebration-message.js';
+import { isoLocalDate } from '../../domain/zoned-time.js';
+import { buildTouchpointModal } from '../views/touchpoint-modal.js';
+import type { ListenerDeps } from './listener-deps.js';
+
+/** "Say thanks" on a celebration opens the log-a-touchpoint modal for that account, gift preselected. */
+export function registerCelebrationThank(app: App, deps: ListenerDeps): void {
+  app.action<BlockButtonAction>(CELEBRATION_THANK_ACTION, async ({ ack, body, action, client, respond }) => {
+    await ack();
+    const target = parseThankValue(action.value ?? '');
+    const account = target ? await findAccount(deps.db, target.accountId) : null;
+    if (!target || !account) {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That account is no longer known to appreciation-bot.' });
+      return;
+    }
+    await client.views.open({
+      trigger_id: body.trigger_id,
+      view: buildTouchpointModal({
+        account: { id: account.id, name: account.name },
+        purpose: { kind: 'thanks', paymentId: target.paymentId },
+        defaultKind: 'gift',
+        today: isoLocalDate(deps.clock.now(), deps.tz),
+      }),
+    });
+  });
+}

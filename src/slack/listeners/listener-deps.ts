@@ -1,0 +1,15 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../../clock.js';
+import type { Database } from '../../db/schema.js';
+import type { Logger } from '../../log.js';
+
+/** What Slack listeners need, and nothing more: the database, the time, the team's zone. */
+export interface ListenerDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  log: Logger;
+  tz: string;
+  quietAfterDays: number;
+  /** After a commit that wrote to the outbox. */
+  afterCommit: () => void;
+}
