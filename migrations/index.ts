@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001-core-schema.js';
 import * as m0002 from './0002-celebrations.js';
+import * as m0003 from './0003-account-search.js';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -9,4 +10,5 @@ import * as m0002 from './0002-celebrations.js';
 export const migrations: Record<string, Migration> = {
   '0001-core-schema': m0001,
   '0002-celebrations': m0002,
+  '0003-account-search': m0003,
 };

@@ -7,6 +7,12 @@ import { sendJson } from './http/http-io.js';
 import { createBoltApp } from './slack/bolt-app.js';
 import { registerListeners } from './slack/register-listeners.js';
 import { webhookRoutes } from './ingest/webhook-routes.js';
+import { IntervalTask } from './jobs/interval-task.js';
+import { gatherDueRollups } from './celebrate/rollups.js';
+import { celebrationSettings } from './celebrate/celebration-settings.js';
+
+/** How often held-back celebrations are checked for a roll-up that is due. */
+const ROLLUP_CHECK_MS = 30_000;
 
 /**
  * The running service: HTTP (Slack, webhooks, health, metrics), the outbox dispatcher and the
@@ -19,12 +25,23 @@ export class Bot {
   private constructor(
     readonly context: AppContext,
     private readonly http: HttpServer,
+    private readonly tasks: IntervalTask[],
   ) {}
 
   static async create(config: Config, overrides: ContextOverrides = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
     const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), slackRoute(context)];
-    return new Bot(context, new HttpServer(routes, childLogger(context.log, 'http')));
+    const jobsLog = childLogger(context.log, 'jobs');
+    const rollups = new IntervalTask(
+      'celebration roll-ups',
+      ROLLUP_CHECK_MS,
+      async () => {
+        const queued = await gatherDueRollups(context.database.db, celebrationSettings(config), context.clock.now());
+        if (queued > 0) context.dispatcher.wake();
+      },
+      jobsLog,
+    );
+    return new Bot(context, new HttpServer(routes, childLogger(context.log, 'http')), [rollups]);
   }
 
   get port(): number {
@@ -40,6 +57,7 @@ export class Bot {
     const { config, log, dispatcher } = this.context;
     this.#port = await this.http.listen(config.port);
     dispatcher.start();
+    for (const task of this.tasks) task.start();
     log.info(
       { port: this.#port, database: config.database.kind, slack: config.slack.mode, tz: config.tz },
       config.slack.mode === 'console' ? 'appreciation-bot ready (console mode: messages are printed, not sent)' : 'appreciation-bot ready',
@@ -52,6 +70,7 @@ export class Bot {
       const { log } = this.context;
       log.info('shutting down');
       await this.http.close();
+      await Promise.all(this.tasks.map((t) => t.stop()));
       await this.context.close();
       log.info('stopped');
     })();

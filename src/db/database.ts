@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { DatabaseTarget } from '../config.js';
 import type { Database } from './schema.js';
 import { acquireDirectoryLock, type DirectoryLock } from './pglite-lock.js';
@@ -87,7 +88,7 @@ async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-me
       mkdirSync(target.dir, { recursive: true });
     }
     try {
-      pglite = await PGlite.create(target.kind === 'pglite' ? target.dir : undefined);
+      pglite = await createPglite(target.kind === 'pglite' ? target.dir : undefined);
     } catch (error) {
       lock?.release();
       throw error;
@@ -108,6 +109,13 @@ async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-me
       lock?.release();
     },
   };
+}
+
+/** The extensions our migrations use must be loaded into PGlite when it starts. */
+export const PGLITE_EXTENSIONS = { pg_trgm };
+
+export function createPglite(dataDir?: string, options: { loadDataDir?: Blob } = {}): Promise<PGlite> {
+  return PGlite.create({ ...(dataDir ? { dataDir } : {}), ...options, extensions: PGLITE_EXTENSIONS });
 }
 
 async function ping(db: Kysely<Database>): Promise<void> {

@@ -46,6 +46,8 @@ export class Dispatcher {
   #running = false;
   #stopping = false;
   #scanning: Promise<void> | null = null;
+  /** Cuts pacing waits short on stop, so a long Retry-After does not hold up a shutdown. */
+  #abort = new AbortController();
   #rescan = false;
 
   constructor(
@@ -59,6 +61,7 @@ export class Dispatcher {
     if (this.#running) return;
     this.#running = true;
     this.#stopping = false;
+    if (this.#abort.signal.aborted) this.#abort = new AbortController();
     this.#schedulePoll(0);
   }
 
@@ -72,6 +75,7 @@ export class Dispatcher {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#running = false;
+    this.#abort.abort();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#scanning;
@@ -129,7 +133,7 @@ export class Dispatcher {
   async #work(channel: string): Promise<void> {
     while (!this.#stopping) {
       const wait = (this.#nextSendAt.get(channel) ?? 0) - performance.now();
-      if (wait > 0) await sleep(wait);
+      if (wait > 0) await sleep(wait, undefined, { signal: this.#abort.signal }).catch(() => undefined);
       if (this.#stopping) return;
       const row = await claimNext(this.deps.db, channel, this.deps.clock.now(), this.#options.leaseMs);
       if (!row) return;
@@ -145,14 +149,14 @@ export class Dispatcher {
       if (row.kind === 'update') {
         const original = row.update_of === null ? null : await findRow(db, row.update_of);
         if (!original || original.status === 'failed') {
-          await markFailed(db, row.id, 'the message to update was never delivered', clock.now());
+          await markFailed(db, row.id, 'the message to update was never delivered', clock.now(), row.attempts);
           metrics.messagesFailed.inc({ reason: 'original_not_delivered' });
           rowLog.error('outbox update given up: original message never delivered');
           return;
         }
         if (original.status !== 'sent' || !original.slack_channel || !original.slack_ts) {
           // The original is still on its way; try again once it has been posted.
-          await reschedule(db, row.id, new Date(clock.now().getTime() + 2_000), 'waiting for the original message', clock.now(), { refundAttempt: true });
+          await reschedule(db, row.id, new Date(clock.now().getTime() + 2_000), 'waiting for the original message', clock.now(), { refundAttempt: true, claimedAttempts: row.attempts });
           return;
         }
         this.#pace(row.channel, this.#options.perChannelIntervalMs);
@@ -161,7 +165,7 @@ export class Dispatcher {
         this.#pace(row.channel, this.#options.perChannelIntervalMs);
         sent = await sender.post(row.channel, row.payload);
       }
-      await markSent(db, row.id, sent, clock.now());
+      await markSent(db, row.id, sent, clock.now(), row.attempts);
       metrics.messagesSent.inc({ kind: row.kind });
       rowLog.info({ slackChannel: sent.channel, ts: sent.ts, attempts: row.attempts }, 'message delivered');
     } catch (error) {
@@ -176,25 +180,27 @@ export class Dispatcher {
     switch (failure.kind) {
       case 'rate_limited':
         this.#pace(row.channel, failure.retryAfterMs);
-        await reschedule(db, row.id, new Date(now.getTime() + failure.retryAfterMs), failure.reason, now, { refundAttempt: true });
+        await reschedule(db, row.id, new Date(now.getTime() + failure.retryAfterMs), failure.reason, now, { refundAttempt: true, claimedAttempts: row.attempts });
         metrics.messagesRetried.inc({ kind: 'rate_limited' });
         rowLog.warn({ retryAfterMs: failure.retryAfterMs }, 'slack rate limit; waiting as asked');
         return;
       case 'transient': {
         if (row.attempts >= this.#options.maxAttempts) {
-          await markFailed(db, row.id, `gave up after ${row.attempts} attempts: ${failure.reason}`, now);
+          await markFailed(db, row.id, `gave up after ${row.attempts} attempts: ${failure.reason}`, now, row.attempts);
           metrics.messagesFailed.inc({ reason: 'too_many_attempts' });
           rowLog.error({ reason: failure.reason, attempts: row.attempts }, 'message given up after repeated failures');
           return;
         }
         const delay = backoffDelay(row.attempts, this.#options.backoffBaseMs, this.#options.backoffMaxMs);
-        await reschedule(db, row.id, new Date(now.getTime() + delay), failure.reason, now, { refundAttempt: false });
+        // The channel waits too: its later messages must not overtake this one.
+        this.#pace(row.channel, delay);
+        await reschedule(db, row.id, new Date(now.getTime() + delay), failure.reason, now, { refundAttempt: false, claimedAttempts: row.attempts });
         metrics.messagesRetried.inc({ kind: 'transient' });
         rowLog.warn({ reason: failure.reason, attempts: row.attempts, retryInMs: delay }, 'slack send failed; retrying later');
         return;
       }
       case 'permanent':
-        await markFailed(db, row.id, failure.reason, now);
+        await markFailed(db, row.id, failure.reason, now, row.attempts);
         metrics.messagesFailed.inc({ reason: failure.reason });
         rowLog.error({ reason: failure.reason }, 'message failed permanently; kept as failed');
         return;

@@ -117,22 +117,33 @@ export async function findRow(db: Db, id: number): Promise<OutboxRow | null> {
   return (await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
 }
 
-export async function markSent(db: Db, id: number, sent: { channel: string; ts: string }, now: Date): Promise<void> {
-  await db
-    .updateTable('outbox')
-    .set({ status: 'sent', slack_channel: sent.channel, slack_ts: sent.ts, sent_at: now, lease_until: null, last_error: null, updated_at: now })
-    .where('id', '=', id)
-    .execute();
+/**
+ * The outcome updates below take the attempt number the claim produced: if the lease ran out and
+ * another sender claimed the row meanwhile, a late answer from the first must not overwrite it.
+ */
+type Claim = number | undefined;
+
+function stillOurs<Q extends { where: (...args: any[]) => Q }>(query: Q, claimedAttempts: Claim): Q {
+  return claimedAttempts === undefined ? query : query.where('status', '=', 'sending').where('attempts', '=', claimedAttempts);
 }
 
-export async function markFailed(db: Db, id: number, reason: string, now: Date): Promise<void> {
-  await db.updateTable('outbox').set({ status: 'failed', last_error: reason, lease_until: null, updated_at: now }).where('id', '=', id).execute();
+export async function markSent(db: Db, id: number, sent: { channel: string; ts: string }, now: Date, claimedAttempts?: Claim): Promise<void> {
+  await stillOurs(
+    db
+      .updateTable('outbox')
+      .set({ status: 'sent', slack_channel: sent.channel, slack_ts: sent.ts, sent_at: now, lease_until: null, last_error: null, updated_at: now })
+      .where('id', '=', id),
+    claimedAttempts,
+  ).execute();
+}
+
+export async function markFailed(db: Db, id: number, reason: string, now: Date, claimedAttempts?: Claim): Promise<void> {
+  await stillOurs(db.updateTable('outbox').set({ status: 'failed', last_error: reason, lease_until: null, updated_at: now }).where('id', '=', id), claimedAttempts).execute();
 }
 
 /** Back to pending until `at`. A wait that is not the message's fault (a 429) gives the attempt back. */
-export async function reschedule(db: Db, id: number, at: Date, reason: string, now: Date, options: { refundAttempt: boolean }): Promise<void> {
-  await db
-    .updateTable('outbox')
+export async function reschedule(db: Db, id: number, at: Date, reason: string, now: Date, options: { refundAttempt: boolean; claimedAttempts?: number }): Promise<void> {
+  await stillOurs(db.updateTable('outbox'), options.claimedAttempts)
     .set({
       status: 'pending',
       next_attempt_at: at,

@@ -35,7 +35,7 @@ async function indexesOf(handle: DatabaseHandle, table: string): Promise<IndexIn
   const rows = await sql<{ indexname: string; indexdef: string }>`
     select indexname, indexdef from pg_indexes where schemaname = current_schema() and tablename = ${table}`.execute(handle.db);
   return rows.rows.map((r) => {
-    const m = /^CREATE (UNIQUE )?INDEX \S+ ON \S+ USING btree \((.+?)\)(?: WHERE \((.+)\))?$/.exec(r.indexdef);
+    const m = /^CREATE (UNIQUE )?INDEX \S+ ON \S+ USING \w+ \((.+?)\)(?: WHERE \((.+)\))?$/.exec(r.indexdef);
     if (!m) throw new Error(`unexpected index definition ${r.indexdef}`);
     return { name: r.indexname, unique: m[1] !== undefined, columns: m[2] ?? '', predicate: m[3] ?? null };
   });

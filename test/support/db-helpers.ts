@@ -6,11 +6,11 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import type { TestEngine } from './test-database.js';
 
 /** Polls `check` every `intervalMs` until it returns a truthy value (returned) or `timeoutMs` passes. */
-export async function waitUntil<T>(check: () => T | Promise<T>, { timeoutMs = 5_000, intervalMs = 10, what = 'condition' } = {}): Promise<T> {
+export async function waitUntil<T>(check: () => T | Promise<T>, { timeoutMs = 5_000, intervalMs = 10, what = 'condition' } = {}): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() >= deadline) throw new Error(`waitUntil: ${what} not met within ${timeoutMs}ms`);
     await sleep(intervalMs);
   }

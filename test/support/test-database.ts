@@ -2,10 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { createPglite, openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import type { DatabaseTarget } from '../../src/config.js';
 
@@ -38,7 +37,7 @@ async function migratedSnapshot(): Promise<Blob> {
   for (const name of readdirSync(migrationsDir).sort()) hash.update(name).update(readFileSync(new URL(name, migrationsDir)));
   const file = join(tmpdir(), `appreciation-bot-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
   if (existsSync(file)) return new Blob([readFileSync(file)]);
-  const pglite = await PGlite.create();
+  const pglite = await createPglite();
   const handle = await openDatabase({ kind: 'pglite-memory' }, { pglite });
   await migrateToLatest(handle.db);
   await handle.close();
@@ -56,7 +55,7 @@ export async function createTestDatabase(engine: TestEngine): Promise<TestDataba
 }
 
 async function createPgliteDatabase(): Promise<TestDatabase> {
-  const pglite = await PGlite.create({ loadDataDir: await migratedSnapshot() });
+  const pglite = await createPglite(undefined, { loadDataDir: await migratedSnapshot() });
   const target: DatabaseTarget = { kind: 'pglite-memory' };
   const handle = await openDatabase(target, { pglite });
   return {
