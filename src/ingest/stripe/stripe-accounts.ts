@@ -28,7 +28,7 @@ export async function accountForStripeCustomer(
   const name = customer.name ?? lookedUp?.name ?? null;
   const email = customer.email ?? lookedUp?.email ?? null;
   const externalId = customer.externalId ?? lookedUp?.externalId ?? null;
-  const key = customer.id ?? (email ? `guest:${email.toLowerCase()}` : fallbackKey);
+  const key = stripeAccountKey({ ...customer, email }, fallbackKey);
 
   let account = await findAccountByExternalId(trx, 'stripe', key);
   if (!account && externalId) {
@@ -39,6 +39,11 @@ export async function accountForStripeCustomer(
     return createAccount(trx, { source: 'stripe', externalId: key, name: name ?? email ?? UNKNOWN_CUSTOMER_NAME, namePlaceholder: name === null, email }, now);
   }
   return improveDetails(trx, account, name, email, now);
+}
+
+/** The id an account is known by at Stripe: the customer, else the guest's email, else the payment. */
+export function stripeAccountKey(customer: Pick<StripeCustomerRef, 'id' | 'email'>, fallbackKey: string): string {
+  return customer.id ?? (customer.email ? `guest:${customer.email.toLowerCase()}` : fallbackKey);
 }
 
 /** customer.created / customer.updated: names and emails kept current. */

@@ -129,7 +129,7 @@ export function invoicePayment(invoiceObject: unknown, event?: StripeEventEnvelo
   return {
     kind: 'payment',
     paymentId: invoice.id,
-    refs: [refOf(invoice.charge), refOf(invoice.payment_intent)].filter((r): r is string => r !== null),
+    refs: [...new Set([refOf(invoice.charge), refOf(invoice.payment_intent), ...invoicePaymentRefs(invoiceObject)].filter((r): r is string => r !== null))],
     customer: {
       id: refOf(invoice.customer),
       name: invoice.customer_name ?? expanded?.name ?? null,
@@ -190,6 +190,22 @@ export function interpretStripeEvent(event: StripeEventEnvelope): StripeChange {
     default:
       return { kind: 'ignored', reason: `${event.type} is not used` };
   }
+}
+
+/** Payment intents and charges from an expanded `payments` list (API versions from 2025-03-31 on). */
+export function invoicePaymentRefs(invoice: unknown): string[] {
+  const payments = (invoice as { payments?: { data?: unknown } } | null)?.payments?.data;
+  if (!Array.isArray(payments)) return [];
+  const refs: string[] = [];
+  for (const entry of payments) {
+    const payment = (entry as { payment?: Record<string, unknown> } | null)?.payment;
+    for (const field of ['payment_intent', 'charge'] as const) {
+      const value = payment?.[field];
+      const id = typeof value === 'string' ? value : typeof (value as { id?: unknown } | null)?.id === 'string' ? (value as { id: string }).id : null;
+      if (id) refs.push(id);
+    }
+  }
+  return refs;
 }
 
 function capitalise(text: string): string {
