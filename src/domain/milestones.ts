@@ -128,11 +128,8 @@ export function milestonesFor(f: PaymentHistoryFacts): Milestone[] {
   if (f.sequence === 1) found.push({ kind: 'first_payment' });
   else if (isRoundPaymentCount(f.sequence)) found.push({ kind: 'nth_payment', n: f.sequence });
 
-  const threshold = lifetimeThresholdCrossed(
-    f.amount.currency,
-    f.lifetimeBefore,
-    f.lifetimeBefore + amount,
-  );
+  // A first payment's "lifetime" is the payment itself: the welcome line says it all.
+  const threshold = f.sequence > 1 ? lifetimeThresholdCrossed(f.amount.currency, f.lifetimeBefore, f.lifetimeBefore + amount) : null;
   if (threshold !== null) {
     found.push({
       kind: 'lifetime_crossed',

@@ -32,7 +32,8 @@ export function renderForConsole(entry: { action: 'post' | 'update'; channel: st
 function renderBlock(block: Block): string[] {
   switch (block.type) {
     case 'header':
-      return [display(block.text?.text ?? '').toUpperCase(), ''];
+      // plain_text: Slack shows it as it is, so no mrkdwn decoding here.
+      return [`▌ ${block.text?.text ?? ''}`, ''];
     case 'section': {
       const out = block.text?.text ? display(block.text.text).split('\n') : [];
       for (const field of block.fields ?? []) out.push(...display(field.text ?? '').split('\n').map((l) => `  ${l}`));
