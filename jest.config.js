@@ -8,6 +8,9 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  // *.pg.test.ts need a real PostgreSQL server (several processes on one database, the server
+  // going away): they run whenever TEST_DATABASE_URL is set, as it is in CI.
+  testPathIgnorePatterns: process.env.TEST_DATABASE_URL ? ['/node_modules/'] : ['/node_modules/', '\\.pg\\.test\\.ts$'],
 };
 
 /** @type {import('jest').Config} */

@@ -40,12 +40,16 @@ export interface Config {
   publicUrl: string;
   tz: string;
   quietAfterDays: number;
+  /** Silence allowed per account tier, keyed by the tier name in lower case (QUIET_AFTER_DAYS_BY_TIER). */
+  quietAfterDaysByTier: Readonly<Record<string, number>>;
   celebrateMaxAgeHours: number;
   celebrationBurst: number;
   celebrationQuietHours: QuietHours | null;
   nudgesPerOwnerPerDay: number;
   nudgeEscalateAfterDays: number;
   nudgeSchedule: string;
+  /** How long a claimed outbox message is a sender's before another may take it over (a crash mid-send). */
+  outboxLeaseSeconds: number;
   digestSchedule: string;
   logLevel: LogLevel;
 }
@@ -131,6 +135,7 @@ const schema = z.object({
   PUBLIC_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
   TZ: z.preprocess(blankToUndefined, timeZone.optional()),
   QUIET_AFTER_DAYS: wholeNumber(1, 3650, '30'),
+  QUIET_AFTER_DAYS_BY_TIER: z.preprocess(blankToUndefined, z.string().trim().transform(parseTierDays).optional()),
   CELEBRATE_MAX_AGE_HOURS: wholeNumber(0, 24 * 365, '72'),
   CELEBRATION_BURST: wholeNumber(1, 1000, '10'),
   CELEBRATION_QUIET_HOURS: z.preprocess(
@@ -148,6 +153,7 @@ const schema = z.object({
   NUDGES_PER_OWNER_PER_DAY: wholeNumber(0, 1000, '5'),
   NUDGE_ESCALATE_AFTER_DAYS: wholeNumber(1, 365, '5'),
   NUDGE_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
+  OUTBOX_LEASE_SECONDS: wholeNumber(1, 3600, '60'),
   DIGEST_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v),
@@ -235,15 +241,45 @@ export function parseConfig(env: Env): Config {
     publicUrl: (v.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     tz: v.TZ ?? 'UTC',
     quietAfterDays: v.QUIET_AFTER_DAYS ?? 30,
+    quietAfterDaysByTier: v.QUIET_AFTER_DAYS_BY_TIER ?? {},
     celebrateMaxAgeHours: v.CELEBRATE_MAX_AGE_HOURS ?? 72,
     celebrationBurst: v.CELEBRATION_BURST ?? 10,
     celebrationQuietHours: quiet && quiet.length === 2 ? { startHour: quiet[0]!, endHour: quiet[1]! } : null,
     nudgesPerOwnerPerDay: v.NUDGES_PER_OWNER_PER_DAY ?? 5,
     nudgeEscalateAfterDays: v.NUDGE_ESCALATE_AFTER_DAYS ?? 5,
     nudgeSchedule: v.NUDGE_SCHEDULE ?? '0 9 * * 1-5',
+    outboxLeaseSeconds: v.OUTBOX_LEASE_SECONDS ?? 60,
     digestSchedule: v.DIGEST_SCHEDULE ?? '0 16 * * 5',
     logLevel: v.LOG_LEVEL ?? 'info',
   };
+}
+
+/**
+ * `gold=14,silver=30` → { gold: 14, silver: 30 }. Tier names are matched case-insensitively (CRMs
+ * and spreadsheets disagree on "Gold" vs "gold"); a tier named twice is refused rather than guessed.
+ */
+function parseTierDays(value: string, ctx: z.RefinementCtx): Record<string, number> {
+  const example = 'e.g. gold=14,silver=30';
+  const tiers: Record<string, number> = {};
+  for (const pair of value.split(',')) {
+    const match = /^\s*([^=\s][^=]*?)\s*=\s*(\d+)\s*$/.exec(pair);
+    if (!match) {
+      ctx.addIssue({ code: 'custom', message: `"${pair.trim()}" is not tier=days; write comma-separated pairs, ${example}` });
+      return z.NEVER;
+    }
+    const tier = match[1]!.toLowerCase();
+    const days = Number(match[2]);
+    if (days < 1 || days > 3650) {
+      ctx.addIssue({ code: 'custom', message: `${tier}: days must be between 1 and 3650, ${example}` });
+      return z.NEVER;
+    }
+    if (Object.hasOwn(tiers, tier)) {
+      ctx.addIssue({ code: 'custom', message: `tier "${tier}" is given twice; name each tier once, ${example}` });
+      return z.NEVER;
+    }
+    tiers[tier] = days;
+  }
+  return tiers;
 }
 
 function withTrailingSlash(url: string): string {

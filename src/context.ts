@@ -64,7 +64,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     (config.slack.mode === 'api'
       ? new SlackSender(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl))
       : new ConsoleSender(overrides.consoleOut ?? process.stdout));
-  const dispatcher = new Dispatcher({ db: database.db, sender, clock, log: childLogger(log, 'outbox'), metrics }, overrides.dispatcher);
+  const dispatcher = new Dispatcher(
+    { db: database.db, sender, clock, log: childLogger(log, 'outbox'), metrics },
+    { leaseMs: config.outboxLeaseSeconds * 1000, ...overrides.dispatcher },
+  );
   const directory =
     overrides.directory ??
     (config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory);

@@ -61,7 +61,7 @@ function openPostgres(target: DatabaseTarget & { kind: 'postgres' }, options: Op
     connectionString: target.url,
     max: options.poolSize ?? 10,
     // Fail fast when the server is gone so webhooks answer 503 instead of hanging.
-    connectionTimeoutMillis: 3_000,
+    connectionTimeoutMillis: 2_000,
     idleTimeoutMillis: 30_000,
     types,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),

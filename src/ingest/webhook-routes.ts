@@ -6,6 +6,9 @@ import { webhookRoute, type WebhookDeps } from './webhook-route.js';
 import { genericPaymentsSource } from './generic-payments.js';
 import { stripeSource } from './stripe/stripe-source.js';
 import { createStripeClient, createStripeVerifier } from './stripe/stripe-client.js';
+import { genericCrmSource } from './generic-crm.js';
+import { HubSpotClient } from './hubspot/hubspot-client.js';
+import { hubspotRoute } from './hubspot/hubspot-source.js';
 
 /** Every webhook route of the contract, each answering 404 until its secret is configured. */
 export function webhookRoutes(context: AppContext): Route[] {
@@ -38,6 +41,26 @@ export function webhookRoutes(context: AppContext): Route[] {
       method: 'POST',
       path: '/webhooks/payments',
       handler: webhookRoute(genericPaymentsSource({ secret: config.webhookSecret, celebration, directory: context.directory }), deps),
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/hubspot',
+      handler: hubspotRoute(
+        {
+          secret: config.hubspot.clientSecret,
+          publicUrl: config.publicUrl,
+          api: config.hubspot.accessToken ? new HubSpotClient(config.hubspot.accessToken, config.hubspot.apiUrl) : null,
+          directory: context.directory,
+          db: database.db,
+          log: childLogger(context.log, 'hubspot'),
+        },
+        deps,
+      ),
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/crm',
+      handler: webhookRoute(genericCrmSource({ secret: config.webhookSecret, directory: context.directory }), deps),
     },
   ];
 }

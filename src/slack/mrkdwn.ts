@@ -138,9 +138,17 @@ export function mention(slackUserId: string): string {
   return SLACK_USER_ID.test(slackUserId) ? `<@${slackUserId}>` : escapeMrkdwn(slackUserId);
 }
 
-/** plain_text is shown literally by Slack, so it is only shortened, never escaped. */
+/**
+ * plain_text is shown literally by Slack, so entities would show as "&amp;". Yet the contract is
+ * that `&`, `<` and `>` from outside never reach Slack raw: they become look-alike characters
+ * (＆ ‹ ›) that read the same and cannot start a mention, a link or an entity.
+ */
 export function plainText(text: string, max: number): PlainTextElement {
-  return { type: 'plain_text', text: truncate(text, max), emoji: true };
+  return { type: 'plain_text', text: truncate(defuse(text), max), emoji: true };
+}
+
+function defuse(text: string): string {
+  return text.replace(/&/g, '＆').replace(/</g, '‹').replace(/>/g, '›');
 }
 
 // Bidi embeddings, overrides and isolates let a name reverse the text after it

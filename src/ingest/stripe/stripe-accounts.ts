@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Account, Database } from '../../db/schema.js';
 import { createAccount, findAccountByExternalId, updateAccount } from '../../accounts/account-queries.js';
 import type { StripeCustomerRef } from './stripe-events.js';
+import { mergeAccounts } from '../../accounts/account-merge.js';
 
 /** What a real event or a look-up may tell about a customer; the best one wins. */
 export interface CustomerDetails {
@@ -31,9 +32,13 @@ export async function accountForStripeCustomer(
   const key = stripeAccountKey({ ...customer, email }, fallbackKey);
 
   let account = await findAccountByExternalId(trx, 'stripe', key);
-  if (!account && externalId) {
-    account = await findAccountByExternalId(trx, 'generic', externalId);
-    if (account) await trx.insertInto('account_external_ids').values({ source: 'stripe', external_id: key, account_id: account.id }).execute();
+  const known = externalId ? await findAccountByExternalId(trx, 'generic', externalId) : null;
+  if (known && account && account.id !== known.id) {
+    // The customer paid before its metadata named the account: one client, one history.
+    account = await mergeAccounts(trx, account.id, known.id, now);
+  } else if (known && !account) {
+    await trx.insertInto('account_external_ids').values({ source: 'stripe', external_id: key, account_id: known.id }).execute();
+    account = known;
   }
   if (!account) {
     return createAccount(trx, { source: 'stripe', externalId: key, name: name ?? email ?? UNKNOWN_CUSTOMER_NAME, namePlaceholder: name === null, email }, now);

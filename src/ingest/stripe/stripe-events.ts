@@ -46,7 +46,7 @@ const invoiceSchema = z
     number: z.string().nullish(),
     charge: expandable,
     payment_intent: expandable,
-    created: z.number(),
+    created: z.number().nullish(),
     status_transitions: z.object({ paid_at: z.number().nullish() }).passthrough().nullish(),
     metadata,
   })
@@ -64,7 +64,6 @@ const checkoutSchema = z
     customer_details: z.object({ email: z.string().nullish(), name: z.string().nullish() }).passthrough().nullish(),
     payment_intent: expandable,
     invoice: expandable,
-    created: z.number(),
     metadata,
   })
   .passthrough();
@@ -75,7 +74,6 @@ const chargeSchema = z
     amount_refunded: z.number().int().nonnegative(),
     invoice: expandable,
     payment_intent: expandable,
-    created: z.number(),
   })
   .passthrough();
 
@@ -138,7 +136,7 @@ export function invoicePayment(invoiceObject: unknown, event?: StripeEventEnvelo
     },
     amountMinor: invoice.amount_paid,
     currency: currencyOf(invoice.currency, envelope),
-    paidAt: new Date((invoice.status_transitions?.paid_at ?? invoice.created) * 1000),
+    paidAt: new Date((invoice.status_transitions?.paid_at ?? invoice.created ?? envelope.created) * 1000),
     memo: invoice.number ? `${capitalise(reason)} ${invoice.number}` : capitalise(reason),
   };
 }

@@ -35,8 +35,14 @@ export function stripeSource(deps: {
     verify({ rawBody, headers }, now) {
       const signature = header({ headers } as IncomingMessage, 'stripe-signature');
       if (!signature) return { ok: false, reason: 'missing Stripe-Signature header' };
+      // The package checks only that a timestamp is not too old; one from the future is refused too.
+      const timestamp = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+      if (Number.isFinite(timestamp) && timestamp - now.getTime() / 1000 > STRIPE_TOLERANCE_SECONDS) {
+        return { ok: false, reason: 'timestamp is outside the 300 s window' };
+      }
       try {
-        deps.verifier.webhooks.constructEvent(rawBody, signature, deps.secret!, STRIPE_TOLERANCE_SECONDS, undefined, Math.floor(now.getTime() / 1000));
+        // verifyHeader, not constructEvent: a body that is signed but not JSON is a 400, not a 401.
+        deps.verifier.webhooks.signature!.verifyHeader(rawBody, signature, deps.secret!, STRIPE_TOLERANCE_SECONDS, undefined, now.getTime());
         return { ok: true };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

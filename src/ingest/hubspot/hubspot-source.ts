@@ -1,0 +1,60 @@
+import type { IncomingMessage } from 'node:http';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { Logger } from '../../log.js';
+import { header } from '../../http/http-io.js';
+import type { RouteHandler } from '../../http/server.js';
+import type { UserDirectory } from '../../slack/user-directory.js';
+import { webhookRoute, type WebhookDeps, type WebhookSource } from '../webhook-route.js';
+import { applyHubSpotChange } from './hubspot-apply.js';
+import type { HubSpotClient } from './hubspot-client.js';
+import { parseHubSpotBatch, type HubSpotChange } from './hubspot-events.js';
+import { lookUpForBatch, type HubSpotLookups } from './hubspot-lookups.js';
+import { hubspotSignedUri, verifyHubSpotV3 } from './hubspot-signature.js';
+
+/**
+ * POST /webhooks/hubspot: HubSpot Webhooks-API batches, v3-signed. Each event is its own inbox row
+ * (deduped on `eventId`, raw = that event's JSON). Companies keep accounts current, activity dates
+ * become touchpoints, a won deal becomes a note on its company; every other event is stored and
+ * ignored.
+ */
+
+export interface HubSpotSourceDeps {
+  /** HUBSPOT_CLIENT_SECRET; null turns the route off (404). */
+  secret: string | null;
+  /** PUBLIC_URL: HubSpot signs the URL it called, which behind a proxy is not the one we see. */
+  publicUrl: string;
+  api: HubSpotClient | null;
+  directory: UserDirectory;
+  db: Kysely<Database>;
+  log: Logger;
+}
+
+export function hubspotSource(deps: HubSpotSourceDeps & { requestTarget: string }): WebhookSource<HubSpotChange, HubSpotLookups> {
+  return {
+    source: 'hubspot',
+    enabled: deps.secret !== null,
+    disabledMessage: 'the HubSpot webhook is off: set HUBSPOT_CLIENT_SECRET to turn it on',
+    verify: ({ rawBody, headers, method }, now) =>
+      verifyHubSpotV3({
+        secret: deps.secret ?? '',
+        method,
+        uri: hubspotSignedUri(deps.publicUrl, deps.requestTarget),
+        rawBody,
+        signatureHeader: header({ headers } as IncomingMessage, 'x-hubspot-signature-v3'),
+        timestampHeader: header({ headers } as IncomingMessage, 'x-hubspot-request-timestamp'),
+        now,
+      }),
+    parse: (rawBody, now) => parseHubSpotBatch(rawBody, now),
+    prepare: (events) => lookUpForBatch(events.map((e) => e.event), deps),
+    apply: (trx, { event }, { now, log, prepared }) => applyHubSpotChange(trx, event, { now, log, lookups: prepared }),
+  };
+}
+
+/**
+ * The route. webhookRoute hands `verify` the path without its query, and HubSpot signs the query
+ * too, so the source is bound to each request's full target.
+ */
+export function hubspotRoute(deps: HubSpotSourceDeps, webhook: WebhookDeps): RouteHandler {
+  return (req, res) => webhookRoute(hubspotSource({ ...deps, requestTarget: req.url ?? '/' }), webhook)(req, res);
+}
