@@ -8,6 +8,8 @@ import { createBoltApp } from './slack/bolt-app.js';
 import { registerListeners } from './slack/register-listeners.js';
 import { webhookRoutes } from './ingest/webhook-routes.js';
 import { IntervalTask } from './jobs/interval-task.js';
+import { createJobScheduler } from './jobs/scheduler.js';
+import { jobs } from './jobs/jobs.js';
 import { gatherDueRollups } from './celebrate/rollups.js';
 import { celebrationSettings } from './celebrate/celebration-settings.js';
 
@@ -25,10 +27,11 @@ export class Bot {
   private constructor(
     readonly context: AppContext,
     private readonly http: HttpServer,
-    private readonly tasks: IntervalTask[],
+    /** Background work started with the bot and stopped (runs in flight awaited) before the database closes. */
+    private readonly tasks: Array<Pick<IntervalTask, 'start' | 'stop'>>,
   ) {}
 
-  static async create(config: Config, overrides: ContextOverrides = {}): Promise<Bot> {
+  static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean } = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
     const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), slackRoute(context)];
     const jobsLog = childLogger(context.log, 'jobs');
@@ -41,7 +44,7 @@ export class Bot {
       },
       jobsLog,
     );
-    return new Bot(context, new HttpServer(routes, childLogger(context.log, 'http')), [rollups]);
+    return new Bot(context, new HttpServer(routes, childLogger(context.log, 'http')), [rollups, ...(overrides.schedules === false ? [] : [createJobScheduler(context, jobs)])]);
   }
 
   get port(): number {

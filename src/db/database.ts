@@ -66,9 +66,7 @@ function openPostgres(target: DatabaseTarget & { kind: 'postgres' }, options: Op
     types,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
-  // An idle client whose server went away emits 'error' on the pool; without a listener that kills
-  // the process. The next query gets a fresh connection or a clear error instead.
-  pool.on('error', () => {});
+  survivesLostConnections(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -96,7 +94,7 @@ async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-me
   }
   const instance = pglite;
   const pool = new pg.Pool({ ...createPgConfig(instance), types });
-  pool.on('error', () => {});
+  survivesLostConnections(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -109,6 +107,16 @@ async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-me
       lock?.release();
     },
   };
+}
+
+/**
+ * A connection whose server went away emits 'error' — on the pool when idle, on the client itself
+ * when checked out (pg-pool removes its listener then). Unheard, either kills the process. The
+ * query in flight is rejected anyway and the next one gets a fresh connection or a clear error.
+ */
+function survivesLostConnections(pool: pg.Pool): void {
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
 }
 
 /** The extensions our migrations use must be loaded into PGlite when it starts. */

@@ -1,7 +1,13 @@
 import type { Job } from './job-registry.js';
 import { dispatchJob } from './dispatch-job.js';
+import { digestJob } from '../digest/digest-job.js';
+import { anniversariesJob } from '../celebrate/anniversaries.js';
+import { nudgesJob } from '../nudge/nudges-job.js';
 
 /** Every job `appreciation-bot run-job <name>` knows, by the name operators type. */
 export const jobs: Readonly<Record<string, Job>> = {
   dispatch: dispatchJob,
+  digest: digestJob,
+  anniversaries: anniversariesJob,
+  nudges: nudgesJob,
 };

@@ -156,7 +156,7 @@ describe('console mode', () => {
       bot.bot.context.dispatcher.wake();
       await eventually(() => bot.console().includes('[ Say thanks ]'));
       const printed = bot.console();
-      expect(printed).toContain('🎉 $1,250.00 FROM ACME CO');
+      expect(printed).toContain('▌ 🎉 $1,250.00 from Acme Co');
       expect(printed).toContain('*Acme Co* & friends · @U123');
       const res = await fetch(`${bot.url}/slack/events`, { method: 'POST', body: '{}' });
       expect(res.status).toBe(404);

@@ -39,6 +39,7 @@ export async function startTestBot(options: {
   env?: Record<string, string>;
   clock?: Clock;
   dispatcher?: Partial<DispatcherOptions>;
+  schedules?: boolean;
 }): Promise<TestBot> {
   const env: Record<string, string> = {
     PORT: '0',
@@ -62,6 +63,8 @@ export async function startTestBot(options: {
     consoleOut: out,
     defaultMetrics: false,
     dispatcher: { ...FAST_DISPATCH, ...options.dispatcher },
+    // Jobs run when a test says so (run-job style), not when the wall clock reaches 09:00.
+    schedules: options.schedules ?? false,
   });
   await bot.start();
   return {

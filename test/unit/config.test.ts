@@ -1,7 +1,9 @@
 import { parseConfig, ConfigError, LOG_LEVELS, processEnv, type Config } from '../../src/config.js';
 
-/** Every variable of the "Configuration" table of the contract. */
+/** Every variable of the "Configuration" table of the contract, and the two the README adds. */
 const CONTRACT_VARIABLES = [
+  'QUIET_AFTER_DAYS_BY_TIER',
+  'OUTBOX_LEASE_SECONDS',
   'PORT',
   'DATABASE_URL',
   'SLACK_BOT_TOKEN',
@@ -69,12 +71,14 @@ describe('parseConfig: defaults', () => {
       publicUrl: 'http://localhost:3000',
       tz: 'UTC',
       quietAfterDays: 30,
+      quietAfterDaysByTier: {},
       celebrateMaxAgeHours: 72,
       celebrationBurst: 10,
       celebrationQuietHours: null,
       nudgesPerOwnerPerDay: 5,
       nudgeEscalateAfterDays: 5,
       nudgeSchedule: '0 9 * * 1-5',
+      outboxLeaseSeconds: 60,
       digestSchedule: '0 16 * * 5',
       logLevel: 'info',
     });
@@ -139,6 +143,9 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
     ['QUIET_AFTER_DAYS', '14', (c) => c.quietAfterDays, 14],
     ['QUIET_AFTER_DAYS', '1', (c) => c.quietAfterDays, 1],
     ['QUIET_AFTER_DAYS', '3650', (c) => c.quietAfterDays, 3650],
+    ['QUIET_AFTER_DAYS_BY_TIER', 'gold=14,silver=30', (c) => c.quietAfterDaysByTier, { gold: 14, silver: 30 }],
+    ['QUIET_AFTER_DAYS_BY_TIER', ' Gold = 7 ', (c) => c.quietAfterDaysByTier, { gold: 7 }],
+    ['OUTBOX_LEASE_SECONDS', '5', (c) => c.outboxLeaseSeconds, 5],
     ['CELEBRATE_MAX_AGE_HOURS', '24', (c) => c.celebrateMaxAgeHours, 24],
     ['CELEBRATE_MAX_AGE_HOURS', '0', (c) => c.celebrateMaxAgeHours, 0],
     ['CELEBRATE_MAX_AGE_HOURS', '8760', (c) => c.celebrateMaxAgeHours, 8760],
@@ -188,6 +195,8 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
         PUBLIC_URL: 'https://bot.example.com/',
         TZ: 'Europe/Berlin',
         QUIET_AFTER_DAYS: '45',
+        QUIET_AFTER_DAYS_BY_TIER: 'gold=10',
+        OUTBOX_LEASE_SECONDS: '90',
         CELEBRATE_MAX_AGE_HOURS: '48',
         CELEBRATION_BURST: '4',
         CELEBRATION_QUIET_HOURS: '21-07',
@@ -214,12 +223,14 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
       publicUrl: 'https://bot.example.com',
       tz: 'Europe/Berlin',
       quietAfterDays: 45,
+      quietAfterDaysByTier: { gold: 10 },
       celebrateMaxAgeHours: 48,
       celebrationBurst: 4,
       celebrationQuietHours: { startHour: 21, endHour: 7 },
       nudgesPerOwnerPerDay: 3,
       nudgeEscalateAfterDays: 7,
       nudgeSchedule: '0 8 * * 1-5',
+      outboxLeaseSeconds: 90,
       digestSchedule: '0 15 * * 5',
       logLevel: 'debug',
     });
@@ -229,6 +240,11 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
 describe('parseConfig: bad values', () => {
   /** [variable, bad value, what the line must say, extra env so that this is the only problem] */
   const cases: [Variable, string, RegExp, Env?][] = [
+    ['QUIET_AFTER_DAYS_BY_TIER', 'gold', /is not tier=days/],
+    ['QUIET_AFTER_DAYS_BY_TIER', 'gold=0', /between 1 and 3650/],
+    ['QUIET_AFTER_DAYS_BY_TIER', 'gold=5,GOLD=6', /given twice/],
+    ['OUTBOX_LEASE_SECONDS', '0', /at least 1/],
+    ['OUTBOX_LEASE_SECONDS', 'soon', /whole number/],
     ['PORT', 'abc', /whole number/],
     ['PORT', '-1', /whole number/],
     ['PORT', '3.5', /whole number/],

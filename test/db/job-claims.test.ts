@@ -1,0 +1,131 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FixedClock } from '../../src/clock.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { acquireDirectoryLock } from '../../src/db/pglite-lock.js';
+import { silentLogger } from '../../src/log.js';
+import { Metrics } from '../../src/metrics.js';
+import { claimJobRun, databaseJobClaims, findJobRun, finishJobRun } from '../../src/jobs/job-claims.js';
+import { Scheduler } from '../../src/jobs/scheduler.js';
+import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+
+const T0 = new Date('2026-11-23T09:00:00.000Z');
+const PERIOD = '2026-11-23T09:00';
+
+describe.each(testEngines())('job claims (%s)', (engine) => {
+  let tdb: TestDatabase;
+  const db = () => tdb.handle.db;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase(engine);
+  });
+  beforeEach(async () => {
+    await tdb.reset();
+  });
+  afterAll(async () => {
+    await tdb?.destroy();
+  });
+
+  it('two claims of one period: the first wins, the second is refused and changes nothing', async () => {
+    expect(await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'replica-a', now: T0 })).toBe(true);
+    expect(await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'replica-b', now: new Date(T0.getTime() + 1000) })).toBe(false);
+    expect(await findJobRun(db(), 'digest', PERIOD)).toMatchObject({ status: 'running', claimed_by: 'replica-a', started_at: T0, finished_at: null, error: null });
+    // Another period, or another job in the same period, is a claim of its own.
+    expect(await claimJobRun(db(), { job: 'digest', period: '2026-11-30T09:00', claimedBy: 'replica-b', now: T0 })).toBe(true);
+    expect(await claimJobRun(db(), { job: 'nudges', period: PERIOD, claimedBy: 'replica-b', now: T0 })).toBe(true);
+  });
+
+  it('records done, or failed with its error; only the claimant can finish its run', async () => {
+    await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'a', now: T0 });
+    await finishJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'b', now: T0, status: 'done' });
+    expect(await findJobRun(db(), 'digest', PERIOD)).toMatchObject({ status: 'running' });
+    const later = new Date(T0.getTime() + 5000);
+    await finishJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'a', now: later, status: 'failed', error: `boom ${'x'.repeat(5000)}` });
+    const row = await findJobRun(db(), 'digest', PERIOD);
+    expect(row).toMatchObject({ status: 'failed', finished_at: later });
+    expect(row?.error?.startsWith('boom x')).toBe(true);
+    expect(row?.error).toHaveLength(2000);
+
+    const claims = databaseJobClaims(db(), 'me');
+    expect(await claims.claim('anniversaries', PERIOD, T0)).toBe(true);
+    await claims.finish('anniversaries', PERIOD, { status: 'done' }, later);
+    expect(await findJobRun(db(), 'anniversaries', PERIOD)).toMatchObject({ status: 'done', claimed_by: 'me', error: null, finished_at: later });
+  });
+
+  if (engine === 'postgres') {
+    it('concurrent claims from several connections: exactly one wins', async () => {
+      const handles: DatabaseHandle[] = await Promise.all([0, 1, 2, 3].map(() => openDatabase(tdb.target)));
+      try {
+        for (let round = 0; round < 5; round += 1) {
+          const period = `2026-11-2${round}T09:00`;
+          const results = await Promise.all(
+            Array.from({ length: 24 }, (_, i) => claimJobRun(handles[i % handles.length]!.db, { job: 'digest', period, claimedBy: `replica-${i}`, now: T0 })),
+          );
+          expect(results.filter(Boolean)).toHaveLength(1);
+        }
+        expect(await db().selectFrom('job_runs').select('period').execute()).toHaveLength(5);
+      } finally {
+        await Promise.all(handles.map((h) => h.close()));
+      }
+    });
+  }
+
+  it('two schedulers on one database, firing every second, run each period once', async () => {
+    const ran: string[] = [];
+    const make = (name: string) =>
+      new Scheduler([{ name: 'tick', cron: '* * * * * *', run: async () => (ran.push(name), {}) }], {
+        claims: databaseJobClaims(db(), name),
+        clock: new FixedClock(T0),
+        log: silentLogger(),
+        metrics: new Metrics({ defaultMetrics: false }),
+        tz: 'America/Los_Angeles',
+      });
+    const schedulers = [make('replica-a'), make('replica-b')];
+    try {
+      for (const s of schedulers) s.start();
+      await sleep(3_300);
+    } finally {
+      await Promise.all(schedulers.map((s) => s.stop()));
+    }
+    const rows = await db().selectFrom('job_runs').selectAll().where('job', '=', 'tick').execute();
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(ran).toHaveLength(rows.length);
+    for (const row of rows) {
+      expect(row.status).toBe('done');
+      expect(row.period).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+      expect(['replica-a', 'replica-b']).toContain(row.claimed_by);
+    }
+  }, 15_000);
+});
+
+describe('run-job against an embedded database a running bot holds', () => {
+  const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+  let root: string;
+  beforeAll(() => {
+    root = mkdtempSync(join(tmpdir(), 'ab-runjob-'));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('is refused by the directory lock, with the one-line reason', () => {
+    if (!existsSync(cli)) throw new Error(`build first (npm run build): ${cli} is missing`);
+    const dir = join(root, 'pglite');
+    // What a running bot holds: the lock beside the directory, taken by another live process (this one).
+    const lock = acquireDirectoryLock(dir);
+    try {
+      const result = spawnSync(process.execPath, [cli, 'run-job', 'dispatch'], {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', DATABASE_URL: `pglite://${dir}` },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim()).toBe(`appreciation-bot: the embedded database at ${dir} is in use by process ${process.pid}; stop it or set DATABASE_URL`);
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      lock.release();
+    }
+  });
+});

@@ -1,0 +1,205 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../src/config.js';
+import { Bot } from '../../src/bot.js';
+import { silentLogger } from '../../src/log.js';
+import { startFakeSlack, type FakeSlack, type SlackCall } from '../support/fake-slack.js';
+import { TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET } from '../support/bot-harness.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { eventually, genericHeaders, post } from '../support/signing.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+
+/**
+ * What happens when parts fail, on a real PostgreSQL server: several replicas, a process killed
+ * mid-burst, the database going away, Slack going away. Nothing lost, nothing twice.
+ */
+
+const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+
+function paymentBody(id: string, account: string): string {
+  return JSON.stringify({ id, account: { external_id: account, name: `Client ${account}` }, amount: '250.00', currency: 'USD', paid_at: new Date().toISOString() });
+}
+
+const delivered = (slack: FakeSlack): SlackCall[] => slack.callsTo('chat.postMessage').filter((c) => !c.fault);
+
+function expectEachOnce(calls: SlackCall[], accounts: string[]): void {
+  const texts = calls.map((c) => String(c.body.text));
+  for (const account of accounts) expect(texts.filter((t) => t.includes(`from Client ${account} `)).length).toBe(1);
+  expect(calls).toHaveLength(accounts.length);
+}
+
+function startReplica(database: TestDatabase, slack: FakeSlack, port: number): ChildProcess {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    DATABASE_URL: (database.target as { url: string }).url,
+    PORT: String(port),
+    LOG_LEVEL: 'error',
+    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    SLACK_API_URL: slack.url,
+    CELEBRATION_CHANNEL: TEST_CHANNEL,
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    CELEBRATION_BURST: '1000',
+    OUTBOX_LEASE_SECONDS: '2',
+  };
+  return spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function ready(port: number): Promise<void> {
+  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 20_000);
+}
+
+const freePort = () => 30_000 + Math.floor(Math.random() * 20_000);
+
+describe('faults on PostgreSQL', () => {
+  let database: TestDatabase;
+  let slack: FakeSlack;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    slack = await startFakeSlack();
+  });
+  beforeEach(async () => {
+    await database.reset();
+    slack.reset();
+  });
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+  afterAll(async () => {
+    await slack.close();
+    await database.destroy();
+  });
+
+  it('two replicas receiving the same events celebrate each payment once', async () => {
+    const [portA, portB] = [freePort(), freePort() + 1];
+    children.push(startReplica(database, slack, portA), startReplica(database, slack, portB));
+    await Promise.all([ready(portA), ready(portB)]);
+    const accounts = Array.from({ length: 20 }, (_, i) => `r${i}`);
+    const answers = await Promise.all(
+      accounts.flatMap((account) => {
+        const body = paymentBody(`pay-${account}`, account);
+        return [portA, portB].map((port) => post(`http://127.0.0.1:${port}/webhooks/payments`, body, genericHeaders(body)));
+      }),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(answers.filter((a) => a.json.duplicate === true)).toHaveLength(20);
+    await eventually(() => delivered(slack).length >= 20, 20_000);
+    await new Promise((r) => setTimeout(r, 1500)); // time for a second, wrong, post to show up
+    expectEachOnce(delivered(slack), accounts);
+    const payments = await database.handle.db.selectFrom('payments').select('id').execute();
+    expect(payments).toHaveLength(20);
+  }, 60_000);
+
+  it('a replica killed with SIGKILL mid-burst while Slack answers 503 loses nothing once restarted', async () => {
+    slack.failNext('chat.postMessage', { status: 503 }, 10_000);
+    const port = freePort();
+    const first = startReplica(database, slack, port);
+    children.push(first);
+    await ready(port);
+    const accounts = Array.from({ length: 30 }, (_, i) => `k${i}`);
+    for (const account of accounts) {
+      const body = paymentBody(`pay-${account}`, account);
+      expect((await post(`http://127.0.0.1:${port}/webhooks/payments`, body, genericHeaders(body))).status).toBe(200);
+    }
+    // One channel, paced at one post a second and held back after each failure: a few attempts.
+    await eventually(() => slack.callsTo('chat.postMessage').length >= 2, 15_000);
+    first.kill('SIGKILL');
+    await new Promise<void>((resolve) => first.once('exit', () => resolve()));
+    slack.reset(); // Slack is back
+
+    const second = startReplica(database, slack, port);
+    children.push(second);
+    await ready(port);
+    await eventually(() => delivered(slack).length >= 30, 75_000);
+    await new Promise((r) => setTimeout(r, 2500)); // past a lease: nothing more may come
+    expectEachOnce(delivered(slack), accounts);
+    const statuses = await database.handle.db.selectFrom('outbox').select('status').execute();
+    expect(statuses.every((s) => s.status === 'sent')).toBe(true);
+  }, 150_000);
+
+  it('answers 503 quickly while the database is unreachable, and recovers by itself', async () => {
+    const url = new URL((database.target as { url: string }).url);
+    const proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
+    await proxy.start();
+    url.host = `127.0.0.1:${proxy.port}`;
+    const bot = await Bot.create(
+      parseConfig({ PORT: '0', LOG_LEVEL: 'silent', DATABASE_URL: url.toString(), WEBHOOK_SECRET: TEST_WEBHOOK_SECRET }),
+      { log: silentLogger(), consoleOut: { write: () => true } as never, defaultMetrics: false, dispatcher: { pollIntervalMs: 100 } },
+    );
+    await bot.start();
+    try {
+      const send = async (id: string) => {
+        const body = paymentBody(id, 'db-outage');
+        const started = Date.now();
+        const res = await post(`${bot.url}/webhooks/payments`, body, genericHeaders(body));
+        return { ...res, ms: Date.now() - started };
+      };
+      expect((await send('before')).status).toBe(200);
+
+      await proxy.cut();
+      const outageStarted = Date.now();
+      const during = await send('during');
+      expect(during.status).toBe(503);
+      expect(during.json.error).toMatch(/database/);
+      expect(during.ms).toBeLessThan(5_000);
+      const readyz = await fetch(`${bot.url}/readyz`);
+      expect(readyz.status).toBe(503);
+      expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
+      // Stay down for 10 s in all, answering every request without hanging.
+      while (Date.now() - outageStarted < 10_000) {
+        const again = await send(`during-${Date.now()}`);
+        expect(again.status).toBe(503);
+        expect(again.ms).toBeLessThan(5_000);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+
+      await proxy.restore();
+      await eventually(async () => (await fetch(`${bot.url}/readyz`)).status === 200, 10_000);
+      expect((await send('after')).status).toBe(200);
+      // The refused event can be sent again now and is stored once.
+      expect((await send('during')).status).toBe(200);
+      const ids = (await database.handle.db.selectFrom('payments').select('external_id').orderBy('external_id').execute()).map((p) => p.external_id);
+      expect(ids).toEqual(['after', 'before', 'during']);
+    } finally {
+      await bot.stop();
+      await proxy.cut();
+    }
+  }, 60_000);
+
+  it('keeps every message while Slack is down for a minute, then delivers each once', async () => {
+    const bot = await Bot.create(
+      parseConfig({
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: (database.target as { url: string }).url,
+        WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+        SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
+        SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        SLACK_API_URL: slack.url,
+        CELEBRATION_CHANNEL: TEST_CHANNEL,
+        CELEBRATION_BURST: '1000',
+      }),
+      // Production backoff, capped lower so the test does not wait many minutes after Slack returns.
+      { log: silentLogger(), defaultMetrics: false, dispatcher: { pollIntervalMs: 200, backoffBaseMs: 1_000, backoffMaxMs: 8_000, maxAttempts: 100 } },
+    );
+    await bot.start();
+    try {
+      slack.failNext('chat.postMessage', { status: 503 }, 5_000);
+      const accounts = Array.from({ length: 12 }, (_, i) => `s${i}`);
+      for (const account of accounts) {
+        const body = paymentBody(`pay-${account}`, account);
+        expect((await post(`${bot.url}/webhooks/payments`, body, genericHeaders(body))).status).toBe(200);
+      }
+      await new Promise((r) => setTimeout(r, 60_000));
+      expect(delivered(slack)).toHaveLength(0);
+      slack.reset(); // Slack is back
+      await eventually(() => delivered(slack).length >= 12, 30_000);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expectEachOnce(delivered(slack), accounts);
+    } finally {
+      await bot.stop();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,84 @@
+import type { SectionBlock } from '@slack/types';
+import { buildDigest } from '../../../src/digest/digest-message.js';
+import type { DigestFigures } from '../../../src/digest/digest-figures.js';
+
+function figures(overrides: Partial<DigestFigures> = {}): DigestFigures {
+  return {
+    week: '2026-W48',
+    start: new Date('2026-11-20T16:00:00Z'),
+    end: new Date('2026-11-27T16:00:00Z'),
+    newClients: { accounts: 2, payments: 3, totals: { USD: 100_000, EUR: 20_000, JPY: 5_000 } },
+    returningClients: { accounts: 3, payments: 3, totals: { USD: 230_000, KWD: 1_250 } },
+    longTime: { accounts: 2, totals: { USD: 200_000, KWD: 1_250 } },
+    answered: { total: 7, accounts: [{ accountId: 3, accountName: 'Oldco', answeredBy: 'U01' }, { accountId: 4, accountName: 'Mid & co', answeredBy: null }] },
+    topReps: [
+      { rep: { slackUserId: null, name: 'pat@example.com' }, touchpoints: 6 },
+      { rep: { slackUserId: 'U01', name: 'Dana' }, touchpoints: 4 },
+    ],
+    waiting: { total: 1, oldest: [{ accountId: 6, accountName: 'Quietco', owner: { slackUserId: 'U02', name: null }, openedAt: new Date('2026-11-02T09:00:00Z') }] },
+    ...overrides,
+  };
+}
+
+const sectionTexts = (f: DigestFigures) => buildDigest(f, 'UTC').blocks.filter((b): b is SectionBlock => b.type === 'section').map((b) => b.text?.text ?? '');
+
+describe('buildDigest', () => {
+  it('splits new and returning clients with totals per currency, and counts long-time clients', () => {
+    const message = buildDigest(figures(), 'UTC');
+    expect(message.blocks[0]).toMatchObject({ type: 'header', text: { text: '📊 Weekly digest · Nov 20 – Nov 27' } });
+    expect(sectionTexts(figures())[0]).toBe(
+      [
+        '*💵 Payments this week*',
+        '🌱 New clients: 2 accounts, 3 payments — *¥5,000 + $1,000.00 + €200.00*',
+        '🔁 Returning clients: 3 accounts, 3 payments — *$2,300.00 + KWD\u00a01.250*',
+        '🤝 2 long-time clients (a year or more) paid, together *$2,000.00 + KWD\u00a01.250*',
+      ].join('\n'),
+    );
+  });
+
+  it('credits answers and reps with mentions, and lists who is still waiting', () => {
+    const attention = sectionTexts(figures())[1];
+    expect(attention).toBe(
+      [
+        '*🙌 Attention*',
+        '👋 7 quiet accounts answered: Oldco (<@U01>), Mid &amp; co and 5 more',
+        '🏅 Most touchpoints: 1. pat@example.com — 6 · 2. <@U01> — 4',
+        '⏳ Still waiting: 1 account — Quietco (since Nov 2, <@U02>)',
+      ].join('\n'),
+    );
+  });
+
+  it('says plainly when there is nothing to report', () => {
+    const empty = figures({
+      newClients: { accounts: 0, payments: 0, totals: {} },
+      returningClients: { accounts: 0, payments: 0, totals: {} },
+      longTime: { accounts: 0, totals: {} },
+      answered: { total: 0, accounts: [] },
+      topReps: [],
+      waiting: { total: 0, oldest: [] },
+    });
+    expect(sectionTexts(empty).join('\n')).toBe(
+      [
+        '*💵 Payments this week*',
+        '🌱 New clients: none this week',
+        '🔁 Returning clients: none this week',
+        '🤝 No client of a year or more paid this week',
+        '*🙌 Attention*',
+        '👋 No quiet account was answered this week',
+        '🏅 No touchpoints logged this week',
+        '✅ No account is waiting on a nudge',
+      ].join('\n'),
+    );
+    expect(buildDigest(empty, 'UTC').text).toContain('0 accounts still waiting');
+  });
+
+  it('has a plain-text fallback and never lets a name ping the channel', () => {
+    const message = buildDigest(
+      figures({ waiting: { total: 1, oldest: [{ accountId: 6, accountName: '<!channel>', owner: null, openedAt: new Date('2026-11-02T09:00:00Z') }] } }),
+      'UTC',
+    );
+    expect(message.text).toMatch(/^📊 Weekly digest · Nov 20 – Nov 27 · new clients 2 accounts/);
+    expect(JSON.stringify(message.blocks)).not.toContain('<!channel>');
+    expect(JSON.stringify(message.blocks)).toContain('&lt;!channel&gt; (since Nov 2, someone not on Slack)');
+  });
+});
