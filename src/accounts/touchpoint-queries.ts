@@ -41,11 +41,32 @@ export async function insertTouchpoint(db: Db, t: NewTouchpoint, now: Date): Pro
 
 /**
  * Moves the account's last outbound touch or last inbound contact forward, never back: a late or
- * repeated event cannot make an account look quieter than it is.
+ * repeated event cannot make an account look quieter than it is. One exception: until an account's
+ * first outbound touchpoint, last_touch_at holds the account's creation time (so a new account is
+ * not instantly quiet); the first real touch replaces it even when older, as imported history is.
  */
-export async function advanceLastTouch(db: Db, accountId: number, direction: TouchpointDirection, at: Date): Promise<void> {
+export async function advanceLastTouch(db: Db, accountId: number, direction: TouchpointDirection, at: Date, touchpointId?: number): Promise<void> {
   if (direction === 'outbound') {
-    await db.updateTable('accounts').set({ last_touch_at: at }).where('id', '=', accountId).where('last_touch_at', '<', at).execute();
+    await db
+      .updateTable('accounts')
+      .set({ last_touch_at: at })
+      .where('id', '=', accountId)
+      .where((eb) =>
+        eb.or([
+          eb('last_touch_at', '<', at),
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('touchpoints as t')
+                .select('t.id')
+                .whereRef('t.account_id', '=', 'accounts.id')
+                .where('t.direction', '=', 'outbound')
+                .where('t.id', '!=', touchpointId ?? -1),
+            ),
+          ),
+        ]),
+      )
+      .execute();
   } else {
     await db
       .updateTable('accounts')

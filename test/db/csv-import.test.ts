@@ -103,11 +103,12 @@ describe.each(testEngines())('CSV import (%s)', (engine) => {
     ]);
     const tp1 = await db().selectFrom('touchpoints as t').innerJoin('owners as o', 'o.id', 't.by_owner_id').select(['t.source', 't.kind', 't.note', 'o.email']).where('t.external_id', '=', 'tp-1').executeTakeFirstOrThrow();
     expect(tp1).toEqual({ source: 'generic', kind: 'call', note: 'Quarterly review:\nrenewal likely', email: 'dana@example.com' });
-    // The quiet clock moves forward only: acme's outbound call is newer than its creation, globex's 2020 meeting is not.
+    // Imported history sets the quiet clock: a first outbound touch replaces the creation time even
+    // when older (globex's 2020 meeting); after that it only moves forward.
     const acmeTouched = await account('acme');
     expect(acmeTouched.last_touch_at.toISOString()).toBe('2024-02-01T15:00:00.000Z');
     expect(acmeTouched.last_inbound_at?.toISOString()).toBe('2024-03-01T08:00:00.000Z');
-    expect((await account('globex')).last_touch_at.toISOString()).toBe(ACCOUNTS_AT.toISOString());
+    expect((await account('globex')).last_touch_at.toISOString()).toBe('2020-01-01T00:00:00.000Z');
 
     // History only: nothing to celebrate, nothing to send, nobody nudged.
     expect(await count('celebrations')).toBe(0);
