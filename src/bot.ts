@@ -97,6 +97,7 @@ function slackRoute(context: AppContext): Route {
     log: childLogger(context.log, 'slack'),
     tz: config.tz,
     quietAfterDays: config.quietAfterDays,
+    quietAfterDaysByTier: config.quietAfterDaysByTier,
     afterCommit: () => context.dispatcher.wake(),
   });
   return { method: 'POST', path: '/slack/events', handler: (req, res) => requestListener(req, res) };

@@ -39,6 +39,8 @@ export interface AccountsTable {
   last_touch_at: ColumnType<Date, Date | string | undefined, Date | string>;
   last_inbound_at: Timestamp | null;
   snoozed_until: Timestamp | null;
+  /** Silence the account's own rhythm allows (see migration 0005); null until it has enough history. */
+  cadence_days: ColumnType<number | null, number | null | undefined, number | null>;
   name_is_placeholder: ColumnType<boolean, boolean | undefined, boolean>;
   email: string | null;
   created_at: CreatedAt;
@@ -135,6 +137,11 @@ export interface NudgesTable {
   snoozed_until: Timestamp | null;
   escalated_at: Timestamp | null;
   message_outbox_id: number | null;
+  /** The rule the nudge was opened under, so a hand-over can repeat it without recomputing. */
+  threshold_days: ColumnType<number | null, number | null | undefined, number | null>;
+  threshold_basis: ColumnType<'override' | 'tier' | 'cadence' | 'default' | null, 'override' | 'tier' | 'cadence' | 'default' | null | undefined, 'override' | 'tier' | 'cadence' | 'default' | null>;
+  /** Set instead of message_outbox_id when the nudge went out as a line of a daily summary. */
+  summary_outbox_id: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
 }
 
@@ -176,7 +183,17 @@ export interface SyncStateTable {
   updated_at: UpdatedAt;
 }
 
+/** The latest change applied per CRM object and property, so late deliveries do not undo newer ones. */
+export interface CrmPropertyVersionsTable {
+  source: string;
+  object_id: string;
+  property: string;
+  value: string | null;
+  changed_at: Timestamp;
+}
+
 export interface Database {
+  crm_property_versions: CrmPropertyVersionsTable;
   celebrations: CelebrationsTable;
   payment_external_refs: PaymentExternalRefsTable;
   sync_state: SyncStateTable;

@@ -3,6 +3,7 @@ import type { Database, TouchpointKind } from '../db/schema.js';
 import { isoLocalDate } from '../domain/zoned-time.js';
 import { enqueueUpdate } from '../outbox/outbox-queries.js';
 import { buildNudgeResolution } from './nudge-resolution-message.js';
+import { touchPhrase } from '../slack/views/nudge-text.js';
 
 /**
  * A touchpoint logged from a nudge answers it: the nudge closes and its message is rewritten in
@@ -22,7 +23,7 @@ export async function answerNudgeWithTouchpoint(
   if (!nudge) return false;
   if (nudge.message_outbox_id !== null) {
     const account = await trx.selectFrom('accounts').select('name').where('id', '=', nudge.account_id).executeTakeFirstOrThrow();
-    const message = buildNudgeResolution(account.name, { kind: 'answered', by: input.slackUserId, what: `a ${input.kind}` }, isoLocalDate(input.now, input.tz));
+    const message = buildNudgeResolution(account.name, { kind: 'answered', by: input.slackUserId, what: touchPhrase(input.kind) }, isoLocalDate(input.now, input.tz));
     await enqueueUpdate(trx, { dedupeKey: `nudge:${nudge.id}:resolved`, updateOf: nudge.message_outbox_id, message }, input.now);
   }
   return true;

@@ -34,6 +34,30 @@ export function buttonClick(input: { actionId: string; value: string; userId?: s
   return interactive(payload);
 }
 
+/**
+ * A choice in a select menu of a message: `users_select` (selected_user) or `static_select`
+ * (selected_option), in the button fixture's envelope with the element's shape per Slack's docs.
+ */
+export function selectAction(
+  input: { actionId: string; blockId: string; userId?: string; channelId?: string; messageTs?: string; responseUrl?: string } & (
+    | { type: 'users_select'; selectedUser: string }
+    | { type: 'static_select'; selectedValue: string; selectedText?: string }
+  ),
+): SlackRequest {
+  const payload = fixture<Record<string, any>>('interactivity/block_actions_message_button_bolt_python.json');
+  payload.user = { ...payload.user, id: input.userId ?? 'U0REP1', username: 'dana', name: 'dana' };
+  payload.container = { ...payload.container, channel_id: input.channelId ?? 'D0REP1', message_ts: input.messageTs ?? '111.222', is_ephemeral: false };
+  payload.channel = { ...payload.channel, id: input.channelId ?? 'D0REP1' };
+  if (input.responseUrl) payload.response_url = input.responseUrl;
+  const { action_ts } = payload.actions[0];
+  const element =
+    input.type === 'users_select'
+      ? { type: 'users_select', selected_user: input.selectedUser }
+      : { type: 'static_select', selected_option: { text: { type: 'plain_text', text: input.selectedText ?? input.selectedValue, emoji: true }, value: input.selectedValue } };
+  payload.actions = [{ ...element, action_id: input.actionId, block_id: input.blockId, action_ts }];
+  return interactive(payload);
+}
+
 /** A submitted modal (fixture: view_submission_sample.json), with our callback, metadata and state. */
 export function viewSubmission(input: {
   callbackId: string;
@@ -49,10 +73,12 @@ export function viewSubmission(input: {
 }
 
 /** A slash command (fixture: slash_command_real_modified.json), form-encoded like Slack sends it. */
-export function slashCommand(input: { command: string; text: string; userId?: string; responseUrl?: string }): SlackRequest {
+export function slashCommand(input: { command: string; text: string; userId?: string; responseUrl?: string; triggerId?: string }): SlackRequest {
   const fields = fixture<Record<string, string>>('slash_commands/slash_command_real_modified.json');
   const params = new URLSearchParams({ ...fields, command: input.command, text: input.text, user_id: input.userId ?? 'U0REP1', user_name: 'dana' });
   if (input.responseUrl) params.set('response_url', input.responseUrl);
+  // Slack gives every invocation its own trigger id; the fixture's is one fixed value.
+  if (input.triggerId) params.set('trigger_id', input.triggerId);
   const body = params.toString();
   return { body, headers: slackHeaders(body) };
 }
@@ -64,4 +90,27 @@ export function appHomeOpened(input: { userId: string; eventId?: string }): Slac
   payload.event_id = input.eventId ?? `Ev${Date.now()}`;
   const body = JSON.stringify(payload);
   return { body, headers: slackHeaders(body, { contentType: 'application/json' }) };
+}
+
+/**
+ * An options request from an external_select in a modal (block_suggestion). No fixture has one, so
+ * it is built on the modal payload (view_submission_sample.json: team, user, app, view) with the
+ * fields Slack documents for block_suggestion: action_id, block_id, value, container.
+ */
+export function optionsRequest(input: { actionId: string; blockId: string; value: string; userId?: string; viewId?: string }): SlackRequest {
+  const base = fixture<Record<string, any>>('interactivity/view_submission_sample.json');
+  const viewId = input.viewId ?? 'V0MODAL1';
+  const payload = {
+    type: 'block_suggestion',
+    user: { ...base.user, id: input.userId ?? 'U0REP1', username: 'dana', name: 'dana' },
+    container: { type: 'view', view_id: viewId },
+    api_app_id: base.api_app_id,
+    token: base.token,
+    action_id: input.actionId,
+    block_id: input.blockId,
+    value: input.value,
+    team: base.team,
+    view: { ...base.view, id: viewId, callback_id: 'touchpoint.log' },
+  };
+  return interactive(payload);
 }

@@ -26,7 +26,7 @@ export interface HubSpotLookups {
 }
 
 export interface LookupDeps {
-  /** Null without HUBSPOT_ACCESS_TOKEN: nothing is looked up. */
+  /** Null without HUBSPOT_ACCESS_TOKEN: nothing is looked up (names wait for `name` changes, owners stay unknown). */
   api: HubSpotClient | null;
   directory: UserDirectory;
   db: Kysely<Database>;
@@ -45,26 +45,23 @@ const DEFAULTS = { budgetMs: 3_000, callTimeoutMs: 2_000, concurrency: 4 };
 export async function lookUpForBatch(changes: HubSpotChange[], deps: LookupDeps): Promise<HubSpotLookups> {
   const lookups: HubSpotLookups = { companies: new Map(), dealCompanies: new Map(), owners: new Map() };
   const { api } = deps;
+  if (!api) return lookups;
   const limits = { ...DEFAULTS, ...definedOnly({ budgetMs: deps.budgetMs, callTimeoutMs: deps.callTimeoutMs, concurrency: deps.concurrency }) };
   const deadline = performance.now() + limits.budgetMs;
   const run = <T>(items: T[], what: string, work: (item: T, signal: AbortSignal) => Promise<void>) => eachWithin(items, { ...limits, deadline, what, log: deps.log }, work);
 
-  if (api) {
-    const deals = unique(changes.flatMap((c) => (c.kind === 'deal-won' ? [c.dealId] : [])));
-    await run(deals, 'deal associations', async (dealId, signal) => {
-      lookups.dealCompanies.set(dealId, await api.dealCompany(dealId, signal));
-    });
-  }
+  const deals = unique(changes.flatMap((c) => (c.kind === 'deal-won' ? [c.dealId] : [])));
+  await run(deals, 'deal associations', async (dealId, signal) => {
+    lookups.dealCompanies.set(dealId, await api.dealCompany(dealId, signal));
+  });
 
   const companyIds = unique([...changes.map(companyOf), ...lookups.dealCompanies.values()].filter((id): id is string => id !== null));
   const known = await knownCompanies(deps.db, companyIds);
-  if (api) {
-    const unnamed = companyIds.filter((id) => known.get(id)?.placeholder ?? true);
-    await run(unnamed, 'company', async (companyId, signal) => {
-      const company = await api.company(companyId, signal);
-      if (company) lookups.companies.set(companyId, company);
-    });
-  }
+  const unnamed = companyIds.filter((id) => known.get(id)?.placeholder ?? true);
+  await run(unnamed, 'company', async (companyId, signal) => {
+    const company = await api.company(companyId, signal);
+    if (company) lookups.companies.set(companyId, company);
+  });
 
   const ownerIds = unique([
     ...changes.flatMap((c) => (c.kind === 'company-property' && c.property === 'hubspot_owner_id' && c.value !== '' ? [c.value] : [])),
@@ -73,14 +70,12 @@ export async function lookUpForBatch(changes: HubSpotChange[], deps: LookupDeps)
   ]);
   const onSlack = await linkedOwnersOnSlack(deps.db, 'hubspot', ownerIds);
   const unresolved = ownerIds.filter((id) => onSlack.get(id) !== true);
-  if (api) {
-    await run(unresolved, 'owner', async (ownerId, signal) => {
-      const owner = await api.owner(ownerId, signal);
-      if (!owner) return;
-      const slackUserId = owner.email ? await beforeDeadline(deps.directory.slackIdForEmail(owner.email), deadline) : null;
-      lookups.owners.set(ownerId, { email: owner.email, slackUserId, displayName: owner.name });
-    });
-  }
+  await run(unresolved, 'owner', async (ownerId, signal) => {
+    const owner = await api.owner(ownerId, signal);
+    if (!owner) return;
+    const slackUserId = owner.email ? await beforeDeadline(deps.directory.slackIdForEmail(owner.email), deadline) : null;
+    lookups.owners.set(ownerId, { email: owner.email, slackUserId, displayName: owner.name });
+  });
   return lookups;
 }
 

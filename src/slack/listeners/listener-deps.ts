@@ -10,6 +10,8 @@ export interface ListenerDeps {
   log: Logger;
   tz: string;
   quietAfterDays: number;
+  /** QUIET_AFTER_DAYS_BY_TIER: silence allowed per tier, by lower-case tier name. */
+  quietAfterDaysByTier: Readonly<Record<string, number>>;
   /** After a commit that wrote to the outbox. */
   afterCommit: () => void;
 }

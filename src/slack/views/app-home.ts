@@ -22,8 +22,9 @@ import {
   truncate,
 } from '../mrkdwn.js';
 
-/** The button's action; its value is the account id as a decimal string. */
-export const TOUCHPOINT_OPEN_ACTION = 'touchpoint.open';
+import { TOUCHPOINT_OPEN_ACTION } from './touchpoint-modal.js';
+
+export { TOUCHPOINT_OPEN_ACTION };
 export const APP_HOME_CALLBACK = 'app_home';
 
 /** Blocks around the account list: its header and legend above, the celebrations part below. */

@@ -9,6 +9,8 @@ import { escapeAndTruncate, plainText, SECTION_TEXT_MAX } from '../mrkdwn.js';
 
 export const TOUCHPOINT_MODAL_CALLBACK = 'touchpoint.log';
 export const ACCOUNT_PICKER_ACTION = 'touchpoint.account';
+/** A "Log a touchpoint" button for one account (value: the account id), on /quiet and the Home tab. */
+export const TOUCHPOINT_OPEN_ACTION = 'touchpoint.open';
 
 export const BLOCK = { account: 'account', kind: 'kind', date: 'date', note: 'note' } as const;
 export const ACTION = { account: ACCOUNT_PICKER_ACTION, kind: 'kind', date: 'date', note: 'note' } as const;

@@ -300,7 +300,8 @@ describe('buildCelebration', () => {
         owner: { slackUserId: null, displayName: '<!everyone>' },
       }),
     );
-    expect(header(m)).toBe('🎉 $1,250.00 from <!channel> <https://evil.example|Acme> & Co');
+    // plain_text is shown literally, yet nothing from outside reaches Slack raw: look-alikes stand in.
+    expect(header(m)).toBe('🎉 $1,250.00 from ‹!channel› ‹https://evil.example|Acme› ＆ Co');
     expect(section(m)).toContain('*&lt;!channel&gt; &lt;https://evil.example|Acme&gt; &amp; Co* paid');
     expect(section(m)).toContain('&lt;!everyone&gt; (not on Slack)');
     expect(textFields(m.blocks).find((f) => f.kind === 'context')?.text).toBe(
@@ -316,7 +317,7 @@ describe('buildCelebration', () => {
       const m = buildCelebration(c);
       expect(limitViolations(m)).toEqual([]);
       expect(codePoints(header(m))).toBeLessThanOrEqual(150);
-      expect(header(m).startsWith('🎉 $1,250.00 from Ω<!channel>&😀')).toBe(true);
+      expect(header(m).startsWith('🎉 $1,250.00 from Ω‹!channel›＆😀')).toBe(true);
       expect(header(m).endsWith('…')).toBe(true);
       expect(thankButton(m)).toBeDefined();
     }

@@ -165,8 +165,9 @@ describe('mention', () => {
 });
 
 describe('plainText', () => {
-  it('builds a truncated plain_text object that is not escaped', () => {
-    expect(plainText('AT&T <team>', 75)).toEqual({ type: 'plain_text', text: 'AT&T <team>', emoji: true });
+  it('builds a truncated plain_text object with look-alikes for & < > instead of entities', () => {
+    expect(plainText('AT&T <team>', 75)).toEqual({ type: 'plain_text', text: 'AT＆T ‹team›', emoji: true });
+    expect(plainText('<!channel>', 75).text).not.toMatch(/[<>&]/);
     expect(plainText('x'.repeat(30), MODAL_TITLE_MAX).text).toBe(`${'x'.repeat(23)}…`);
   });
 });

@@ -1,0 +1,145 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { AccountStatus, Database, TouchpointKind } from '../db/schema.js';
+import type { ThresholdBasis } from '../domain/quiet.js';
+
+/**
+ * The accounts side of quiet-account detection: the set-based candidate query the sweep pages
+ * through, the precomputed cadence, the snooze, and the few touchpoint facts a nudge shows.
+ */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface ThresholdRule {
+  /** Lower-case tier name → days (QUIET_AFTER_DAYS_BY_TIER). */
+  tierDays: Readonly<Record<string, number>>;
+  defaultDays: number;
+}
+
+/** Where the previous page ended. The time is PostgreSQL's own text so microseconds survive the round trip. */
+export interface QuietCursor {
+  lastTouchAt: string;
+  id: number;
+}
+
+export interface QuietCandidateRow {
+  id: number;
+  owner_id: number | null;
+  status: AccountStatus;
+  snoozed_until: Date | null;
+  last_touch_at: Date;
+  last_inbound_at: Date | null;
+  threshold_days: number;
+  threshold_basis: ThresholdBasis;
+  cursor_at: string;
+}
+
+function tierDaysSql(tiers: Readonly<Record<string, number>>): RawBuilder<number | null> {
+  const entries = Object.entries(tiers);
+  if (entries.length === 0) return sql<number | null>`null::integer`;
+  const whens = entries.map(([tier, days]) => sql`when ${tier} then ${days}::integer`);
+  return sql<number | null>`(case lower(btrim(a.tier)) ${sql.join(whens, sql` `)} end)`;
+}
+
+/**
+ * The account's quiet threshold as a column expression over `accounts as a`, in the order of the
+ * domain rule (quietThreshold): its override, its tier's, its own cadence, the default.
+ */
+export function thresholdSql(rule: ThresholdRule): { days: RawBuilder<number>; basis: RawBuilder<ThresholdBasis> } {
+  const tier = tierDaysSql(rule.tierDays);
+  return {
+    days: sql<number>`coalesce(case when a.quiet_after_days > 0 then a.quiet_after_days end, ${tier}, a.cadence_days, ${rule.defaultDays}::integer)`,
+    basis: sql<ThresholdBasis>`(case when a.quiet_after_days > 0 then 'override' when ${tier} is not null then 'tier' when a.cadence_days is not null then 'cadence' else 'default' end)`,
+  };
+}
+
+/**
+ * One keyset page of accounts that may be quiet or urgent now, in (last_touch_at, id) order so the
+ * scan walks that index and never holds more than a page. The SQL is a tight superset (whole
+ * 24-hour days; two calendar days for two business days), confirmed by the pure quietState.
+ */
+export async function quietCandidatesPage(
+  db: Db,
+  query: { now: Date; rule: ThresholdRule; after: QuietCursor | null; limit: number },
+): Promise<QuietCandidateRow[]> {
+  const { now, after } = query;
+  const threshold = thresholdSql(query.rule);
+  // No threshold is under a day and nothing is urgent within a day of the inbound contact, so
+  // accounts touched in the last 24 hours are never read.
+  const scanBound = new Date(now.getTime() - 86_400_000);
+  return db
+    .selectFrom('accounts as a')
+    .select([
+      'a.id',
+      'a.owner_id',
+      'a.status',
+      'a.snoozed_until',
+      'a.last_touch_at',
+      'a.last_inbound_at',
+      threshold.days.as('threshold_days'),
+      threshold.basis.as('threshold_basis'),
+      sql<string>`a.last_touch_at::text`.as('cursor_at'),
+    ])
+    .where('a.last_touch_at', '<', scanBound)
+    .$if(after !== null, (qb) => qb.where(sql<boolean>`(a.last_touch_at, a.id) > (${after!.lastTouchAt}::timestamptz, ${after!.id}::bigint)`))
+    .where('a.status', '=', 'active')
+    .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
+    .where(
+      sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - (${threshold.days} + 1) * interval '24 hours'
+        or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${scanBound}::timestamptz))`,
+    )
+    .orderBy('a.last_touch_at')
+    .orderBy('a.id')
+    .limit(query.limit)
+    .execute();
+}
+
+/** Times of the account's latest outbound touchpoints, newest first (enough rows for a dozen distinct days). */
+export async function recentOutboundTouchTimes(db: Db, accountId: number, limit: number): Promise<Date[]> {
+  const rows = await db
+    .selectFrom('touchpoints')
+    .select('occurred_at')
+    .where('account_id', '=', accountId)
+    .where('direction', '=', 'outbound')
+    .orderBy('occurred_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.occurred_at);
+}
+
+export async function setCadenceDays(db: Db, accountId: number, days: number | null): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set({ cadence_days: days })
+    .where('id', '=', accountId)
+    .where(sql<boolean>`cadence_days is distinct from ${days}::integer`)
+    .execute();
+}
+
+export async function snoozeAccount(db: Db, accountId: number, until: Date, now: Date): Promise<void> {
+  await db.updateTable('accounts').set({ snoozed_until: until, updated_at: now }).where('id', '=', accountId).execute();
+}
+
+export interface TouchFact {
+  kind: TouchpointKind;
+  occurred_at: Date;
+  note: string | null;
+  by_label: string | null;
+  by_slack_user_id: string | null;
+  by_name: string | null;
+}
+
+/** The account's latest touchpoint in one direction, with who logged it. */
+export async function latestTouch(db: Db, accountId: number, direction: 'outbound' | 'inbound'): Promise<TouchFact | null> {
+  const row = await db
+    .selectFrom('touchpoints as t')
+    .leftJoin('owners as o', 'o.id', 't.by_owner_id')
+    .select(['t.kind', 't.occurred_at', 't.note', 't.by_label', 'o.slack_user_id as by_slack_user_id', 'o.display_name as by_name'])
+    .where('t.account_id', '=', accountId)
+    .where('t.direction', '=', direction)
+    .orderBy('t.occurred_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ?? null;
+}

@@ -1,0 +1,170 @@
+import type { Kysely, Transaction } from 'kysely';
+import { findOrCreateOwner } from '../accounts/owner-queries.js';
+import type { Database } from '../db/schema.js';
+import { planNudges, quietnessScore, quietState, type QuietState } from '../domain/quiet.js';
+import { atLocalHour } from '../domain/zoned-time.js';
+import type { Logger } from '../log.js';
+import { enqueuePost } from '../outbox/outbox-queries.js';
+import type { UserDirectory } from '../slack/user-directory.js';
+import { buildNudgeMessage } from '../slack/views/nudge-message.js';
+import { buildNudgeSummary, type SummaryItem } from '../slack/views/nudge-summary.js';
+import { loadNudgeFacts } from './nudge-facts.js';
+import {
+  closeOpenNudge,
+  lockDestination,
+  ownersWithoutSlackId,
+  pendingNudgesFor,
+  separateNudgesSince,
+  setNudgeMessage,
+  setNudgeSummary,
+  undeliveredSlackOwners,
+  type PendingNudge,
+} from './nudge-queries.js';
+import type { NudgeSettings } from './nudge-settings.js';
+
+/**
+ * Sends the nudges opened but not yet delivered, one destination at a time: each owner on Slack by
+ * DM, everything else to the fallback channel. Within a destination the quietest get their own
+ * message up to the daily cap and the rest arrive as one summary. Undelivered nudges left by a
+ * crashed run are picked up here too.
+ */
+
+export interface DeliveryContext {
+  now: Date;
+  directory: UserDirectory;
+  log: Logger;
+}
+
+export interface DeliverySummary {
+  separate: number;
+  summarized: number;
+  summaries: number;
+  /** Opened, then moot before they could be sent (the account was touched meanwhile). */
+  dropped: number;
+}
+
+const OWNER_PAGE = 100;
+
+export async function deliverNudges(db: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<DeliverySummary> {
+  await learnSlackIds(db, context);
+  const total: DeliverySummary = { separate: 0, summarized: 0, summaries: 0, dropped: 0 };
+  const add = (s: DeliverySummary) => {
+    total.separate += s.separate;
+    total.summarized += s.summarized;
+    total.summaries += s.summaries;
+    total.dropped += s.dropped;
+  };
+  let after = '';
+  for (;;) {
+    const owners = await undeliveredSlackOwners(db, after, OWNER_PAGE);
+    for (const slackUserId of owners) add(await deliverTo(db, slackUserId, settings, context));
+    const last = owners[owners.length - 1];
+    if (last === undefined || owners.length < OWNER_PAGE) break;
+    after = last;
+  }
+  add(await deliverTo(db, null, settings, context));
+  return total;
+}
+
+/** Owners known only by email may be on Slack under it: asked once here, outside any transaction. */
+async function learnSlackIds(db: Kysely<Database>, context: DeliveryContext): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const owners = await ownersWithoutSlackId(db, after, OWNER_PAGE);
+    for (const owner of owners) {
+      const slackUserId = await context.directory.slackIdForEmail(owner.email);
+      // findOrCreateOwner fills the id in only when no other owner row already holds it.
+      if (slackUserId !== null) await findOrCreateOwner(db, { email: owner.email, slackUserId }, context.now);
+    }
+    const last = owners[owners.length - 1];
+    if (last === undefined || owners.length < OWNER_PAGE) break;
+    after = last.id;
+  }
+}
+
+interface Live {
+  ownerKey: string;
+  score: number;
+  nudge: PendingNudge;
+  state: Extract<QuietState, { kind: 'quiet' | 'urgent' }>;
+}
+
+async function deliverTo(db: Kysely<Database>, slackUserId: string | null, settings: NudgeSettings, context: DeliveryContext): Promise<DeliverySummary> {
+  const { now } = context;
+  const channel = slackUserId ?? settings.fallbackChannel;
+  const delivery = slackUserId === null ? 'fallback' : 'owner';
+  return db.transaction().execute(async (trx) => {
+    await lockDestination(trx, channel);
+    const pending = await pendingNudgesFor(trx, slackUserId);
+    const summary: DeliverySummary = { separate: 0, summarized: 0, summaries: 0, dropped: 0 };
+    if (pending.length === 0) return summary;
+
+    const live: Live[] = [];
+    for (const nudge of pending) {
+      const state = quietState({
+        status: nudge.status,
+        snoozedUntil: nudge.snoozed_until,
+        hasOpenNudge: false,
+        lastTouchAt: nudge.last_touch_at,
+        lastInboundAt: nudge.last_inbound_at,
+        thresholdDays: nudge.threshold_days ?? settings.rule.defaultDays,
+        now,
+        tz: settings.tz,
+      });
+      if (state.kind === 'quiet' || state.kind === 'urgent') live.push({ ownerKey: channel, score: quietnessScore(state), nudge, state });
+      else if (await closeOpenNudge(trx, nudge.id, { status: 'expired', resolvedBy: null }, now)) summary.dropped += 1;
+    }
+
+    const sentToday = await separateNudgesSince(trx, channel, atLocalHour(now, 0, settings.tz));
+    const plan = planNudges(live, new Map([[channel, sentToday]]), settings.perOwnerPerDay);
+    for (const item of plan.separate) {
+      await sendSeparate(trx, item.nudge, channel, delivery, settings, now);
+      summary.separate += 1;
+    }
+    const rest = plan.summarized.get(channel) ?? [];
+    if (rest.length > 0) {
+      const message = buildNudgeSummary({ items: rest.map(summaryItem), delivery });
+      const post = await enqueuePost(trx, { dedupeKey: `nudge:${rest[0]!.nudge.id}:summary`, channel, message }, now);
+      await setNudgeSummary(trx, rest.map((r) => r.nudge.id), post.id);
+      summary.summarized += rest.length;
+      summary.summaries += 1;
+    }
+    context.log.info({ channel, sentToday, ...summary }, 'nudges delivered');
+    return summary;
+  });
+}
+
+async function sendSeparate(
+  trx: Transaction<Database>,
+  nudge: PendingNudge,
+  channel: string,
+  delivery: 'owner' | 'fallback',
+  settings: NudgeSettings,
+  now: Date,
+): Promise<void> {
+  const facts = await loadNudgeFacts(
+    trx,
+    {
+      nudgeId: nudge.id,
+      accountId: nudge.account_id,
+      reason: nudge.reason,
+      threshold: { days: nudge.threshold_days ?? settings.rule.defaultDays, basis: nudge.threshold_basis ?? 'default' },
+      delivery,
+    },
+    { now, tz: settings.tz },
+  );
+  const post = await enqueuePost(trx, { dedupeKey: `nudge:${nudge.id}:message`, channel, message: buildNudgeMessage(facts) }, now);
+  await setNudgeMessage(trx, nudge.id, post.id);
+}
+
+function summaryItem(live: Live): SummaryItem {
+  return {
+    nudgeId: live.nudge.id,
+    accountId: live.nudge.account_id,
+    accountName: live.nudge.account_name,
+    reason: live.nudge.reason,
+    daysSilent: live.state.daysSilent,
+    thresholdDays: live.nudge.threshold_days ?? 0,
+    businessDaysWaiting: live.state.kind === 'urgent' ? live.state.businessDaysWaiting : null,
+  };
+}

@@ -1,0 +1,266 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { AccountStatus, Database, NudgeStatus } from '../db/schema.js';
+import type { ThresholdBasis } from '../domain/quiet.js';
+
+/** Every query on the nudges table. Writers that also queue a message pass their transaction. */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type NudgeReason = 'quiet' | 'urgent';
+
+export interface NewNudge {
+  accountId: number;
+  ownerId: number | null;
+  reason: NudgeReason;
+  thresholdDays: number;
+  thresholdBasis: ThresholdBasis;
+}
+
+/**
+ * Opens nudges; an account that already has an open one is skipped by the partial unique index,
+ * which is what keeps two sweeps running at once to one nudge per account. Returns the ids opened.
+ */
+export async function insertOpenNudges(db: Db, nudges: readonly NewNudge[], now: Date): Promise<number[]> {
+  if (nudges.length === 0) return [];
+  const rows = await db
+    .insertInto('nudges')
+    .values(
+      nudges.map((n) => ({
+        account_id: n.accountId,
+        owner_id: n.ownerId,
+        reason: n.reason,
+        status: 'open' as const,
+        opened_at: now,
+        threshold_days: n.thresholdDays,
+        threshold_basis: n.thresholdBasis,
+        created_at: now,
+      })),
+    )
+    .onConflict((oc) => oc.column('account_id').where('status', '=', 'open').doNothing())
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export interface ClosedNudge {
+  id: number;
+  account_id: number;
+  owner_id: number | null;
+  reason: NudgeReason;
+  message_outbox_id: number | null;
+  threshold_days: number | null;
+  threshold_basis: ThresholdBasis | null;
+}
+
+/** Closes a nudge that is still open; null when it was not (already answered, snoozed, handed over…). */
+export async function closeOpenNudge(
+  db: Db,
+  id: number,
+  close: { status: Exclude<NudgeStatus, 'open'>; resolvedBy: string | null; snoozedUntil?: Date },
+  now: Date,
+): Promise<ClosedNudge | null> {
+  const row = await db
+    .updateTable('nudges')
+    .set({ status: close.status, resolved_at: now, resolved_by: close.resolvedBy, ...(close.snoozedUntil ? { snoozed_until: close.snoozedUntil } : {}) })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .returning(['id', 'account_id', 'owner_id', 'reason', 'message_outbox_id', 'threshold_days', 'threshold_basis'])
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+export async function findNudge(db: Db, id: number) {
+  return (await db.selectFrom('nudges').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
+export async function setNudgeMessage(db: Db, nudgeId: number, outboxId: number): Promise<void> {
+  await db.updateTable('nudges').set({ message_outbox_id: outboxId }).where('id', '=', nudgeId).execute();
+}
+
+/** Ids per statement: PostgreSQL takes at most 65,535 parameters, and an owner back from a long absence can have more nudges. */
+const IDS_PER_STATEMENT = 10_000;
+
+export async function setNudgeSummary(db: Db, nudgeIds: readonly number[], outboxId: number): Promise<void> {
+  for (let i = 0; i < nudgeIds.length; i += IDS_PER_STATEMENT) {
+    await db.updateTable('nudges').set({ summary_outbox_id: outboxId }).where('id', 'in', nudgeIds.slice(i, i + IDS_PER_STATEMENT)).execute();
+  }
+}
+
+// ---- delivery ----------------------------------------------------------------------------------
+
+const undelivered = sql<boolean>`n.status = 'open' and n.message_outbox_id is null and n.summary_outbox_id is null`;
+
+/** Owners with undelivered nudges whom Slack may know by email: looked up before delivery. */
+export async function ownersWithoutSlackId(db: Db, afterOwnerId: number, limit: number): Promise<Array<{ id: number; email: string }>> {
+  const rows = await db
+    .selectFrom('owners as o')
+    .select(['o.id', 'o.email'])
+    .where('o.slack_user_id', 'is', null)
+    .where('o.email', 'is not', null)
+    .where('o.id', '>', afterOwnerId)
+    .where((eb) => eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.owner_id', '=', 'o.id').where(undelivered)))
+    .orderBy('o.id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, email: r.email! }));
+}
+
+/** Slack users with undelivered nudges, in order, a page at a time. */
+export async function undeliveredSlackOwners(db: Db, afterSlackId: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('owners as o')
+    .select('o.slack_user_id')
+    .where('o.slack_user_id', 'is not', null)
+    .where('o.slack_user_id', '>', afterSlackId)
+    .where((eb) => eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.owner_id', '=', 'o.id').where(undelivered)))
+    .orderBy('o.slack_user_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.slack_user_id!);
+}
+
+/**
+ * Serialises delivery per destination across replicas (the daily cap is counted, then spent), for
+ * the length of the transaction. The embedded database has one connection and needs no lock.
+ */
+export async function lockDestination(trx: Transaction<Database>, destination: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`nudge-destination:${destination}`}))`.execute(trx);
+}
+
+/** Nudges given their own message in `channel` since `since` (the start of today in TZ). */
+export async function separateNudgesSince(db: Db, channel: string, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom('nudges as n')
+    .innerJoin('outbox as m', 'm.id', 'n.message_outbox_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('n.opened_at', '>=', since)
+    .where('m.channel', '=', channel)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export interface PendingNudge {
+  id: number;
+  account_id: number;
+  reason: NudgeReason;
+  opened_at: Date;
+  threshold_days: number | null;
+  threshold_basis: ThresholdBasis | null;
+  account_name: string;
+  status: AccountStatus;
+  snoozed_until: Date | null;
+  last_touch_at: Date;
+  last_inbound_at: Date | null;
+}
+
+/** The undelivered nudges bound for one owner on Slack, or (null) for the fallback channel; locked for delivery. */
+export async function pendingNudgesFor(trx: Transaction<Database>, slackUserId: string | null): Promise<PendingNudge[]> {
+  return trx
+    .selectFrom('nudges as n')
+    .innerJoin('accounts as a', 'a.id', 'n.account_id')
+    .leftJoin('owners as o', 'o.id', 'n.owner_id')
+    .select([
+      'n.id',
+      'n.account_id',
+      'n.reason',
+      'n.opened_at',
+      'n.threshold_days',
+      'n.threshold_basis',
+      'a.name as account_name',
+      'a.status',
+      'a.snoozed_until',
+      'a.last_touch_at',
+      'a.last_inbound_at',
+    ])
+    .where(undelivered)
+    .where((eb) => (slackUserId === null ? eb('o.slack_user_id', 'is', null) : eb('o.slack_user_id', '=', slackUserId)))
+    .orderBy('n.id')
+    .forUpdate('n')
+    .execute();
+}
+
+// ---- expiry and escalation ---------------------------------------------------------------------
+
+export interface OpenNudgeFacts {
+  id: number;
+  account_id: number;
+  message_outbox_id: number | null;
+  threshold_days: number | null;
+  account_name: string;
+  status: AccountStatus;
+  snoozed_until: Date | null;
+  last_touch_at: Date;
+  last_inbound_at: Date | null;
+}
+
+/** Open nudges whose account has had an outbound touchpoint recorded since the nudge opened. */
+export async function touchedSinceOpened(db: Db, afterId: number, limit: number): Promise<OpenNudgeFacts[]> {
+  return db
+    .selectFrom('nudges as n')
+    .innerJoin('accounts as a', 'a.id', 'n.account_id')
+    .select(['n.id', 'n.account_id', 'n.message_outbox_id', 'n.threshold_days', 'a.name as account_name', 'a.status', 'a.snoozed_until', 'a.last_touch_at', 'a.last_inbound_at'])
+    .where('n.status', '=', 'open')
+    .where('n.id', '>', afterId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('touchpoints as t')
+          .select(sql`1`.as('one'))
+          .whereRef('t.account_id', '=', 'n.account_id')
+          .where('t.direction', '=', 'outbound')
+          .whereRef('t.created_at', '>=', 'n.opened_at'),
+      ),
+    )
+    .orderBy('n.id')
+    .limit(limit)
+    .execute();
+}
+
+export interface EscalationRow {
+  id: number;
+  account_id: number;
+  reason: NudgeReason;
+  opened_at: Date;
+  account_name: string;
+  last_touch_at: Date;
+  owner_slack_user_id: string | null;
+  owner_name: string | null;
+  owner_email: string | null;
+}
+
+/**
+ * Delivered nudges still open after `cutoff` and never escalated, on active accounts; locked so that
+ * a sweep running alongside skips them instead of escalating them twice.
+ */
+export async function claimEscalations(trx: Transaction<Database>, cutoff: Date, limit: number): Promise<EscalationRow[]> {
+  return trx
+    .selectFrom('nudges as n')
+    .innerJoin('accounts as a', 'a.id', 'n.account_id')
+    .leftJoin('owners as o', 'o.id', 'n.owner_id')
+    .select([
+      'n.id',
+      'n.account_id',
+      'n.reason',
+      'n.opened_at',
+      'a.name as account_name',
+      'a.last_touch_at',
+      'o.slack_user_id as owner_slack_user_id',
+      'o.display_name as owner_name',
+      'o.email as owner_email',
+    ])
+    .where('n.status', '=', 'open')
+    .where('n.escalated_at', 'is', null)
+    .where('n.opened_at', '<=', cutoff)
+    .where((eb) => eb.or([eb('n.message_outbox_id', 'is not', null), eb('n.summary_outbox_id', 'is not', null)]))
+    .where('a.status', '=', 'active')
+    .orderBy('n.opened_at')
+    .orderBy('n.id')
+    .limit(limit)
+    .forUpdate('n')
+    .skipLocked()
+    .execute();
+}
+
+export async function markEscalated(db: Db, nudgeId: number, now: Date): Promise<void> {
+  await db.updateTable('nudges').set({ escalated_at: now }).where('id', '=', nudgeId).where('escalated_at', 'is', null).execute();
+}

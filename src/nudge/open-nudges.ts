@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely';
+import { quietCandidatesPage, type QuietCursor } from '../accounts/quiet-queries.js';
+import type { Database } from '../db/schema.js';
+import { quietState } from '../domain/quiet.js';
+import { insertOpenNudges, type NewNudge } from './nudge-queries.js';
+import type { NudgeSettings } from './nudge-settings.js';
+
+/**
+ * Finds the accounts that are quiet or urgent now and opens a nudge for each, a keyset page at a
+ * time over the (last_touch_at, id) index: memory stays flat however many accounts there are.
+ * Nothing is sent here; delivery ranks each owner's new nudges as a whole afterwards.
+ */
+export async function openQuietNudges(db: Kysely<Database>, settings: NudgeSettings, now: Date): Promise<{ candidates: number; opened: number }> {
+  let after: QuietCursor | null = null;
+  let candidates = 0;
+  let opened = 0;
+  for (;;) {
+    const page = await quietCandidatesPage(db, { now, rule: settings.rule, after, limit: settings.pageSize });
+    const nudges: NewNudge[] = [];
+    for (const row of page) {
+      // The SQL is a superset in whole days; the domain rule has the last word.
+      const state = quietState({
+        status: row.status,
+        snoozedUntil: row.snoozed_until,
+        hasOpenNudge: false,
+        lastTouchAt: row.last_touch_at,
+        lastInboundAt: row.last_inbound_at,
+        thresholdDays: row.threshold_days,
+        now,
+        tz: settings.tz,
+      });
+      if (state.kind !== 'quiet' && state.kind !== 'urgent') continue;
+      nudges.push({ accountId: row.id, ownerId: row.owner_id, reason: state.kind, thresholdDays: row.threshold_days, thresholdBasis: row.threshold_basis });
+    }
+    candidates += nudges.length;
+    opened += (await insertOpenNudges(db, nudges, now)).length;
+    const last = page[page.length - 1];
+    if (last === undefined || page.length < settings.pageSize) break;
+    after = { lastTouchAt: last.cursor_at, id: last.id };
+  }
+  return { candidates, opened };
+}

@@ -1,0 +1,61 @@
+import type { KnownBlock } from '@slack/types';
+import { BUTTON_TEXT_MAX, CONTEXT_ELEMENT_MAX, FALLBACK_TEXT_MAX, HEADER_MAX, MAX_MESSAGE_BLOCKS, plainText, SECTION_TEXT_MAX, truncate } from '../mrkdwn.js';
+import { NUDGE_LOG_ACTION, nudgeValue } from './nudge-actions.js';
+import { accountLabel, plural } from './nudge-text.js';
+
+/**
+ * The one message that carries an owner's nudges beyond the daily cap, quietest first, so someone
+ * back from holiday gets a list instead of a flood. Each line can be logged from here; the full
+ * answers (snooze, hand over) stay with the separate nudges and `/quiet`.
+ */
+
+export interface SummaryItem {
+  nudgeId: number;
+  accountId: number;
+  accountName: string;
+  reason: 'quiet' | 'urgent';
+  daysSilent: number;
+  thresholdDays: number;
+  businessDaysWaiting: number | null;
+}
+
+/** Header, intro and the "more" line leave this many blocks for accounts. */
+export const SUMMARY_ITEMS_SHOWN = MAX_MESSAGE_BLOCKS - 5;
+const NAME_MAX = 150;
+
+function itemLine(item: SummaryItem): string {
+  const name = `*${accountLabel(item.accountName, item.accountId, NAME_MAX)}*`;
+  if (item.reason === 'urgent' && item.businessDaysWaiting !== null) {
+    return `🚨 ${name}: waiting ${plural(item.businessDaysWaiting, 'business day')} for an answer`;
+  }
+  return `🔔 ${name}: ${plural(item.daysSilent, 'day')} quiet (quiet after ${item.thresholdDays})`;
+}
+
+export function buildNudgeSummary(input: { items: readonly SummaryItem[]; delivery: 'owner' | 'fallback' }): { text: string; blocks: KnownBlock[] } {
+  const count = input.items.length;
+  const what = plural(count, 'more account');
+  const these = count === 1 ? 'this account needs' : `these ${count} accounts need`;
+  const intro =
+    input.delivery === 'owner'
+      ? `Beyond today's nudges, ${these} a look too, quietest first.`
+      : `Beyond today's nudges, ${these} someone and have no owner on Slack, quietest first.`;
+  const shown = input.items.slice(0, SUMMARY_ITEMS_SHOWN);
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: plainText(`🗂️ ${what} gone quiet`, HEADER_MAX) },
+    { type: 'section', text: { type: 'mrkdwn', text: truncate(intro, SECTION_TEXT_MAX) } },
+    ...shown.map(
+      (item): KnownBlock => ({
+        type: 'section',
+        text: { type: 'mrkdwn', text: truncate(itemLine(item), SECTION_TEXT_MAX) },
+        accessory: { type: 'button', action_id: NUDGE_LOG_ACTION, text: plainText('Log', BUTTON_TEXT_MAX), value: nudgeValue(item.nudgeId) },
+      }),
+    ),
+  ];
+  const hidden = count - shown.length;
+  if (hidden > 0) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`…and ${plural(hidden, 'more account')}: \`/quiet\` lists them all.`, CONTEXT_ELEMENT_MAX) }] });
+  }
+  const names = shown.slice(0, 5).map((i) => accountLabel(i.accountName, i.accountId, 60)).join(', ');
+  const text = truncate(`🗂️ ${what} gone quiet: ${names}${count > 5 ? ', …' : ''}`, FALLBACK_TEXT_MAX);
+  return { text, blocks };
+}

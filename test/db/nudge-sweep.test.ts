@@ -1,0 +1,300 @@
+import { sql } from 'kysely';
+import { parseConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import type { AccountStatus } from '../../src/db/schema.js';
+import { silentLogger } from '../../src/log.js';
+import { nudgeSettings, type NudgeSettings } from '../../src/nudge/nudge-settings.js';
+import { sweepNudges } from '../../src/nudge/nudge-sweep.js';
+import type { MessagePayload } from '../../src/db/schema.js';
+import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
+import type { UserDirectory } from '../../src/slack/user-directory.js';
+import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+
+const DAY_MS = 86_400_000;
+// A Friday afternoon in New York.
+const NOW = new Date('2026-11-20T15:00:00Z');
+const ago = (days: number, from = NOW) => new Date(from.getTime() - days * DAY_MS);
+const FALLBACK = 'C0FALLBACK';
+
+describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
+  let tdb: TestDatabase;
+  const db = () => tdb.handle.db;
+  const directoryEmails = new Map<string, string>();
+  const directory: UserDirectory = { slackIdForEmail: async (email) => directoryEmails.get(email) ?? null };
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase(engine);
+  });
+  beforeEach(async () => {
+    await tdb.reset();
+    directoryEmails.clear();
+  });
+  afterAll(async () => {
+    await tdb?.destroy();
+  });
+
+  function settings(env: Record<string, string> = {}, pageSize = 1000): NudgeSettings {
+    return nudgeSettings(parseConfig({ TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK, ...env }), { pageSize });
+  }
+  const sweep = (s = settings(), now = NOW, database = db()) => sweepNudges(database, s, { now, directory, log: silentLogger() });
+
+  async function owner(slackUserId: string | null, email: string | null = null): Promise<number> {
+    const row = await db().insertInto('owners').values({ slack_user_id: slackUserId, email, display_name: slackUserId ?? email }).returning('id').executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async function account(input: {
+    name: string;
+    lastTouchAt: Date | string;
+    ownerId?: number | null;
+    tier?: string;
+    quietAfterDays?: number;
+    status?: AccountStatus;
+    snoozedUntil?: Date;
+    lastInboundAt?: Date;
+  }): Promise<number> {
+    const row = await db()
+      .insertInto('accounts')
+      .values({
+        name: input.name,
+        owner_id: input.ownerId ?? null,
+        tier: input.tier ?? null,
+        quiet_after_days: input.quietAfterDays ?? null,
+        status: input.status ?? 'active',
+        snoozed_until: input.snoozedUntil ?? null,
+        last_inbound_at: input.lastInboundAt ?? null,
+        last_touch_at: input.lastTouchAt,
+        created_at: ago(3000),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async function touch(accountId: number, occurredAt: Date, direction: 'outbound' | 'inbound' = 'outbound', now = NOW): Promise<void> {
+    await db()
+      .transaction()
+      .execute((trx) =>
+        recordTouchpoint(
+          trx,
+          { accountId, source: 'generic', externalId: `t-${accountId}-${occurredAt.toISOString()}`, kind: 'call', direction, occurredAt, note: null, byOwnerId: null, byLabel: null },
+          { now, log: silentLogger() },
+        ),
+      );
+  }
+
+  const nudges = () => db().selectFrom('nudges').selectAll().orderBy('id').execute();
+  const posts = () => db().selectFrom('outbox').selectAll().where('kind', '=', 'post').orderBy('id').execute();
+  const nudgedAccounts = async () => (await nudges()).map((n) => n.account_id).sort((a, b) => a - b);
+  const text = (payload: MessagePayload) => JSON.stringify(payload);
+
+  describe('thresholds', () => {
+    it('uses the default, then the account override, then its tier (case-insensitive); an override beats the tier', async () => {
+      const s = settings({ QUIET_AFTER_DAYS: '30', QUIET_AFTER_DAYS_BY_TIER: 'gold=14,silver=60' });
+      const defaultQuiet = await account({ name: 'default 31', lastTouchAt: ago(31) });
+      await account({ name: 'default 30', lastTouchAt: ago(30) });
+      const overrideQuiet = await account({ name: 'override 10, silent 11', lastTouchAt: ago(11), quietAfterDays: 10 });
+      await account({ name: 'override 60 beats gold, silent 40', lastTouchAt: ago(40), quietAfterDays: 60, tier: 'gold' });
+      const tierQuiet = await account({ name: 'Gold, silent 15', lastTouchAt: ago(15), tier: 'Gold' });
+      await account({ name: 'gold, silent 14', lastTouchAt: ago(14), tier: 'gold' });
+      await account({ name: 'silver, silent 45', lastTouchAt: ago(45), tier: 'silver' });
+      const unknownTier = await account({ name: 'bronze (not configured), silent 31', lastTouchAt: ago(31), tier: 'bronze' });
+
+      const summary = await sweep(s);
+      expect(summary.opened).toBe(4);
+      expect(await nudgedAccounts()).toEqual([defaultQuiet, overrideQuiet, tierQuiet, unknownTier].sort((a, b) => a - b));
+      const byAccount = new Map((await nudges()).map((n) => [n.account_id, n]));
+      expect(byAccount.get(defaultQuiet)).toMatchObject({ reason: 'quiet', threshold_days: 30, threshold_basis: 'default', status: 'open' });
+      expect(byAccount.get(overrideQuiet)).toMatchObject({ threshold_days: 10, threshold_basis: 'override' });
+      expect(byAccount.get(tierQuiet)).toMatchObject({ threshold_days: 14, threshold_basis: 'tier' });
+    });
+
+    it('uses the account cadence, kept up to date as outbound touchpoints are recorded', async () => {
+      // Every 4 days → 1.5 × 4 = 6, clamped to 7; last touch 10 days ago: quiet, though the default (30) is far off.
+      const brisk = await account({ name: 'brisk', lastTouchAt: ago(200) });
+      for (const days of [22, 18, 14, 10]) await touch(brisk, ago(days));
+      // Every 40 days → 60; last touch 45 days ago: not quiet, though past the default.
+      const slow = await account({ name: 'slow', lastTouchAt: ago(200) });
+      for (const days of [165, 125, 85, 45]) await touch(slow, ago(days));
+      // Three touches are not a rhythm yet: the default applies.
+      const young = await account({ name: 'young', lastTouchAt: ago(200) });
+      for (const days of [95, 65, 35]) await touch(young, ago(days));
+
+      const cadence = await db().selectFrom('accounts').select(['id', 'cadence_days']).orderBy('id').execute();
+      expect(cadence.map((a) => a.cadence_days)).toEqual([7, 60, null]);
+
+      await sweep();
+      const opened = (await nudges()).sort((a, b) => a.account_id - b.account_id);
+      expect(opened.map((n) => [n.account_id, n.threshold_days, n.threshold_basis])).toEqual([
+        [brisk, 7, 'cadence'],
+        [young, 30, 'default'],
+      ]);
+      expect(opened.some((n) => n.account_id === slow)).toBe(false);
+    });
+  });
+
+  it('leaves out churned and snoozed accounts and accounts with an open nudge; a snooze that ended counts again', async () => {
+    await account({ name: 'churned', lastTouchAt: ago(90), status: 'churned' });
+    await account({ name: 'snoozed', lastTouchAt: ago(90), snoozedUntil: new Date(NOW.getTime() + DAY_MS) });
+    const snoozeOver = await account({ name: 'snooze over', lastTouchAt: ago(90), snoozedUntil: ago(1) });
+    const alreadyOpen = await account({ name: 'already nudged', lastTouchAt: ago(90) });
+    await db().insertInto('nudges').values({ account_id: alreadyOpen, reason: 'quiet', opened_at: ago(2), threshold_days: 30, threshold_basis: 'default' }).execute();
+
+    const summary = await sweep();
+    expect(summary.opened).toBe(1);
+    expect((await nudges()).filter((n) => n.status === 'open').map((n) => n.account_id).sort()).toEqual([snoozeOver, alreadyOpen].sort());
+  });
+
+  it('nudges an unanswered inbound contact after two business days, whatever the silence', async () => {
+    // Inbound Tuesday 10:00 New York: three business days by Friday 10:00.
+    const waiting = await account({ name: 'called us Tuesday', lastTouchAt: ago(5), lastInboundAt: new Date('2026-11-17T15:00:00Z') });
+    // Inbound Thursday morning: one business day.
+    await account({ name: 'called us Thursday', lastTouchAt: ago(5), lastInboundAt: new Date('2026-11-19T14:00:00Z') });
+    // Inbound answered since.
+    await account({ name: 'answered', lastTouchAt: ago(1), lastInboundAt: ago(4) });
+
+    await sweep();
+    const opened = await nudges();
+    expect(opened.map((n) => [n.account_id, n.reason])).toEqual([[waiting, 'urgent']]);
+    const [post] = await posts();
+    expect(text(post!.payload)).toContain('has had no answer for 3 business days');
+  });
+
+  it('pages through the (last_touch_at, id) index, across ties and microseconds, to the same result as one page', async () => {
+    const expected: number[] = [];
+    for (let i = 0; i < 14; i += 1) {
+      // Ties on last_touch_at (pairs share one instant, some with microseconds) and non-candidates in between.
+      const at = sql<Date>`${`2026-09-${String(1 + Math.floor(i / 2)).padStart(2, '0')} 10:00:00.123456+00`}::timestamptz`;
+      const row = await db()
+        .insertInto('accounts')
+        .values({ name: `a${i}`, last_touch_at: at as never, status: i % 3 === 2 ? 'churned' : 'active' })
+        .returning(['id', 'status'])
+        .executeTakeFirstOrThrow();
+      if (row.status === 'active') expected.push(row.id);
+      await account({ name: `recent ${i}`, lastTouchAt: ago(2) });
+    }
+    const summary = await sweep(settings({}, 3));
+    expect(summary.opened).toBe(expected.length);
+    expect(await nudgedAccounts()).toEqual(expected);
+  });
+
+  it('a second sweep the same day opens and sends nothing more', async () => {
+    const dana = await owner('U0DANA');
+    await account({ name: 'Acme', lastTouchAt: ago(45), ownerId: dana });
+    await account({ name: 'Globex', lastTouchAt: ago(60), ownerId: dana });
+    const first = await sweep();
+    expect(first).toMatchObject({ opened: 2, separate: 2 });
+    const before = await posts();
+    const second = await sweep(settings(), new Date(NOW.getTime() + 3 * 3_600_000));
+    expect(second).toMatchObject({ opened: 0, separate: 0, summarized: 0, summaries: 0, escalated: 0, expired: 0 });
+    expect(await posts()).toEqual(before);
+  });
+
+  it('gives an owner at most NUDGES_PER_OWNER_PER_DAY separate DMs, quietest first, and the rest in one summary', async () => {
+    const dana = await owner('U0DANA');
+    const ids: number[] = [];
+    for (const days of [35, 90, 40, 120, 50]) ids.push(await account({ name: `silent ${days}`, lastTouchAt: ago(days), ownerId: dana }));
+    const summary = await sweep(settings({ NUDGES_PER_OWNER_PER_DAY: '2' }));
+    expect(summary).toMatchObject({ opened: 5, separate: 2, summarized: 3, summaries: 1 });
+
+    const sent = await posts();
+    expect(sent.map((p) => p.channel)).toEqual(['U0DANA', 'U0DANA', 'U0DANA']);
+    expect(text(sent[0]!.payload)).toContain('silent 120');
+    expect(text(sent[1]!.payload)).toContain('silent 90');
+    const digest = sent[2]!;
+    expect(text(digest.payload)).toContain('3 more accounts gone quiet');
+    const listed = ['silent 50', 'silent 40', 'silent 35'].map((n) => text(digest.payload).indexOf(n));
+    expect(listed.every((i, k) => i > 0 && (k === 0 || i > listed[k - 1]!))).toBe(true);
+    const all = await nudges();
+    expect(all.filter((n) => n.summary_outbox_id === digest.id)).toHaveLength(3);
+    expect(all.filter((n) => n.message_outbox_id !== null)).toHaveLength(2);
+
+    // The next day the cap is fresh: a newly quiet account gets its own DM.
+    const tomorrow = new Date(NOW.getTime() + DAY_MS);
+    await account({ name: 'newly quiet', lastTouchAt: ago(31, tomorrow), ownerId: dana });
+    expect(await sweep(settings({ NUDGES_PER_OWNER_PER_DAY: '2' }), tomorrow)).toMatchObject({ opened: 1, separate: 1, summaries: 0 });
+  });
+
+  it('sends nudges with no owner on Slack to the fallback channel, and DMs an owner Slack knows by email', async () => {
+    const unknown = await owner(null, 'pat@example.com');
+    const known = await owner(null, 'sam@example.com');
+    directoryEmails.set('sam@example.com', 'U0SAM');
+    await account({ name: 'Unowned', lastTouchAt: ago(40) });
+    await account({ name: 'Pat owns it', lastTouchAt: ago(40), ownerId: unknown });
+    await account({ name: 'Sam owns it', lastTouchAt: ago(40), ownerId: known });
+
+    await sweep();
+    const sent = await posts();
+    expect(sent.map((p) => p.channel).sort()).toEqual([FALLBACK, FALLBACK, 'U0SAM']);
+    const fallback = sent.filter((p) => p.channel === FALLBACK).map((p) => text(p.payload)).join('\n');
+    expect(fallback).toContain('No owner yet.');
+    expect(fallback).toContain('Owner: pat@example.com (not on Slack)');
+    const sam = await db().selectFrom('owners').select('slack_user_id').where('id', '=', known).executeTakeFirstOrThrow();
+    expect(sam.slack_user_id).toBe('U0SAM');
+  });
+
+  it('escalates a nudge open for NUDGE_ESCALATE_AFTER_DAYS to the fallback channel, once, naming the owner', async () => {
+    const dana = await owner('U0DANA');
+    await account({ name: 'Acme', lastTouchAt: ago(45), ownerId: dana });
+    await sweep();
+    const s = settings({ NUDGE_ESCALATE_AFTER_DAYS: '5' });
+    expect((await sweep(s, new Date(NOW.getTime() + 4 * DAY_MS))).escalated).toBe(0);
+    const later = new Date(NOW.getTime() + 5 * DAY_MS);
+    expect((await sweep(s, later)).escalated).toBe(1);
+    expect((await sweep(s, new Date(later.getTime() + DAY_MS))).escalated).toBe(0);
+
+    const escalations = (await posts()).filter((p) => p.channel === FALLBACK);
+    expect(escalations).toHaveLength(1);
+    expect(text(escalations[0]!.payload)).toContain('owner <@U0DANA>');
+    const [nudge] = await nudges();
+    expect(nudge!.escalated_at?.toISOString()).toBe(later.toISOString());
+    expect(nudge!.status).toBe('open');
+  });
+
+  it('expires a nudge whose account got an outbound touchpoint some other way, rewriting its message', async () => {
+    const dana = await owner('U0DANA');
+    const acme = await account({ name: 'Acme', lastTouchAt: ago(45), ownerId: dana });
+    const globex = await account({ name: 'Globex', lastTouchAt: ago(90), ownerId: dana });
+    await sweep();
+    const acmeNudge = (await nudges()).find((n) => n.account_id === acme);
+    const globexNudge = (await nudges()).find((n) => n.account_id === globex);
+
+    const later = new Date(NOW.getTime() + DAY_MS);
+    await touch(acme, later, 'outbound', later);
+    // Recorded now but dated long ago: Globex is still quiet, its nudge stays.
+    await touch(globex, ago(60), 'outbound', later);
+    const summary = await sweep(settings(), later);
+    expect(summary).toMatchObject({ expired: 1, opened: 0 });
+
+    const after = await nudges();
+    expect(after.find((n) => n.id === acmeNudge!.id)).toMatchObject({ status: 'expired' });
+    expect(after.find((n) => n.id === globexNudge!.id)).toMatchObject({ status: 'open' });
+    const update = await db().selectFrom('outbox').selectAll().where('kind', '=', 'update').executeTakeFirstOrThrow();
+    expect(update.update_of).toBe(acmeNudge!.message_outbox_id);
+    expect(update.channel).toBe('U0DANA');
+    expect(update.payload.text).toBe('✔️ *Acme* is active again (a call on 2026-11-21); nothing to do.');
+  });
+
+  if (engine === 'postgres') {
+    it('two sweeps at once give one nudge per account and respect the cap', async () => {
+      const dana = await owner('U0DANA');
+      for (let i = 0; i < 40; i += 1) await account({ name: `quiet ${i}`, lastTouchAt: ago(31 + i), ownerId: i % 2 === 0 ? dana : null });
+      const second = await openDatabase(tdb.target);
+      try {
+        const s = settings({ NUDGES_PER_OWNER_PER_DAY: '3' }, 7);
+        const [a, b] = await Promise.all([sweep(s, NOW, db()), sweep(s, NOW, second.db)]);
+        expect(a.opened + b.opened).toBe(40);
+      } finally {
+        await second.close();
+      }
+      const all = await nudges();
+      expect(all).toHaveLength(40);
+      expect(new Set(all.map((n) => n.account_id)).size).toBe(40);
+      const sent = await posts();
+      // Dana: 3 separate + 1 summary; the fallback channel: 3 separate + 1 summary.
+      expect(sent.filter((p) => p.channel === 'U0DANA')).toHaveLength(4);
+      expect(sent.filter((p) => p.channel === FALLBACK)).toHaveLength(4);
+      expect(all.every((n) => (n.message_outbox_id === null) !== (n.summary_outbox_id === null))).toBe(true);
+    });
+  }
+});
