@@ -2,6 +2,8 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-core-schema.js';
 import * as m0002 from './0002-celebrations.js';
 import * as m0003 from './0003-account-search.js';
+import * as m0004 from './0004-crm.js';
+import * as m0005 from './0005-nudges.js';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -11,4 +13,6 @@ export const migrations: Record<string, Migration> = {
   '0001-core-schema': m0001,
   '0002-celebrations': m0002,
   '0003-account-search': m0003,
+  '0004-crm': m0004,
+  '0005-nudges': m0005,
 };

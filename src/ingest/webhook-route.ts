@@ -32,7 +32,8 @@ export interface WebhookSource<E, P = undefined> {
   /** Unset secret → the route answers 404, as if it did not exist. */
   enabled: boolean;
   disabledMessage: string;
-  verify(request: { rawBody: Buffer; headers: IncomingMessage['headers']; method: string; path: string }, now: Date): VerifyResult;
+  /** `target` is the request's path and query, as signed by senders that sign the URL (HubSpot). */
+  verify(request: { rawBody: Buffer; headers: IncomingMessage['headers']; method: string; path: string; target: string }, now: Date): VerifyResult;
   parse(rawBody: string, now: Date): ParseResult<E>;
   /** Work outside the transaction (look-ups over the network) for the events not seen before. */
   prepare?(events: ParsedEvent<E>[], now: Date): Promise<P>;
@@ -69,7 +70,8 @@ export function webhookRoute<E, P>(source: WebhookSource<E, P>, deps: WebhookDep
     }
 
     const now = deps.clock.now();
-    const verified = source.verify({ rawBody, headers: req.headers, method: req.method ?? 'POST', path: (req.url ?? '').split('?')[0] ?? '' }, now);
+    const target = req.url ?? '/';
+    const verified = source.verify({ rawBody, headers: req.headers, method: req.method ?? 'POST', path: target.split('?')[0] ?? '', target }, now);
     if (!verified.ok) return refuse(401, 'signature', verified.reason);
 
     const parsed = source.parse(rawBody.toString('utf8'), now);

@@ -8,7 +8,7 @@ import { stripeSource } from './stripe/stripe-source.js';
 import { createStripeClient, createStripeVerifier } from './stripe/stripe-client.js';
 import { genericCrmSource } from './generic-crm.js';
 import { HubSpotClient } from './hubspot/hubspot-client.js';
-import { hubspotRoute } from './hubspot/hubspot-source.js';
+import { hubspotSource } from './hubspot/hubspot-source.js';
 
 /** Every webhook route of the contract, each answering 404 until its secret is configured. */
 export function webhookRoutes(context: AppContext): Route[] {
@@ -45,15 +45,15 @@ export function webhookRoutes(context: AppContext): Route[] {
     {
       method: 'POST',
       path: '/webhooks/hubspot',
-      handler: hubspotRoute(
-        {
+      handler: webhookRoute(
+        hubspotSource({
           secret: config.hubspot.clientSecret,
           publicUrl: config.publicUrl,
           api: config.hubspot.accessToken ? new HubSpotClient(config.hubspot.accessToken, config.hubspot.apiUrl) : null,
           directory: context.directory,
           db: database.db,
           log: childLogger(context.log, 'hubspot'),
-        },
+        }),
         deps,
       ),
     },

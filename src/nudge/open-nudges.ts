@@ -21,22 +21,22 @@ export async function openQuietNudges(db: Kysely<Database>, settings: NudgeSetti
       // The SQL is a superset in whole days; the domain rule has the last word.
       const state = quietState({
         status: row.status,
-        snoozedUntil: row.snoozed_until,
+        snoozedUntil: row.snoozedUntil,
         hasOpenNudge: false,
-        lastTouchAt: row.last_touch_at,
-        lastInboundAt: row.last_inbound_at,
-        thresholdDays: row.threshold_days,
+        lastTouchAt: row.lastTouchAt,
+        lastInboundAt: row.lastInboundAt,
+        thresholdDays: row.thresholdDays,
         now,
         tz: settings.tz,
       });
       if (state.kind !== 'quiet' && state.kind !== 'urgent') continue;
-      nudges.push({ accountId: row.id, ownerId: row.owner_id, reason: state.kind, thresholdDays: row.threshold_days, thresholdBasis: row.threshold_basis });
+      nudges.push({ accountId: row.id, ownerId: row.ownerId, reason: state.kind, thresholdDays: row.thresholdDays, thresholdBasis: row.thresholdBasis });
     }
     candidates += nudges.length;
     opened += (await insertOpenNudges(db, nudges, now)).length;
     const last = page[page.length - 1];
     if (last === undefined || page.length < settings.pageSize) break;
-    after = { lastTouchAt: last.cursor_at, id: last.id };
+    after = last.cursor;
   }
   return { candidates, opened };
 }

@@ -3,9 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import type { Logger } from '../../log.js';
 import { header } from '../../http/http-io.js';
-import type { RouteHandler } from '../../http/server.js';
 import type { UserDirectory } from '../../slack/user-directory.js';
-import { webhookRoute, type WebhookDeps, type WebhookSource } from '../webhook-route.js';
+import type { WebhookSource } from '../webhook-route.js';
 import { applyHubSpotChange } from './hubspot-apply.js';
 import type { HubSpotClient } from './hubspot-client.js';
 import { parseHubSpotBatch, type HubSpotChange } from './hubspot-events.js';
@@ -30,16 +29,16 @@ export interface HubSpotSourceDeps {
   log: Logger;
 }
 
-export function hubspotSource(deps: HubSpotSourceDeps & { requestTarget: string }): WebhookSource<HubSpotChange, HubSpotLookups> {
+export function hubspotSource(deps: HubSpotSourceDeps): WebhookSource<HubSpotChange, HubSpotLookups> {
   return {
     source: 'hubspot',
     enabled: deps.secret !== null,
     disabledMessage: 'the HubSpot webhook is off: set HUBSPOT_CLIENT_SECRET to turn it on',
-    verify: ({ rawBody, headers, method }, now) =>
+    verify: ({ rawBody, headers, method, target }, now) =>
       verifyHubSpotV3({
         secret: deps.secret ?? '',
         method,
-        uri: hubspotSignedUri(deps.publicUrl, deps.requestTarget),
+        uri: hubspotSignedUri(deps.publicUrl, target),
         rawBody,
         signatureHeader: header({ headers } as IncomingMessage, 'x-hubspot-signature-v3'),
         timestampHeader: header({ headers } as IncomingMessage, 'x-hubspot-request-timestamp'),
@@ -49,12 +48,4 @@ export function hubspotSource(deps: HubSpotSourceDeps & { requestTarget: string 
     prepare: (events) => lookUpForBatch(events.map((e) => e.event), deps),
     apply: (trx, { event }, { now, log, prepared }) => applyHubSpotChange(trx, event, { now, log, lookups: prepared }),
   };
-}
-
-/**
- * The route. webhookRoute hands `verify` the path without its query, and HubSpot signs the query
- * too, so the source is bound to each request's full target.
- */
-export function hubspotRoute(deps: HubSpotSourceDeps, webhook: WebhookDeps): RouteHandler {
-  return (req, res) => webhookRoute(hubspotSource({ ...deps, requestTarget: req.url ?? '/' }), webhook)(req, res);
 }
