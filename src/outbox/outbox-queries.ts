@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, MessagePayload, OutboxRow } from '../db/schema.js';
+import type { Insertable } from 'kysely';
+import type { Database, MessagePayload, OutboxRow, OutboxTable } from '../db/schema.js';
 
 /** Every query on the outbox table. Writers pass their transaction so the message commits with the change. */
 
@@ -23,9 +24,9 @@ export interface NewUpdate {
 }
 
 export async function enqueuePost(db: Db, post: NewPost, now: Date): Promise<{ id: number; created: boolean }> {
-  const inserted = await db
-    .insertInto('outbox')
-    .values({
+  return insertOnce(
+    db,
+    {
       dedupe_key: post.dedupeKey,
       kind: 'post',
       channel: post.channel,
@@ -33,34 +34,30 @@ export async function enqueuePost(db: Db, post: NewPost, now: Date): Promise<{ i
       next_attempt_at: post.notBefore && post.notBefore > now ? post.notBefore : now,
       created_at: now,
       updated_at: now,
-    })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted) return { id: inserted.id, created: true };
-  const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', post.dedupeKey).executeTakeFirstOrThrow();
-  return { id: existing.id, created: false };
+    },
+  );
 }
 
 export async function enqueueUpdate(db: Db, update: NewUpdate, now: Date): Promise<{ id: number; created: boolean }> {
+  // Paced and ordered with the channel of the message it rewrites.
   const original = await db.selectFrom('outbox').select(['channel']).where('id', '=', update.updateOf).executeTakeFirstOrThrow();
-  const inserted = await db
-    .insertInto('outbox')
-    .values({
-      dedupe_key: update.dedupeKey,
-      kind: 'update',
-      channel: original.channel,
-      payload: JSON.stringify(update.message),
-      update_of: update.updateOf,
-      next_attempt_at: now,
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  return insertOnce(db, {
+    dedupe_key: update.dedupeKey,
+    kind: 'update',
+    channel: original.channel,
+    payload: JSON.stringify(update.message),
+    update_of: update.updateOf,
+    next_attempt_at: now,
+    created_at: now,
+    updated_at: now,
+  });
+}
+
+/** The same dedupe key is the same message: the row already there is the answer. */
+async function insertOnce(db: Db, row: Insertable<OutboxTable>): Promise<{ id: number; created: boolean }> {
+  const inserted = await db.insertInto('outbox').values(row).onConflict((oc) => oc.column('dedupe_key').doNothing()).returning('id').executeTakeFirst();
   if (inserted) return { id: inserted.id, created: true };
-  const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', update.dedupeKey).executeTakeFirstOrThrow();
+  const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', row.dedupe_key).executeTakeFirstOrThrow();
   return { id: existing.id, created: false };
 }
 
