@@ -35,17 +35,17 @@ function iso(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Five accounts; Harbor Bakery has paid every month since March 2019. */
+/** Four accounts (Nimbus Labs arrives later); Harbor Bakery has paid every month since March 2019. */
 function writeHistory(dir: string, now: Date): { accounts: string; payments: string; touchpoints: string } {
   const accounts = join(dir, 'accounts.csv');
   writeFileSync(
     accounts,
     [
-      'external_id,name,owner_email,tier',
-      'harbor-bakery,Harbor Bakery,dana@example.com,gold',
-      'northwind,Northwind Traders,lee@example.com,',
-      'acme,"Acme Co, Inc.",dana@example.com,',
-      'globex,Globex,,',
+      'external_id,name,owner_email,owner_slack_id,tier',
+      'harbor-bakery,Harbor Bakery,dana@example.com,U0DANA,gold',
+      'northwind,Northwind Traders,lee@example.com,,',
+      'acme,"Acme Co, Inc.",dana@example.com,U0DANA,',
+      'globex,Globex,,,',
     ].join('\n'),
   );
   const rows = ['id,account_external_id,amount,currency,paid_at,memo'];
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `pglite://${join(dir, 'db')}`, PORT: String(port), WEBHOOK_SECRET: secret, LOG_LEVEL: 'warn', TZ: 'UTC' };
   let bot: ChildProcess | null = null;
   try {
-    say('Importing five accounts and years of payment history (CSV import records history only: no celebrations)');
+    say('Importing four accounts and years of payment history (CSV import records history only: no celebrations)');
     const files = writeHistory(dir, now);
     runCli(['import', files.accounts], env);
     runCli(['import', files.payments], env);
