@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { findOrCreateOwner } from '../accounts/owner-queries.js';
+import { findOrCreateOwner, findOwner } from '../accounts/owner-queries.js';
 import type { Database } from '../db/schema.js';
 import { planNudges, quietnessScore, quietState, type QuietState } from '../domain/quiet.js';
 import { atLocalHour } from '../domain/zoned-time.js';
@@ -12,12 +12,11 @@ import { loadNudgeFacts } from './nudge-facts.js';
 import {
   closeOpenNudge,
   lockDestination,
-  ownersWithoutSlackId,
+  nextUndeliveredOwner,
   pendingNudgesFor,
   separateNudgesSince,
   setNudgeMessage,
   setNudgeSummary,
-  undeliveredSlackOwners,
   type PendingNudge,
 } from './nudge-queries.js';
 import type { NudgeSettings } from './nudge-settings.js';
@@ -43,10 +42,7 @@ export interface DeliverySummary {
   dropped: number;
 }
 
-const OWNER_PAGE = 100;
-
 export async function deliverNudges(db: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<DeliverySummary> {
-  await learnSlackIds(db, context);
   const total: DeliverySummary = { separate: 0, summarized: 0, summaries: 0, dropped: 0 };
   const add = (s: DeliverySummary) => {
     total.separate += s.separate;
@@ -54,32 +50,32 @@ export async function deliverNudges(db: Kysely<Database>, settings: NudgeSetting
     total.summaries += s.summaries;
     total.dropped += s.dropped;
   };
-  let after = '';
+  const notOnSlack: number[] = [];
+  let after = 0;
   for (;;) {
-    const owners = await undeliveredSlackOwners(db, after, OWNER_PAGE);
-    for (const slackUserId of owners) add(await deliverTo(db, slackUserId, settings, context));
-    const last = owners[owners.length - 1];
-    if (last === undefined || owners.length < OWNER_PAGE) break;
-    after = last;
+    const ownerId = await nextUndeliveredOwner(db, after);
+    if (ownerId === null) break;
+    after = ownerId;
+    const slackUserId = await slackIdOf(db, ownerId, context);
+    if (slackUserId === null) notOnSlack.push(ownerId);
+    else add(await deliverTo(db, { ownerId }, slackUserId, settings, context));
   }
-  add(await deliverTo(db, null, settings, context));
+  add(await deliverTo(db, { fallbackOwnerIds: notOnSlack }, null, settings, context));
   return total;
 }
 
-/** Owners known only by email may be on Slack under it: asked once here, outside any transaction. */
-async function learnSlackIds(db: Kysely<Database>, context: DeliveryContext): Promise<void> {
-  let after = 0;
-  for (;;) {
-    const owners = await ownersWithoutSlackId(db, after, OWNER_PAGE);
-    for (const owner of owners) {
-      const slackUserId = await context.directory.slackIdForEmail(owner.email);
-      // findOrCreateOwner fills the id in only when no other owner row already holds it.
-      if (slackUserId !== null) await findOrCreateOwner(db, { email: owner.email, slackUserId }, context.now);
-    }
-    const last = owners[owners.length - 1];
-    if (last === undefined || owners.length < OWNER_PAGE) break;
-    after = last.id;
-  }
+/**
+ * The owner's Slack id; one known only by email may be on Slack under it, asked here, outside any
+ * transaction. findOrCreateOwner fills the id in only when no other owner row already holds it.
+ */
+async function slackIdOf(db: Kysely<Database>, ownerId: number, context: DeliveryContext): Promise<string | null> {
+  const owner = await findOwner(db, ownerId);
+  if (owner === null) return null;
+  if (owner.slack_user_id !== null || owner.email === null) return owner.slack_user_id;
+  const found = await context.directory.slackIdForEmail(owner.email);
+  if (found === null) return null;
+  const updated = await findOrCreateOwner(db, { email: owner.email, slackUserId: found }, context.now);
+  return updated?.id === ownerId ? updated.slack_user_id : null;
 }
 
 interface Live {
@@ -89,13 +85,19 @@ interface Live {
   state: Extract<QuietState, { kind: 'quiet' | 'urgent' }>;
 }
 
-async function deliverTo(db: Kysely<Database>, slackUserId: string | null, settings: NudgeSettings, context: DeliveryContext): Promise<DeliverySummary> {
+async function deliverTo(
+  db: Kysely<Database>,
+  scope: Parameters<typeof pendingNudgesFor>[1],
+  slackUserId: string | null,
+  settings: NudgeSettings,
+  context: DeliveryContext,
+): Promise<DeliverySummary> {
   const { now } = context;
   const channel = slackUserId ?? settings.fallbackChannel;
   const delivery = slackUserId === null ? 'fallback' : 'owner';
   return db.transaction().execute(async (trx) => {
     await lockDestination(trx, channel);
-    const pending = await pendingNudgesFor(trx, slackUserId);
+    const pending = await pendingNudgesFor(trx, scope);
     const summary: DeliverySummary = { separate: 0, summarized: 0, summaries: 0, dropped: 0 };
     if (pending.length === 0) return summary;
 

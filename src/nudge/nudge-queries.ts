@@ -88,33 +88,21 @@ export async function setNudgeSummary(db: Db, nudgeIds: readonly number[], outbo
 
 const undelivered = sql<boolean>`n.status = 'open' and n.message_outbox_id is null and n.summary_outbox_id is null`;
 
-/** Owners with undelivered nudges whom Slack may know by email: looked up before delivery. */
-export async function ownersWithoutSlackId(db: Db, afterOwnerId: number, limit: number): Promise<Array<{ id: number; email: string }>> {
-  const rows = await db
-    .selectFrom('owners as o')
-    .select(['o.id', 'o.email'])
-    .where('o.slack_user_id', 'is', null)
-    .where('o.email', 'is not', null)
-    .where('o.id', '>', afterOwnerId)
-    .where((eb) => eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.owner_id', '=', 'o.id').where(undelivered)))
-    .orderBy('o.id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ id: r.id, email: r.email! }));
-}
-
-/** Slack users with undelivered nudges, in order, a page at a time. */
-export async function undeliveredSlackOwners(db: Db, afterSlackId: string, limit: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('owners as o')
-    .select('o.slack_user_id')
-    .where('o.slack_user_id', 'is not', null)
-    .where('o.slack_user_id', '>', afterSlackId)
-    .where((eb) => eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.owner_id', '=', 'o.id').where(undelivered)))
-    .orderBy('o.slack_user_id')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.slack_user_id!);
+/**
+ * The next owner after `afterOwnerId` with undelivered nudges: one probe of the undelivered index
+ * per owner (a loose index scan), so the cost follows the number of owners, not of nudges, even
+ * right after a big first sweep when the planner's statistics are stale.
+ */
+export async function nextUndeliveredOwner(db: Db, afterOwnerId: number): Promise<number | null> {
+  const row = await db
+    .selectFrom('nudges as n')
+    .select('n.owner_id')
+    .where(undelivered)
+    .where('n.owner_id', '>', afterOwnerId)
+    .orderBy('n.owner_id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.owner_id ?? null;
 }
 
 /**
@@ -151,12 +139,14 @@ export interface PendingNudge {
   last_inbound_at: Date | null;
 }
 
-/** The undelivered nudges bound for one owner on Slack, or (null) for the fallback channel; locked for delivery. */
-export async function pendingNudgesFor(trx: Transaction<Database>, slackUserId: string | null): Promise<PendingNudge[]> {
+/**
+ * The undelivered nudges of one owner on Slack, or for the fallback channel those of no owner and of
+ * the given owners (those not on Slack); locked for delivery.
+ */
+export async function pendingNudgesFor(trx: Transaction<Database>, scope: { ownerId: number } | { fallbackOwnerIds: readonly number[] }): Promise<PendingNudge[]> {
   return trx
     .selectFrom('nudges as n')
     .innerJoin('accounts as a', 'a.id', 'n.account_id')
-    .leftJoin('owners as o', 'o.id', 'n.owner_id')
     .select([
       'n.id',
       'n.account_id',
@@ -171,7 +161,11 @@ export async function pendingNudgesFor(trx: Transaction<Database>, slackUserId: 
       'a.last_inbound_at',
     ])
     .where(undelivered)
-    .where((eb) => (slackUserId === null ? eb('o.slack_user_id', 'is', null) : eb('o.slack_user_id', '=', slackUserId)))
+    .where((eb) => {
+      if ('ownerId' in scope) return eb('n.owner_id', '=', scope.ownerId);
+      const unowned = eb('n.owner_id', 'is', null);
+      return scope.fallbackOwnerIds.length === 0 ? unowned : eb.or([unowned, eb('n.owner_id', 'in', [...scope.fallbackOwnerIds])]);
+    })
     .orderBy('n.id')
     .forUpdate('n')
     .execute();
