@@ -1,7 +1,10 @@
-// Jest runs TypeScript through @swc/jest (fast, no type-check: `npm run typecheck` does that)
-// as native ES modules, which PGlite needs (--experimental-vm-modules, see package.json).
+// Jest runs TypeScript through ts-jest as native ES modules, which PGlite needs
+// (--experimental-vm-modules, see package.json). Transpile only (tsconfig's isolatedModules):
+// `npm run typecheck` does the type-checking once. Jest 29 rather than 30, and ts-jest rather
+// than @swc/jest: their native optional packages for other platforms are not on this machine's
+// registry, which leaves package-lock.json without them and makes `npm ci` refuse it.
 const transform = {
-  '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'es6' } }],
+  '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
 };
 const common = {
   transform,
