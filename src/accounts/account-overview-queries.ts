@@ -1,9 +1,9 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { AccountStatus, Database, TouchpointDirection, TouchpointKind } from '../db/schema.js';
 import type { Totals } from '../domain/money.js';
 import type { ThresholdBasis } from '../domain/quiet.js';
 import { SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
-import { thresholdSql, type ThresholdRule } from './quiet-queries.js';
+import { recentOutboundTouchTimes, thresholdSql, type ThresholdRule } from './quiet-queries.js';
 import { latestTouchpoints } from './touchpoint-queries.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -71,14 +71,7 @@ export async function accountCard(db: Db, accountId: number, now: Date): Promise
     .execute();
 
   const touchpoints = await latestTouchpoints(db, accountId, CARD_TOUCHPOINTS);
-  const lastOutbound = await db
-    .selectFrom('touchpoints')
-    .select('occurred_at')
-    .where('account_id', '=', accountId)
-    .where('direction', '=', 'outbound')
-    .orderBy('occurred_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const [lastOutboundAt] = await recentOutboundTouchTimes(db, accountId, 1);
 
   const lifetime: Record<string, number> = {};
   for (const t of totals) if (t.net > 0) lifetime[t.currency] = t.net;
@@ -87,7 +80,7 @@ export async function accountCard(db: Db, accountId: number, now: Date): Promise
     name: account.name,
     status: account.status,
     firstPaidAt: account.first_paid_at,
-    lastOutboundAt: lastOutbound?.occurred_at ?? null,
+    lastOutboundAt: lastOutboundAt ?? null,
     owner: account.owner_id === null ? null : { slackUserId: account.slack_user_id, displayName: account.display_name, email: account.email },
     paymentCount: totals.reduce((n, t) => n + t.paid, 0),
     lifetime,
@@ -123,6 +116,18 @@ export interface OwnedAccount {
   lastInbound: OwnedAccountTouch | null;
 }
 
+/** The latest touchpoint one way of the account `a` in the enclosing query, for a lateral join. */
+function latestTouchOf(eb: ExpressionBuilder<Database & { a: Database['accounts'] }, 'a'>, direction: TouchpointDirection) {
+  return eb
+    .selectFrom('touchpoints as t')
+    .select(['t.kind', 't.occurred_at'])
+    .whereRef('t.account_id', '=', 'a.id')
+    .where('t.direction', '=', direction)
+    .orderBy('t.occurred_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .limit(1);
+}
+
 /**
  * The accounts a rep owns (by their Slack user id) that could be quiet: active and not snoozed at
  * `now`, each with its threshold by the same SQL rule the nudge sweep applies (so `/quiet` and the
@@ -133,32 +138,8 @@ export async function accountsOwnedBy(db: Db, slackUserId: string, now: Date, ru
   const rows = await db
     .selectFrom('accounts as a')
     .innerJoin('owners as o', 'o.id', 'a.owner_id')
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('touchpoints as t')
-          .select(['t.kind', 't.occurred_at'])
-          .whereRef('t.account_id', '=', 'a.id')
-          .where('t.direction', '=', 'outbound')
-          .orderBy('t.occurred_at', 'desc')
-          .orderBy('t.id', 'desc')
-          .limit(1)
-          .as('lo'),
-      (join) => join.onTrue(),
-    )
-    .leftJoinLateral(
-      (eb) =>
-        eb
-          .selectFrom('touchpoints as t')
-          .select(['t.kind', 't.occurred_at'])
-          .whereRef('t.account_id', '=', 'a.id')
-          .where('t.direction', '=', 'inbound')
-          .orderBy('t.occurred_at', 'desc')
-          .orderBy('t.id', 'desc')
-          .limit(1)
-          .as('li'),
-      (join) => join.onTrue(),
-    )
+    .leftJoinLateral((eb) => latestTouchOf(eb, 'outbound').as('lo'), (join) => join.onTrue())
+    .leftJoinLateral((eb) => latestTouchOf(eb, 'inbound').as('li'), (join) => join.onTrue())
     .select([
       'a.id',
       'a.name',

@@ -4,7 +4,7 @@ import type { Money } from '../domain/money.js';
 import type { SpendPayment } from '../domain/spend-trend.js';
 import { SPEND_WINDOW_DAYS } from '../domain/spend-trend.js';
 import { DAY_MS } from '../domain/zoned-time.js';
-import { parseFacts } from '../celebrate/celebration-facts.js';
+import { parseFacts } from '../domain/celebration-facts-json.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

@@ -3,7 +3,7 @@ import { milestonesFor } from '../domain/milestones.js';
 import { monthlyStreak } from '../domain/tenure.js';
 import { medianGapDays } from '../domain/gaps.js';
 import type { HistoryEntry } from '../accounts/payment-queries.js';
-import type { CelebrationInput } from './celebration-message.js';
+import type { CelebrationFacts } from '../domain/celebration-facts-json.js';
 
 /**
  * What a celebration says about loyalty, computed from the account's recorded history: so
@@ -19,7 +19,7 @@ export interface FactsContext {
   now: Date;
 }
 
-export function celebrationFacts(history: readonly HistoryEntry[], ctx: FactsContext): CelebrationInput {
+export function celebrationFacts(history: readonly HistoryEntry[], ctx: FactsContext): CelebrationFacts {
   const index = history.findIndex((h) => h.id === ctx.paymentId);
   if (index < 0) throw new Error(`payment ${ctx.paymentId} is not in the account's history`);
   const upTo = history.slice(0, index + 1);
@@ -71,20 +71,3 @@ export function celebrationFacts(history: readonly HistoryEntry[], ctx: FactsCon
   };
 }
 
-
-/** Facts are kept as JSON with the celebration, so a roll-up or a refund note rebuilds the same message. */
-export function serializeFacts(facts: CelebrationInput): string {
-  return JSON.stringify(facts);
-}
-
-export function parseFacts(value: unknown): CelebrationInput {
-  const raw = (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>;
-  const milestones = (raw.milestones as CelebrationInput['milestones']) ?? [];
-  return {
-    ...(raw as unknown as CelebrationInput),
-    paidAt: new Date(raw.paidAt as string),
-    firstPaidAt: new Date(raw.firstPaidAt as string),
-    now: new Date(raw.now as string),
-    milestones,
-  };
-}

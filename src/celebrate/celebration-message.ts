@@ -6,10 +6,9 @@
  * the history and the clock reading, and every limit holds whatever the input.
  */
 import type { ActionsBlock, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from '@slack/types';
-import type { Milestone } from '../domain/milestones.js';
+import type { CelebrationFacts } from '../domain/celebration-facts-json.js';
 import { describeMilestone, MILESTONE_ORDER } from '../domain/milestones.js';
-import { formatMoney, formatTotals } from '../domain/money.js';
-import type { Money, Totals } from '../domain/money.js';
+import { formatMoney } from '../domain/money.js';
 import { localDate, ordinal, tenureOf } from '../domain/tenure.js';
 import {
   BLOCKS_TEXT_BUDGET,
@@ -21,33 +20,26 @@ import {
   FALLBACK_TEXT_MAX,
   HEADER_MAX,
   MAX_MESSAGE_BLOCKS,
-  mention,
   plainText,
   SECTION_TEXT_MAX,
   singleLine,
   truncate,
 } from '../slack/mrkdwn.js';
+import {
+  BODY_NAME_MAX,
+  cleanName,
+  customerSinceLine,
+  FALLBACK_NAME_MAX,
+  fitLines,
+  lifetimeLine,
+  longDate,
+  ownerFallback,
+  ownerLine,
+  personLabel,
+} from '../slack/views/message-parts.js';
 
-export interface CelebrationInput {
-  paymentId: number;
-  accountId: number;
-  accountName: string;
-  amount: Money;
-  paidAt: Date;
-  memo: string | null;
-  owner: { slackUserId: string | null; displayName: string | null } | null;
-  /** This payment's number for the account (1 = first ever). */
-  sequence: number;
-  /** Customer since. */
-  firstPaidAt: Date;
-  /** After this payment, per currency, refunds excluded. */
-  lifetime: Totals;
-  /** Consecutive months paid up to this one. */
-  streakMonths: number;
-  milestones: Milestone[];
-  tz: string;
-  now: Date;
-}
+/** A celebration is built from exactly the facts stored with it, so a rebuild says the same. */
+export type CelebrationInput = CelebrationFacts;
 
 export interface SlackMessage {
   text: string;
@@ -61,19 +53,7 @@ const THANK_BUTTON_TEXT = 'Say thanks';
 const WELCOME_LINE = '🌱 New client: their first payment — welcome aboard!';
 /** A streak shorter than this is just "paid recently", not worth a line. */
 const STREAK_MIN_MONTHS = 3;
-// Body caps well under the field limits, so a full message stays inside BLOCKS_TEXT_BUDGET
-// and a pasted essay in a name cannot push the loyalty lines out of view.
-const BODY_NAME_MAX = 200;
-const OWNER_NAME_MAX = 80;
 const MEMO_MAX = 1000;
-const FALLBACK_NAME_MAX = 200;
-/** More currencies than this in a lifetime line read as noise; the rest are counted. */
-const LIFETIME_CURRENCIES_SHOWN = 3;
-
-const MONTHS = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
-] as const;
 
 // Ids go into a button value and come back in an untrusted interaction payload: a fixed,
 // JSON-free shape is trivial to validate on the way back in.
@@ -95,36 +75,20 @@ export function parseThankValue(value: string): { accountId: number; paymentId: 
   return { accountId, paymentId };
 }
 
-/** The name as people will read it; an account with no usable name still gets one. */
-function cleanName(c: { accountId: number; accountName: string }): string {
-  const name = singleLine(c.accountName);
-  return name === '' ? `Account ${c.accountId}` : name;
-}
-
-function formatDay(at: Date, tz: string): string {
-  const d = localDate(at, tz);
-  return `${MONTHS[d.month - 1] ?? ''} ${d.day}, ${d.year}`;
-}
-
-/**
- * The owner credit as mrkdwn: a mention when Slack knows them, else their name, else null
- * (unowned). An id of the wrong shape is never mentioned: it could be anything.
- */
-function ownerCredit(owner: CelebrationInput['owner']): string | null {
-  const id = owner?.slackUserId ?? null;
-  if (id !== null && mention(id).startsWith('<@')) return mention(id);
-  const name = singleLine(owner?.displayName ?? '');
-  if (name !== '') return `${escapeAndTruncate(name, OWNER_NAME_MAX)} (not on Slack)`;
-  return null;
-}
-
-function lifetimeLine(lifetime: Totals, currency: string): string {
-  const parts = formatTotals(lifetime, { wholeUnits: true }).split(' + ').filter((p) => p !== '');
-  // Never drop the line: parity counts it, and "$0 lifetime" is still the truth.
-  if (parts.length === 0) return formatMoney({ amountMinor: 0, currency }, { wholeUnits: true });
-  const shown = parts.slice(0, LIFETIME_CURRENCIES_SHOWN).join(' + ');
-  const rest = parts.length - LIFETIME_CURRENCIES_SHOWN;
-  return rest > 0 ? `${shown} + ${rest} more ${rest === 1 ? 'currency' : 'currencies'}` : shown;
+/** The thank-you button every celebration carries, a payment's or an anniversary's alike. */
+export function thankActions(accountId: number, paymentId: number): ActionsBlock {
+  return {
+    type: 'actions',
+    elements: [
+      {
+        type: 'button',
+        style: 'primary',
+        action_id: CELEBRATION_THANK_ACTION,
+        text: plainText(THANK_BUTTON_TEXT, BUTTON_TEXT_MAX),
+        value: thankValue(accountId, paymentId),
+      },
+    ],
+  };
 }
 
 /**
@@ -145,17 +109,6 @@ function isRoundCount(c: CelebrationInput): boolean {
   return c.milestones.some((m) => m.kind === 'nth_payment' && m.n === c.sequence);
 }
 
-/** Joins whole lines up to `max`, so a cut can never split an entity or a mention. */
-function fitLines(lines: readonly string[], max: number): string {
-  let text = '';
-  for (const line of lines) {
-    const next = text === '' ? line : `${text}\n${line}`;
-    if (codePointLength(next) > max) return text === '' ? truncate(line, max) : `${text}\n…`;
-    text = next;
-  }
-  return text;
-}
-
 interface Parts {
   header: string;
   body: string[];
@@ -169,18 +122,18 @@ function celebrationParts(c: CelebrationInput, refundLine: string | null): Parts
   const prefix = `${HEADER_EMOJI} ${amount} from `;
   const header = prefix + truncate(name, HEADER_MAX - codePointLength(prefix));
   const bodyName = escapeAndTruncate(name, BODY_NAME_MAX);
-  const owner = ownerCredit(c.owner);
+  const owner = personLabel(c.owner);
 
   const body = [`*${bodyName}* paid *${amount}*`];
   if (refundLine !== null) body.push(refundLine);
-  body.push(owner === null ? '👤 Unowned: no owner on Slack yet' : `👤 Owner: ${owner}`);
+  body.push(ownerLine(owner));
 
   let summary: string;
   if (c.sequence > 1) {
     const tenure = tenureOf(c.firstPaidAt, c.now, c.tz);
     const count = `Their ${ordinal(c.sequence)} payment`;
     const lifetime = lifetimeLine(c.lifetime, c.amount.currency);
-    body.push(`🤝 Customer since ${tenure.since} · ${tenure.label}`);
+    body.push(customerSinceLine(tenure));
     body.push(isRoundCount(c) ? `🎯 ${count}` : `🔁 ${count}`);
     body.push(`💰 ${lifetime} lifetime`);
     if (c.streakMonths >= STREAK_MIN_MONTHS) body.push(`📅 ${c.streakMonths} months in a row`);
@@ -197,7 +150,7 @@ function celebrationParts(c: CelebrationInput, refundLine: string | null): Parts
   const fallbackName = escapeAndTruncate(name, FALLBACK_NAME_MAX);
   const refund = refundLine === null ? '' : ` · ${refundLine}`;
   const fallback = truncate(
-    `${HEADER_EMOJI} ${amount} from ${fallbackName} — ${summary} · ${owner === null ? 'unowned' : `owner ${owner}`}${refund}`,
+    `${HEADER_EMOJI} ${amount} from ${fallbackName} — ${summary} · ${ownerFallback(owner)}${refund}`,
     FALLBACK_TEXT_MAX,
   );
   return { header, body, memo, fallback };
@@ -218,18 +171,7 @@ function celebrationMessage(c: CelebrationInput, refundLine: string | null): Sla
       elements: [{ type: 'mrkdwn', text: truncate(parts.memo, CONTEXT_ELEMENT_MAX) }],
     } satisfies ContextBlock);
   }
-  blocks.push({
-    type: 'actions',
-    elements: [
-      {
-        type: 'button',
-        style: 'primary',
-        action_id: CELEBRATION_THANK_ACTION,
-        text: plainText(THANK_BUTTON_TEXT, BUTTON_TEXT_MAX),
-        value: thankValue(c.accountId, c.paymentId),
-      },
-    ],
-  } satisfies ActionsBlock);
+  blocks.push(thankActions(c.accountId, c.paymentId));
   return { text: parts.fallback, blocks };
 }
 
@@ -247,7 +189,7 @@ export function buildRefundedCelebration(
 ): SlackMessage {
   const refunded = formatMoney({ amountMinor: refund.refundedMinor, currency: c.amount.currency });
   const extent = refund.refundedMinor >= c.amount.amountMinor ? 'in full' : 'partial';
-  const line = `↩️ Refunded ${refunded} on ${formatDay(refund.refundedAt, c.tz)} (${extent})`;
+  const line = `↩️ Refunded ${refunded} on ${longDate(refund.refundedAt, c.tz)} (${extent})`;
   return celebrationMessage(c, line);
 }
 

@@ -6,8 +6,9 @@ import { widenPaidRange } from '../accounts/account-queries.js';
 import { findOwner } from '../accounts/owner-queries.js';
 import { insertPayment, paymentHistory, type NewPayment } from '../accounts/payment-queries.js';
 import { enqueuePost } from '../outbox/outbox-queries.js';
+import { serializeFacts } from '../domain/celebration-facts-json.js';
 import { buildCelebration } from './celebration-message.js';
-import { celebrationFacts, serializeFacts } from './celebration-facts.js';
+import { celebrationFacts } from './celebration-facts.js';
 import { planCelebration, releaseTime } from './celebration-plan.js';
 import { insertCelebration, lockBurstDecisions, singlesInWindow } from './celebration-queries.js';
 

@@ -3,8 +3,8 @@ import type { Database } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { findPaymentByRef, setRefunded, type PaymentSource } from '../accounts/payment-queries.js';
 import { enqueueUpdate } from '../outbox/outbox-queries.js';
+import { parseFacts } from '../domain/celebration-facts-json.js';
 import { buildRefundedCelebration } from './celebration-message.js';
-import { parseFacts } from './celebration-facts.js';
 import { celebrationForPayment } from './celebration-queries.js';
 
 export type RefundOutcome = 'unknown_payment' | 'unchanged' | 'recorded';

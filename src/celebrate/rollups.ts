@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { enqueuePost } from '../outbox/outbox-queries.js';
+import { parseFacts } from '../domain/celebration-facts-json.js';
 import { buildCelebrationRollup } from './celebration-message.js';
-import { parseFacts } from './celebration-facts.js';
 import { claimDueRollup, markRolledUp } from './celebration-queries.js';
 import type { CelebrationSettings } from './record-payment.js';
 

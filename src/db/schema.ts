@@ -164,7 +164,7 @@ export interface CelebrationsTable {
   kind: 'payment' | 'anniversary';
   dedupe_key: string;
   status: CelebrationStatus;
-  /** The CelebrationInput the message was built from, as JSON (dates as ISO strings). */
+  /** The CelebrationFacts the message was built from, as JSON (dates as ISO strings). */
   facts: ColumnType<unknown, string, string>;
   due_at: Timestamp;
   outbox_id: number | null;

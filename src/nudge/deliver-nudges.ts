@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { findOrCreateOwner, findOwner } from '../accounts/owner-queries.js';
 import type { Database } from '../db/schema.js';
-import { planNudges, quietnessScore, quietState, type QuietState } from '../domain/quiet.js';
+import { planNudges, quietnessScore, type QuietState } from '../domain/quiet.js';
 import { atLocalHour } from '../domain/zoned-time.js';
 import type { Logger } from '../log.js';
 import { enqueuePost } from '../outbox/outbox-queries.js';
@@ -20,6 +20,7 @@ import {
   type PendingNudge,
 } from './nudge-queries.js';
 import type { NudgeSettings } from './nudge-settings.js';
+import { openNudgeState } from './nudge-state.js';
 
 /**
  * Sends the nudges opened but not yet delivered, one destination at a time: each owner on Slack by
@@ -103,16 +104,7 @@ async function deliverTo(
 
     const live: Live[] = [];
     for (const nudge of pending) {
-      const state = quietState({
-        status: nudge.status,
-        snoozedUntil: nudge.snoozed_until,
-        hasOpenNudge: false,
-        lastTouchAt: nudge.last_touch_at,
-        lastInboundAt: nudge.last_inbound_at,
-        thresholdDays: nudge.threshold_days ?? settings.rule.defaultDays,
-        now,
-        tz: settings.tz,
-      });
+      const state = openNudgeState(nudge, settings, now);
       if (state.kind === 'quiet' || state.kind === 'urgent') live.push({ ownerKey: channel, score: quietnessScore(state), nudge, state });
       else if (await closeOpenNudge(trx, nudge.id, { status: 'expired', resolvedBy: null }, now)) summary.dropped += 1;
     }

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import { latestTouch } from '../accounts/quiet-queries.js';
 import type { Database } from '../db/schema.js';
-import { quietState } from '../domain/quiet.js';
 import { isoLocalDate } from '../domain/zoned-time.js';
 import { enqueueUpdate } from '../outbox/outbox-queries.js';
 import { touchPhrase } from '../slack/views/nudge-text.js';
 import { closeOpenNudge, touchedSinceOpened } from './nudge-queries.js';
 import { buildNudgeResolution } from './nudge-resolution-message.js';
+import { openNudgeState } from './nudge-state.js';
 import type { NudgeSettings } from './nudge-settings.js';
 
 /**
@@ -22,16 +22,7 @@ export async function expireMootNudges(db: Kysely<Database>, settings: NudgeSett
   for (;;) {
     const rows = await touchedSinceOpened(db, after, settings.pageSize);
     for (const row of rows) {
-      const state = quietState({
-        status: row.status,
-        snoozedUntil: row.snoozed_until,
-        hasOpenNudge: false,
-        lastTouchAt: row.last_touch_at,
-        lastInboundAt: row.last_inbound_at,
-        thresholdDays: row.threshold_days ?? settings.rule.defaultDays,
-        now,
-        tz: settings.tz,
-      });
+      const state = openNudgeState(row, settings, now);
       if (state.kind !== 'active') continue;
       const done = await db.transaction().execute(async (trx) => {
         const closed = await closeOpenNudge(trx, row.id, { status: 'expired', resolvedBy: null }, now);

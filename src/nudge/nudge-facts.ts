@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.js';
 import { addMoney, type Totals } from '../domain/money.js';
 import { businessDaysBetween, spendTrend, type ThresholdBasis } from '../domain/quiet.js';
 import type { NudgeMessageInput } from '../slack/views/nudge-message.js';
-import type { PersonRef } from '../slack/views/nudge-text.js';
+import type { PersonRef } from '../slack/views/message-parts.js';
 import { CADENCE_SCAN_ROWS, recentMedianGapDays } from './cadence.js';
 import type { NudgeReason } from './nudge-queries.js';
 

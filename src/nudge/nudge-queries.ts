@@ -125,18 +125,27 @@ export async function separateNudgesSince(db: Db, channel: string, since: Date):
   return Number(row.n);
 }
 
-export interface PendingNudge {
+/**
+ * The account's state as it is now, read with each nudge so the caller can tell whether the nudge
+ * still stands before it sends or expires it (quietState).
+ */
+export interface NudgeAccountState {
+  account_name: string;
+  status: AccountStatus;
+  snoozed_until: Date | null;
+  last_touch_at: Date;
+  last_inbound_at: Date | null;
+}
+
+const accountState = ['a.name as account_name', 'a.status', 'a.snoozed_until', 'a.last_touch_at', 'a.last_inbound_at'] as const;
+
+export interface PendingNudge extends NudgeAccountState {
   id: number;
   account_id: number;
   reason: NudgeReason;
   opened_at: Date;
   threshold_days: number | null;
   threshold_basis: ThresholdBasis | null;
-  account_name: string;
-  status: AccountStatus;
-  snoozed_until: Date | null;
-  last_touch_at: Date;
-  last_inbound_at: Date | null;
 }
 
 /**
@@ -147,19 +156,7 @@ export async function pendingNudgesFor(trx: Transaction<Database>, scope: { owne
   return trx
     .selectFrom('nudges as n')
     .innerJoin('accounts as a', 'a.id', 'n.account_id')
-    .select([
-      'n.id',
-      'n.account_id',
-      'n.reason',
-      'n.opened_at',
-      'n.threshold_days',
-      'n.threshold_basis',
-      'a.name as account_name',
-      'a.status',
-      'a.snoozed_until',
-      'a.last_touch_at',
-      'a.last_inbound_at',
-    ])
+    .select(['n.id', 'n.account_id', 'n.reason', 'n.opened_at', 'n.threshold_days', 'n.threshold_basis', ...accountState])
     .where(undelivered)
     .where((eb) => {
       if ('ownerId' in scope) return eb('n.owner_id', '=', scope.ownerId);
@@ -173,16 +170,11 @@ export async function pendingNudgesFor(trx: Transaction<Database>, scope: { owne
 
 // ---- expiry and escalation ---------------------------------------------------------------------
 
-export interface OpenNudgeFacts {
+export interface OpenNudgeFacts extends NudgeAccountState {
   id: number;
   account_id: number;
   message_outbox_id: number | null;
   threshold_days: number | null;
-  account_name: string;
-  status: AccountStatus;
-  snoozed_until: Date | null;
-  last_touch_at: Date;
-  last_inbound_at: Date | null;
 }
 
 /** Open nudges whose account has had an outbound touchpoint recorded since the nudge opened. */
@@ -190,7 +182,7 @@ export async function touchedSinceOpened(db: Db, afterId: number, limit: number)
   return db
     .selectFrom('nudges as n')
     .innerJoin('accounts as a', 'a.id', 'n.account_id')
-    .select(['n.id', 'n.account_id', 'n.message_outbox_id', 'n.threshold_days', 'a.name as account_name', 'a.status', 'a.snoozed_until', 'a.last_touch_at', 'a.last_inbound_at'])
+    .select(['n.id', 'n.account_id', 'n.message_outbox_id', 'n.threshold_days', ...accountState])
     .where('n.status', '=', 'open')
     .where('n.id', '>', afterId)
     .where((eb) =>

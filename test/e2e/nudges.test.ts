@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { FixedClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/log.js';
 import { nudgesJob } from '../../src/nudge/nudges-job.js';
@@ -7,6 +6,7 @@ import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 import { eventually, post } from '../support/signing.js';
+import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
 import { buttonClick, selectAction, viewSubmission } from '../support/slack-payloads.js';
 
 const DAY_MS = 86_400_000;
@@ -18,23 +18,13 @@ describe.each(testEngines())('nudges for quiet accounts, end to end on %s', (eng
   let slack: FakeSlack;
   let bot: TestBot;
   let clock: FixedClock;
-  let hook: Server;
-  let hookUrl: string;
+  let hook: ResponseHook;
   const ephemeral: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
     slack = await startFakeSlack();
-    hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        ephemeral.push(JSON.parse(body) as Record<string, unknown>);
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-    hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/hook`;
+    hook = await startResponseHook(ephemeral, '/hook');
   });
   beforeEach(async () => {
     await database.reset();
@@ -45,7 +35,7 @@ describe.each(testEngines())('nudges for quiet accounts, end to end on %s', (eng
   });
   afterEach(() => bot.stop());
   afterAll(async () => {
-    hook.close();
+    await hook.close();
     await slack.close();
     await database.destroy();
   });
@@ -131,7 +121,7 @@ describe.each(testEngines())('nudges for quiet accounts, end to end on %s', (eng
 
     // Snoozing the old nudge again changes nothing and says why.
     await click(
-      selectAction({ type: 'static_select', actionId: 'nudge.snooze', blockId: `nudge:${nudgeId}`, selectedValue: `${nudgeId}:7`, userId: 'U0DANA', responseUrl: hookUrl }),
+      selectAction({ type: 'static_select', actionId: 'nudge.snooze', blockId: `nudge:${nudgeId}`, selectedValue: `${nudgeId}:7`, userId: 'U0DANA', responseUrl: hook.url }),
     );
     await eventually(() => ephemeral.length === 1);
     expect(ephemeral[0]).toMatchObject({ response_type: 'ephemeral', text: 'That nudge was already snoozed by <@U0DANA>.' });

@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { FixedClock } from '../../src/clock.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
+import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
 import { buttonClick, optionsRequest, slashCommand, viewSubmission, type SlackRequest } from '../support/slack-payloads.js';
 
 const DAY = 86_400_000;
@@ -18,36 +17,24 @@ describe.each(testEngines())('the slash commands on %s', (engine) => {
   let database: TestDatabase;
   let slack: FakeSlack;
   let bot: TestBot;
-  let hook: Server;
-  let hookUrl: string;
-  let responses: Array<Record<string, any>>;
+  let hook: ResponseHook;
+  const responses: Array<Record<string, any>> = [];
   const clock = new FixedClock(NOW);
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
     slack = await startFakeSlack();
-    // Stands in for Slack's response_url: records what the bot posts there.
-    hook = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        responses.push(JSON.parse(body) as Record<string, any>);
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-    hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/response`;
+    hook = await startResponseHook(responses);
   });
   beforeEach(async () => {
-    responses = [];
+    responses.length = 0;
     await database.reset();
     slack.reset();
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
   });
   afterEach(() => bot.stop());
   afterAll(async () => {
-    hook.closeAllConnections();
-    await new Promise((r) => hook.close(r));
+    await hook.close();
     await slack.close();
     await database.destroy();
   });
@@ -56,7 +43,7 @@ describe.each(testEngines())('the slash commands on %s', (engine) => {
   const send = (request: SlackRequest) => post(`${bot.url}/slack/events`, request.body, request.headers);
   let triggers = 0;
   const command = (name: string, text: string, extra: { userId?: string } = {}) =>
-    send(slashCommand({ command: name, text, responseUrl: hookUrl, triggerId: `trigger-${++triggers}`, ...extra }));
+    send(slashCommand({ command: name, text, responseUrl: hook.url, triggerId: `trigger-${++triggers}`, ...extra }));
   const allText = (blocks: unknown) => JSON.stringify(blocks);
   /** Characters of text Slack counts towards msg_blocks_too_long: every `text` string in the blocks. */
   const blockTextLength = (value: unknown): number => {
@@ -118,7 +105,7 @@ describe.each(testEngines())('the slash commands on %s', (engine) => {
       await payment(acme, 250_000, daysAgo(150));
       await payment(acme, 400_000, daysAgo(20));
 
-      const request = slashCommand({ command: '/touchpoint', text: 'acme call caught up on renewal', responseUrl: hookUrl, triggerId: 'trigger-acme' });
+      const request = slashCommand({ command: '/touchpoint', text: 'acme call caught up on renewal', responseUrl: hook.url, triggerId: 'trigger-acme' });
       const res = await send(request);
       expect(res.status).toBe(200);
       expect(res.json.response_type).toBe('ephemeral');
@@ -164,7 +151,7 @@ describe.each(testEngines())('the slash commands on %s', (engine) => {
       expect(await touchpoints()).toHaveLength(0);
 
       const westButton = buttons.find((b) => b.value.startsWith(`a${west}:`))!;
-      const click = await send(buttonClick({ actionId: 'touchpoint.pick', value: westButton.value, responseUrl: hookUrl, messageTs: '1700000000.000100' }));
+      const click = await send(buttonClick({ actionId: 'touchpoint.pick', value: westButton.value, responseUrl: hook.url, messageTs: '1700000000.000100' }));
       expect(click.status).toBe(200);
       await eventually(() => responses.length === 1);
       expect(responses[0]).toMatchObject({ response_type: 'ephemeral', replace_original: true });
@@ -174,7 +161,7 @@ describe.each(testEngines())('the slash commands on %s', (engine) => {
       expect(row).toMatchObject({ account_id: west, kind: 'email', note: 'sent the deck', direction: 'outbound' });
 
       const eastButton = buttons.find((b) => b.value.startsWith(`a${east}:`))!;
-      await send(buttonClick({ actionId: 'touchpoint.pick', value: eastButton.value, responseUrl: hookUrl, messageTs: '1700000000.000100' }));
+      await send(buttonClick({ actionId: 'touchpoint.pick', value: eastButton.value, responseUrl: hook.url, messageTs: '1700000000.000100' }));
       await eventually(() => responses.length === 2);
       expect(allText(responses[1]!.blocks)).toContain('already logged');
       expect(await touchpoints()).toHaveLength(1);
@@ -278,7 +265,7 @@ describe.each(testEngines())('the slash commands on %s', (engine) => {
       const text = allText(res.json.blocks);
       for (const absent of ['Recently Touched', 'Long Override', 'Not Mine', 'Churned Quiet', 'Snoozed Quiet']) expect(text).not.toContain(absent);
 
-      const click = await send(buttonClick({ actionId: 'touchpoint.open', value: String(very), responseUrl: hookUrl }));
+      const click = await send(buttonClick({ actionId: 'touchpoint.open', value: String(very), responseUrl: hook.url }));
       expect(click.status).toBe(200);
       const [open] = await slack.waitFor('views.open', 1);
       const view = open!.body.view as { private_metadata: string; blocks: Block[] };
@@ -289,7 +276,7 @@ describe.each(testEngines())('the slash commands on %s', (engine) => {
     });
 
     it('answers a button for an account that is gone, and opens nothing', async () => {
-      const click = await send(buttonClick({ actionId: 'touchpoint.open', value: '999999', responseUrl: hookUrl }));
+      const click = await send(buttonClick({ actionId: 'touchpoint.open', value: '999999', responseUrl: hook.url }));
       expect(click.status).toBe(200);
       await eventually(() => responses.length === 1);
       expect(responses[0]).toMatchObject({ response_type: 'ephemeral', text: 'That account is no longer known to appreciation-bot.' });

@@ -1,9 +1,8 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { findAccount } from '../../accounts/account-queries.js';
 import { CELEBRATION_THANK_ACTION, parseThankValue } from '../../celebrate/celebration-message.js';
-import { isoLocalDate } from '../../domain/zoned-time.js';
-import { buildTouchpointModal } from '../views/touchpoint-modal.js';
 import type { ListenerDeps } from './listener-deps.js';
+import { openTouchpointModal } from './open-touchpoint-modal.js';
 
 /** "Say thanks" on a celebration opens the log-a-touchpoint modal for that account, gift preselected. */
 export function registerCelebrationThank(app: App, deps: ListenerDeps): void {
@@ -15,14 +14,6 @@ export function registerCelebrationThank(app: App, deps: ListenerDeps): void {
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'That account is no longer known to appreciation-bot.' });
       return;
     }
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: buildTouchpointModal({
-        account: { id: account.id, name: account.name },
-        purpose: { kind: 'thanks', paymentId: target.paymentId },
-        defaultKind: 'gift',
-        today: isoLocalDate(deps.clock.now(), deps.tz),
-      }),
-    });
+    await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'thanks', paymentId: target.paymentId }, defaultKind: 'gift' }, deps);
   });
 }

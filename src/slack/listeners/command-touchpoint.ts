@@ -1,13 +1,12 @@
 import type { App, SlashCommand } from '@slack/bolt';
-import { isoLocalDate } from '../../domain/zoned-time.js';
 import { childLogger } from '../../log.js';
 import { logCommandTouchpoint } from '../../touchpoints/log-command-touchpoint.js';
 import { resolveTouchpointCommand } from '../../touchpoints/resolve-touchpoint-command.js';
 import { parseTouchpointCommand } from '../../touchpoints/touchpoint-command.js';
 import { buildNoAccountMatch, buildNotice, buildTouchpointChoices, buildTouchpointLogged, TOUCHPOINT_USAGE, type EphemeralAnswer } from '../views/command-answers.js';
-import { buildTouchpointModal } from '../views/touchpoint-modal.js';
 import { answerCommand } from './command-answer.js';
 import type { ListenerDeps } from './listener-deps.js';
+import { openTouchpointModal } from './open-touchpoint-modal.js';
 
 /**
  * `/touchpoint acme call caught up on renewal` logs an outbound touchpoint by the caller now;
@@ -18,10 +17,7 @@ export function registerTouchpointCommand(app: App, deps: ListenerDeps): void {
     if (command.text.trim() === '') {
       // The trigger id is only good for 3 s: acknowledge and open at once, no database on the way.
       await ack();
-      await client.views.open({
-        trigger_id: command.trigger_id,
-        view: buildTouchpointModal({ account: null, purpose: { kind: 'command' }, defaultKind: 'call', today: isoLocalDate(deps.clock.now(), deps.tz) }),
-      });
+      await openTouchpointModal(client, command.trigger_id, { account: null, purpose: { kind: 'command' }, defaultKind: 'call' }, deps);
       return;
     }
     await answerCommand({ ack, respond }, () => touchpointAnswer(deps, command));

@@ -1,10 +1,9 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { findAccount } from '../../accounts/account-queries.js';
-import { isoLocalDate } from '../../domain/zoned-time.js';
 import { findNudge } from '../../nudge/nudge-queries.js';
 import { NUDGE_LOG_ACTION, parseNudgeValue } from '../views/nudge-actions.js';
-import { buildTouchpointModal } from '../views/touchpoint-modal.js';
 import type { ListenerDeps } from './listener-deps.js';
+import { openTouchpointModal } from './open-touchpoint-modal.js';
 
 /**
  * "Log a touchpoint" on a nudge opens the touchpoint modal for its account; submitting it answers
@@ -20,14 +19,6 @@ export function registerNudgeLog(app: App, deps: ListenerDeps): void {
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'That nudge is no longer known to appreciation-bot; `/quiet` lists your quiet accounts.' });
       return;
     }
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: buildTouchpointModal({
-        account: { id: account.id, name: account.name },
-        purpose: { kind: 'nudge', nudgeId: nudge.id },
-        defaultKind: 'call',
-        today: isoLocalDate(deps.clock.now(), deps.tz),
-      }),
-    });
+    await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'nudge', nudgeId: nudge.id }, defaultKind: 'call' }, deps);
   });
 }

@@ -1,9 +1,8 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { findAccount } from '../../accounts/account-queries.js';
-import { isoLocalDate } from '../../domain/zoned-time.js';
 import { TOUCHPOINT_OPEN_ACTION } from '../views/quiet-list.js';
-import { buildTouchpointModal } from '../views/touchpoint-modal.js';
 import type { ListenerDeps } from './listener-deps.js';
+import { openTouchpointModal } from './open-touchpoint-modal.js';
 
 const ACCOUNT_ID = /^(0|[1-9]\d{0,15})$/;
 
@@ -20,14 +19,6 @@ export function registerTouchpointOpen(app: App, deps: ListenerDeps): void {
       }
       return;
     }
-    await client.views.open({
-      trigger_id: body.trigger_id,
-      view: buildTouchpointModal({
-        account: { id: account.id, name: account.name },
-        purpose: { kind: 'command' },
-        defaultKind: 'call',
-        today: isoLocalDate(deps.clock.now(), deps.tz),
-      }),
-    });
+    await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'command' }, defaultKind: 'call' }, deps);
   });
 }

@@ -1,10 +1,11 @@
 import type { KnownBlock } from '@slack/types';
 import type { AccountCardData, CardTouchpoint } from '../../accounts/account-overview-queries.js';
-import { formatMoney, formatTotals } from '../../domain/money.js';
+import { formatMoney } from '../../domain/money.js';
 import { spendTrend, SPEND_WINDOW_DAYS } from '../../domain/spend-trend.js';
 import { tenureOf } from '../../domain/tenure.js';
 import { BUTTON_TEXT_MAX, escapeAndTruncate, HEADER_MAX, mention, plainText, singleLine, truncate, FALLBACK_TEXT_MAX } from '../mrkdwn.js';
 import { accountTitle, type EphemeralAnswer } from './command-answers.js';
+import { lifetimeList, personLabel } from './message-parts.js';
 import { TOUCHPOINT_OPEN_ACTION } from './quiet-list.js';
 import { daysAgo, shortDate } from './relative-day.js';
 import { kindLabel } from './touchpoint-modal.js';
@@ -15,10 +16,8 @@ import { kindLabel } from './touchpoint-modal.js';
  * them lately. Every block is well inside Slack's limits whatever the names and notes hold.
  */
 
-const OWNER_NAME_MAX = 80;
 const NOTE_MAX = 500;
 const BY_MAX = 80;
-const LIFETIME_CURRENCIES_SHOWN = 3;
 
 export interface AccountCardInput {
   card: AccountCardData;
@@ -27,18 +26,11 @@ export interface AccountCardInput {
 }
 
 function ownerLine(owner: AccountCardData['owner']): string {
-  if (owner === null) return 'Unowned';
-  if (owner.slackUserId !== null && mention(owner.slackUserId).startsWith('<@')) return mention(owner.slackUserId);
-  const name = singleLine(owner.displayName ?? '') || singleLine(owner.email ?? '');
-  return name === '' ? 'Unowned' : `${escapeAndTruncate(name, OWNER_NAME_MAX)} (not on Slack)`;
+  return personLabel(owner) ?? 'Unowned';
 }
 
 function lifetimeLine(card: AccountCardData): string {
-  const parts = formatTotals(card.lifetime, { wholeUnits: true }).split(' + ').filter((p) => p !== '');
-  if (parts.length === 0) return '—';
-  const rest = parts.length - LIFETIME_CURRENCIES_SHOWN;
-  const shown = parts.slice(0, LIFETIME_CURRENCIES_SHOWN).join(' + ');
-  return rest > 0 ? `${shown} + ${rest} more ${rest === 1 ? 'currency' : 'currencies'}` : shown;
+  return lifetimeList(card.lifetime) ?? '—';
 }
 
 function trendLine(card: AccountCardData, now: Date): string {

@@ -1,7 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import { FALLBACK_TEXT_MAX, SECTION_TEXT_MAX, truncate } from '../mrkdwn.js';
 import { nudgeActionsBlock } from './nudge-actions.js';
-import { accountLabel, dayLabel, personLabel, plural, type PersonRef } from './nudge-text.js';
+import { personLabel, type PersonRef } from './message-parts.js';
+import { accountLabel, dayLabel, plural } from './nudge-text.js';
 
 /**
  * A nudge left unanswered too long, raised once in the fallback channel so someone else can step

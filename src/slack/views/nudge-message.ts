@@ -4,8 +4,9 @@ import { formatMoney, formatTotals, type Totals } from '../../domain/money.js';
 import type { SpendTrend, ThresholdBasis } from '../../domain/quiet.js';
 import { tenureOf } from '../../domain/tenure.js';
 import { codePointLength, escapeAndTruncate, FALLBACK_TEXT_MAX, HEADER_MAX, plainText, SECTION_TEXT_MAX, singleLine, truncate } from '../mrkdwn.js';
+import { cleanName, fitLines, personLabel, type PersonRef } from './message-parts.js';
 import { nudgeActionsBlock } from './nudge-actions.js';
-import { accountLabel, dayLabel, personLabel, plural, touchPhrase, type PersonRef } from './nudge-text.js';
+import { accountLabel, dayLabel, plural, touchPhrase } from './nudge-text.js';
 
 /**
  * The nudge: one account gone quiet (or waiting on us), sent to its owner by DM or to the fallback
@@ -88,20 +89,9 @@ function trendLine(trend: SpendTrend): string {
   }
 }
 
-/** Joins whole lines up to `max`, so a cut never splits an entity or a mention. */
-function fitLines(lines: readonly string[], max: number): string {
-  let text = '';
-  for (const line of lines) {
-    const next = text === '' ? line : `${text}\n${line}`;
-    if (codePointLength(next) > max) return text === '' ? truncate(line, max) : `${text}\n…`;
-    text = next;
-  }
-  return text;
-}
-
 export function buildNudgeMessage(input: NudgeMessageInput): NudgeMessage {
   const name = accountLabel(input.accountName, input.accountId, NAME_MAX);
-  const plainName = singleLine(input.accountName) || `Account ${input.accountId}`;
+  const plainName = cleanName(input);
   const urgent = input.reason === 'urgent' && input.inbound !== null;
   const headerPrefix = urgent ? '🚨 ' : '🔔 ';
   const headerSuffix = urgent ? ' is waiting to hear from us' : ' has gone quiet';

@@ -1,11 +1,11 @@
 import type { TouchpointKind } from '../../db/schema.js';
 import { localDate } from '../../domain/tenure.js';
-import { escapeAndTruncate, mention, singleLine } from '../mrkdwn.js';
+import { escapeAndTruncate } from '../mrkdwn.js';
+import { cleanName } from './message-parts.js';
 
-/** Wording shared by the nudge messages: dates, touchpoints and people as a rep reads them. */
+/** Wording shared by the nudge messages: dates, touchpoints and accounts as a rep reads them. */
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
-const PERSON_MAX = 80;
 
 /** "Oct 6, 2026" on the team's calendar. */
 export function dayLabel(at: Date, tz: string): string {
@@ -30,22 +30,7 @@ export function touchPhrase(kind: TouchpointKind): string {
 
 export const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
 
-export interface PersonRef {
-  slackUserId: string | null;
-  displayName: string | null;
-  email?: string | null;
-}
-
-/** A mention when Slack knows them, else their name or email marked "not on Slack", else null. */
-export function personLabel(person: PersonRef | null): string | null {
-  const id = person?.slackUserId ?? null;
-  if (id !== null && mention(id).startsWith('<@')) return mention(id);
-  const name = singleLine(person?.displayName ?? '') || singleLine(person?.email ?? '');
-  return name === '' ? null : `${escapeAndTruncate(name, PERSON_MAX)} (not on Slack)`;
-}
-
 /** The account's name for a sentence; an account with no usable name still gets one. */
 export function accountLabel(name: string, accountId: number, max: number): string {
-  const clean = singleLine(name);
-  return escapeAndTruncate(clean === '' ? `Account ${accountId}` : clean, max);
+  return escapeAndTruncate(cleanName({ accountId, accountName: name }), max);
 }
