@@ -12,6 +12,14 @@ import { celebrationFacts } from './celebration-facts.js';
 import { planCelebration, releaseTime } from './celebration-plan.js';
 import { insertCelebration, lockBurstDecisions, singlesInWindow } from './celebration-queries.js';
 
+/**
+ * How close to the burst size concurrent payments must take turns deciding. Further below it,
+ * payments that race each other can only overshoot the burst size by as many as raced past the
+ * margin at the same instant — still "about CELEBRATION_BURST" — and the common case is spared a
+ * global lock that would serialise every webhook.
+ */
+const BURST_LOCK_MARGIN = 3;
+
 export interface CelebrationSettings {
   channel: string;
   tz: string;
@@ -62,9 +70,15 @@ export async function recordPayment(
     now,
   });
 
-  await lockBurstDecisions(trx);
   const releaseAt = releaseTime(now, settings.quietHours, settings.tz);
-  const plan = planCelebration(releaseAt, await singlesInWindow(trx, releaseAt), settings.burst);
+  let singles = await singlesInWindow(trx, releaseAt);
+  // Only a decision near the edge of a burst needs to be serialised: well below it every payment
+  // gets its own message, and past it every one joins the roll-up, whatever runs alongside.
+  if (singles < settings.burst && singles >= settings.burst - BURST_LOCK_MARGIN) {
+    await lockBurstDecisions(trx);
+    singles = await singlesInWindow(trx, releaseAt);
+  }
+  const plan = planCelebration(releaseAt, singles, settings.burst);
   const dedupeKey = `celebration:payment:${row.id}`;
   let outboxId: number | null = null;
   if (plan.status === 'single') {

@@ -4,7 +4,8 @@ import type { Clock } from '../clock.js';
 import type { Database, OutboxRow } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { claimNext, dueChannels, findRow, markFailed, markSent, reschedule } from './outbox-queries.js';
+import { setMaxListeners } from 'node:events';
+import { claimNext, dueChannels, findRow, markFailed, markSent, nextInChannel, reschedule } from './outbox-queries.js';
 import { SendError, type MessageSender, type SendFailure } from './sender.js';
 
 export interface DispatcherOptions {
@@ -22,8 +23,12 @@ export interface DispatcherOptions {
   backoffMaxMs: number;
 }
 
+/** How far ahead a channel worker looks for a message it should wait for rather than overtake. */
+const WAIT_FOR_NEXT_MS = 5_000;
+
 export const defaultDispatcherOptions: DispatcherOptions = {
-  perChannelIntervalMs: 1_000,
+  // Slack counts one post per second per channel on arrival; a little slack avoids 429s from jitter.
+  perChannelIntervalMs: 1_050,
   pollIntervalMs: 1_000,
   leaseMs: 60_000,
   concurrency: 100,
@@ -47,7 +52,14 @@ export class Dispatcher {
   #stopping = false;
   #scanning: Promise<void> | null = null;
   /** Cuts pacing waits short on stop, so a long Retry-After does not hold up a shutdown. */
-  #abort = new AbortController();
+  #abort = Dispatcher.#newAbort();
+
+  /** Every channel worker listens on one signal: many listeners are expected, not a leak. */
+  static #newAbort(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
+  }
   #rescan = false;
 
   constructor(
@@ -61,7 +73,7 @@ export class Dispatcher {
     if (this.#running) return;
     this.#running = true;
     this.#stopping = false;
-    if (this.#abort.signal.aborted) this.#abort = new AbortController();
+    if (this.#abort.signal.aborted) this.#abort = Dispatcher.#newAbort();
     this.#schedulePoll(0);
   }
 
@@ -131,14 +143,31 @@ export class Dispatcher {
   }
 
   async #work(channel: string): Promise<void> {
+    let waitedFor: number | null = null;
     while (!this.#stopping) {
-      const wait = (this.#nextSendAt.get(channel) ?? 0) - performance.now();
-      if (wait > 0) await sleep(wait, undefined, { signal: this.#abort.signal }).catch(() => undefined);
+      const paced = (this.#nextSendAt.get(channel) ?? 0) - performance.now();
+      if (paced > 0) await this.#sleep(paced);
       if (this.#stopping) return;
-      const row = await claimNext(this.deps.db, channel, this.deps.clock.now(), this.#options.leaseMs);
+      const now = this.deps.clock.now();
+      // Keep the channel in order: wait for a message put off for a moment instead of overtaking it.
+      const next = await nextInChannel(this.deps.db, channel, now, WAIT_FOR_NEXT_MS);
+      if (!next) return;
+      const early = next.dueAt.getTime() - now.getTime();
+      // Wait once; if it is still not due after that (a clock that does not move: run-job --now),
+      // take what is due rather than waiting forever.
+      if (early > 0 && waitedFor !== next.id) {
+        waitedFor = next.id;
+        await this.#sleep(early + 5);
+        continue;
+      }
+      const row = await claimNext(this.deps.db, channel, now, this.#options.leaseMs);
       if (!row) return;
       await this.#deliver(row);
     }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return sleep(ms, undefined, { signal: this.#abort.signal }).catch(() => undefined);
   }
 
   async #deliver(row: OutboxRow): Promise<void> {

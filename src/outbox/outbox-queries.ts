@@ -110,6 +110,25 @@ export async function claimNext(db: Db, channel: string, now: Date, leaseMs: num
   return row ?? null;
 }
 
+/**
+ * The channel's next message within `horizonMs`: a message put off for a moment (a 429's wait, a
+ * short backoff) is waited for rather than overtaken by the ones queued after it.
+ */
+export async function nextInChannel(db: Db, channel: string, now: Date, horizonMs: number): Promise<{ id: number; dueAt: Date } | null> {
+  const row = await db
+    .selectFrom('outbox')
+    .select(['id', 'next_attempt_at', 'status', 'lease_until'])
+    .where('channel', '=', channel)
+    .where(
+      sql<boolean>`((status = 'pending' and next_attempt_at <= ${new Date(now.getTime() + horizonMs)}) or (status = 'sending' and lease_until < ${now}))`,
+    )
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return null;
+  return { id: row.id, dueAt: row.status === 'sending' ? now : row.next_attempt_at };
+}
+
 export async function findRow(db: Db, id: number): Promise<OutboxRow | null> {
   return (await db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
 }
