@@ -4,6 +4,7 @@ import * as m0002 from './0002-celebrations.js';
 import * as m0003 from './0003-account-search.js';
 import * as m0004 from './0004-crm.js';
 import * as m0005 from './0005-nudges.js';
+import * as m0007 from './0007-inbox-apply.js';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0003-account-search': m0003,
   '0004-crm': m0004,
   '0005-nudges': m0005,
+  '0007-inbox-apply': m0007,
 };

@@ -57,9 +57,10 @@ export class Bot {
   }
 
   async start(): Promise<void> {
-    const { config, log, dispatcher } = this.context;
+    const { config, log, dispatcher, inbox } = this.context;
     this.#port = await this.http.listen(config.port);
     dispatcher.start();
+    inbox.start();
     for (const task of this.tasks) task.start();
     log.info(
       { port: this.#port, database: config.database.kind, slack: config.slack.mode, tz: config.tz },

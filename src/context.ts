@@ -10,6 +10,9 @@ import { Dispatcher, type DispatcherOptions } from './outbox/dispatcher.js';
 import { backlog } from './outbox/outbox-queries.js';
 import type { MessageSender } from './outbox/sender.js';
 import { SlackSender, createOutboxWebClient } from './outbox/slack-sender.js';
+import { InboxWorker, type InboxWorkerOptions } from './ingest/inbox-worker.js';
+import { inboxBacklog } from './ingest/inbox-queries.js';
+import { appliedLater, webhookSources, type WebhookSources } from './ingest/webhook-sources.js';
 import { SlackUserDirectory, noUserDirectory, type UserDirectory } from './slack/user-directory.js';
 
 /**
@@ -26,7 +29,10 @@ export interface AppContext {
   dispatcher: Dispatcher;
   /** Email → Slack user id, to mention and message owners. */
   directory: UserDirectory;
-  /** Stops the dispatcher and closes what this context opened (not a database passed in). */
+  webhooks: WebhookSources;
+  /** Applies the payment webhooks acknowledged once stored. Started by the bot, drained by `run-job dispatch`. */
+  inbox: InboxWorker;
+  /** Stops the inbox worker and the dispatcher and closes what this context opened (not a database passed in). */
   close(): Promise<void>;
 }
 
@@ -39,6 +45,7 @@ export interface ContextOverrides {
   sender?: MessageSender;
   directory?: UserDirectory;
   dispatcher?: Partial<DispatcherOptions>;
+  inbox?: Partial<InboxWorkerOptions>;
   /** Prometheus process metrics are global to a process; tests starting several bots turn them off. */
   defaultMetrics?: boolean;
 }
@@ -58,6 +65,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   metrics.onScrape(async () => {
     const counts = await backlog(database.db);
     for (const [status, n] of Object.entries(counts)) metrics.outboxBacklog.set({ status }, n);
+    const inboxCounts = await inboxBacklog(database.db);
+    for (const [state, n] of Object.entries(inboxCounts)) metrics.inboxBacklog.set({ state }, n);
   });
   const sender =
     overrides.sender ??
@@ -71,6 +80,12 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const directory =
     overrides.directory ??
     (config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory);
+  const webhooks = webhookSources({ config, db: database.db, directory, log });
+  const inbox = new InboxWorker(
+    { db: database.db, clock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => dispatcher.wake() },
+    appliedLater(webhooks),
+    overrides.inbox,
+  );
   return {
     config,
     log,
@@ -80,7 +95,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     sender,
     dispatcher,
     directory,
+    webhooks,
+    inbox,
     async close() {
+      await inbox.stop();
       await dispatcher.stop();
       if (!overrides.database) await database.close();
     },

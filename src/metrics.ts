@@ -64,6 +64,35 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly inboxApplied = new Counter({
+    name: 'appreciation_inbox_events_applied_total',
+    help: 'Stored webhook events applied by the inbox worker (payments recorded, celebrations queued), by source.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inboxFailures = new Counter({
+    name: 'appreciation_inbox_apply_failures_total',
+    help: 'Failed attempts at applying a stored webhook event, by source and outcome (retry, given_up).',
+    labelNames: ['source', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly inboxApplyLag = new Histogram({
+    name: 'appreciation_inbox_apply_lag_seconds',
+    help: 'Time from a webhook event being stored to it being applied, by source.',
+    labelNames: ['source'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly inboxBacklog = new Gauge({
+    name: 'appreciation_inbox_events',
+    help: 'Stored webhook events not applied, by state (unapplied: waiting or retrying; failed: given up, see inbox_events.last_error).',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }

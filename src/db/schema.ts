@@ -93,6 +93,10 @@ export interface InboxEventsTable {
   raw_body: string;
   received_at: CreatedAt;
   processed_at: Timestamp | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  retry_at: Timestamp | null;
+  failed_at: Timestamp | null;
 }
 
 export type OutboxKind = 'post' | 'update';

@@ -23,6 +23,8 @@ type SlackIds = Map<string, string>;
 export function genericCrmSource(deps: { secret: string | null; directory: UserDirectory }): WebhookSource<CrmEvent, SlackIds> {
   return {
     source: 'crm',
+    // The answer depends on the database (a touchpoint for an unknown account is refused), so apply first.
+    acknowledge: 'after-apply',
     enabled: deps.secret !== null,
     disabledMessage: 'the generic CRM webhook is off: set WEBHOOK_SECRET to turn it on',
     verify: ({ rawBody, headers }, now) => verifyGenericRequest(deps.secret, rawBody, headers, now),

@@ -99,6 +99,8 @@ export function genericPaymentsSource(deps: {
 }): WebhookSource<NormalisedPayment, Map<string, string>> {
   return {
     source: 'payments',
+    // Everything a sender can be told is checked before storing; applying needs nothing from the request.
+    acknowledge: 'once-stored',
     enabled: deps.secret !== null,
     disabledMessage: 'the generic payments webhook is off: set WEBHOOK_SECRET to turn it on',
     verify: ({ rawBody, headers }, now) => verifyGenericRequest(deps.secret, rawBody, headers, now),

@@ -9,11 +9,19 @@ import type { Metrics } from '../metrics.js';
 import { BodyTooLargeError, readRawBody, refuseAndClose, sendJson } from '../http/http-io.js';
 import type { RouteHandler } from '../http/server.js';
 import type { VerifyResult } from './generic-signature.js';
+import { knownEventIds, storeInboxEvents } from './inbox-queries.js';
 
 /**
- * One shape for every webhook source: verify the signature over the raw bytes, parse and validate,
- * then in ONE transaction store each event in the inbox (unique per source and event id) and apply
- * it. A refusal at any step rolls everything back: nothing half-written, and the sender may retry.
+ * One shape for every webhook source: verify the signature over the raw bytes, parse and validate
+ * (everything a sender can be told without the database), then store each event in the inbox,
+ * unique per source and event id. A refusal at any step stores nothing, and the sender may retry.
+ *
+ * Then one of two things, as the source says:
+ * - `once-stored` (payments): answer 200 as soon as the raw event is committed; the inbox worker
+ *   applies it moments later, in batches. A payment webhook is acknowledged at the cost of one
+ *   INSERT, whatever the client's history, and a burst of them is applied many to a transaction.
+ * - `after-apply` (CRM): apply in the same transaction and answer after it, because the answer
+ *   depends on the database ("no account X: send an account.upsert first", all-or-nothing batches).
  */
 
 export interface ParsedEvent<E> {
@@ -29,11 +37,14 @@ export type ParseResult<E> = { ok: true; events: ParsedEvent<E>[] } | { ok: fals
 export interface WebhookSource<E, P = undefined> {
   /** Inbox source name and metrics label. */
   source: string;
+  /** When the sender gets its 200: once the raw event is stored, or once it is applied too. */
+  acknowledge: 'once-stored' | 'after-apply';
   /** Unset secret → the route answers 404, as if it did not exist. */
   enabled: boolean;
   disabledMessage: string;
   /** `target` is the request's path and query, as signed by senders that sign the URL (HubSpot). */
   verify(request: { rawBody: Buffer; headers: IncomingMessage['headers']; method: string; path: string; target: string }, now: Date): VerifyResult;
+  /** Also re-reads a stored event for the inbox worker, with `now` the time it was received. */
   parse(rawBody: string, now: Date): ParseResult<E>;
   /** Work outside the transaction (look-ups over the network) for the events not seen before. */
   prepare?(events: ParsedEvent<E>[], now: Date): Promise<P>;
@@ -47,6 +58,8 @@ export interface WebhookDeps {
   metrics: Metrics;
   /** Called after a commit that may have written to the outbox. */
   afterCommit: () => void;
+  /** Told when events were stored for it to apply. */
+  inbox: { wake(): void };
 }
 
 export function webhookRoute<E, P>(source: WebhookSource<E, P>, deps: WebhookDeps): RouteHandler {
@@ -78,23 +91,7 @@ export function webhookRoute<E, P>(source: WebhookSource<E, P>, deps: WebhookDep
     if (!parsed.ok) return refuse(400, 'invalid', parsed.error);
 
     try {
-      const fresh = await freshEvents(deps.db, source.source, parsed.events);
-      const prepared = fresh.length > 0 && source.prepare ? await source.prepare(fresh, now) : undefined;
-      let stored = 0;
-      await deps.db.transaction().execute(async (trx) => {
-        for (const event of parsed.events) {
-          const inserted = await trx
-            .insertInto('inbox_events')
-            .values({ source: source.source, event_id: event.id, event_type: event.type, raw_body: event.raw, received_at: now, processed_at: now })
-            .onConflict((oc) => oc.columns(['source', 'event_id']).doNothing())
-            .returning('id')
-            .executeTakeFirst();
-          if (!inserted) continue;
-          stored += 1;
-          await source.apply(trx, event, { now, log: log.child({ source: source.source, eventId: event.id, eventType: event.type }), prepared });
-        }
-      });
-      if (stored > 0) deps.afterCommit();
+      const stored = source.acknowledge === 'once-stored' ? await storeForLater(deps, source, parsed.events, now) : await storeAndApply(deps, source, parsed.events, now);
       const duplicates = parsed.events.length - stored;
       metrics.webhooksReceived.inc({ source: source.source, outcome: stored === 0 ? 'duplicate' : 'stored' });
       metrics.webhookLatency.observe({ source: source.source }, (performance.now() - started) / 1000);
@@ -111,19 +108,32 @@ export function webhookRoute<E, P>(source: WebhookSource<E, P>, deps: WebhookDep
   };
 }
 
-/** Which events are new, so look-ups are not repeated for duplicates; the inbox insert still decides. */
-async function freshEvents<E>(db: Kysely<Database>, source: string, events: ParsedEvent<E>[]): Promise<ParsedEvent<E>[]> {
-  if (events.length === 0) return [];
-  const seen = await db
-    .selectFrom('inbox_events')
-    .select('event_id')
-    .where('source', '=', source)
-    .where(
-      'event_id',
-      'in',
-      events.map((e) => e.id),
-    )
-    .execute();
-  const known = new Set(seen.map((s) => s.event_id));
-  return events.filter((e) => !known.has(e.id));
+/** Stores the events (one statement: all or none) for the inbox worker. Returns how many were new. */
+async function storeForLater<E, P>(deps: WebhookDeps, source: WebhookSource<E, P>, events: ParsedEvent<E>[], now: Date): Promise<number> {
+  const stored = await storeInboxEvents(
+    deps.db,
+    events.map((e) => ({ source: source.source, eventId: e.id, eventType: e.type, raw: e.raw })),
+    now,
+    null,
+  );
+  if (stored.length > 0) deps.inbox.wake();
+  return stored.length;
+}
+
+/** Stores and applies every new event in one transaction. Returns how many were new. */
+async function storeAndApply<E, P>(deps: WebhookDeps, source: WebhookSource<E, P>, events: ParsedEvent<E>[], now: Date): Promise<number> {
+  const known = source.prepare ? await knownEventIds(deps.db, source.source, events.map((e) => e.id)) : new Set<string>();
+  const fresh = events.filter((e) => !known.has(e.id));
+  const prepared = fresh.length > 0 && source.prepare ? await source.prepare(fresh, now) : undefined;
+  let stored = 0;
+  await deps.db.transaction().execute(async (trx) => {
+    for (const event of events) {
+      const [inserted] = await storeInboxEvents(trx, [{ source: source.source, eventId: event.id, eventType: event.type, raw: event.raw }], now, now);
+      if (!inserted) continue;
+      stored += 1;
+      await source.apply(trx, event, { now, log: deps.log.child({ source: source.source, eventId: event.id, eventType: event.type }), prepared });
+    }
+  });
+  if (stored > 0) deps.afterCommit();
+  return stored;
 }

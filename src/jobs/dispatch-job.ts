@@ -4,11 +4,16 @@ import { gatherDueRollups } from '../celebrate/rollups.js';
 import { celebrationSettings } from '../celebrate/celebration-settings.js';
 import type { JobSummary } from './job-registry.js';
 
-/** Drains the outbox once: roll-ups that are due are gathered first, then every due message is sent. */
+/**
+ * Drains the outbox once: webhook events stored but not yet applied are applied first (a bot that
+ * stopped right after acknowledging them), then roll-ups that are due are gathered, then every due
+ * message is sent.
+ */
 export async function dispatchJob(context: AppContext): Promise<JobSummary> {
-  const { database, clock, dispatcher, config } = context;
+  const { database, clock, dispatcher, config, inbox } = context;
+  const applied = await inbox.drain();
   const rollups = await gatherDueRollups(database.db, celebrationSettings(config), clock.now());
   await dispatcher.drain();
   const left = await backlog(database.db);
-  return { rollups, pending: left.pending, failed: left.failed };
+  return { applied, rollups, pending: left.pending, failed: left.failed };
 }

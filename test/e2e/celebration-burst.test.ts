@@ -46,7 +46,11 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     bot = await startTestBot({ database, slack, clock, env });
     return bot;
   };
-  const settle = () => bot!.bot.context.dispatcher.drain();
+  /** The inbox worker applies what the webhooks stored, then the outbox is drained. */
+  const settle = async () => {
+    await bot!.applied();
+    await bot!.bot.context.dispatcher.drain();
+  };
   const db = () => database.handle.db;
   /** A payment paid at the bot's current clock reading, posted and signed then. */
   const pay = async (id: string, externalId: string, name: string, amount: string, paidAt: Date = clock.now()) => {
@@ -152,6 +156,7 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     await start('2026-01-15T21:00:00Z', { CELEBRATION_QUIET_HOURS: '20-08', TZ: 'Europe/Paris' });
     const res = await pay('night-1', 'owl', 'Night Owl', '1250.00');
     expect(res.json).toEqual({ ok: true, stored: 1, duplicates: 0 });
+    await bot!.applied();
 
     const [row] = await outboxRows();
     expect(row).toMatchObject({ status: 'pending', kind: 'post', channel: TEST_CHANNEL });
@@ -189,6 +194,7 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
   it.each(quietCases)('holds a Paris payment at %s until 08:00 local time', async (_label, at, release) => {
     await start(at, { CELEBRATION_QUIET_HOURS: '20-08', TZ: 'Europe/Paris' });
     await pay('quiet-1', 'owl', 'Night Owl', '10.00');
+    await bot!.applied();
     const [row] = await outboxRows();
     expect(row!.next_attempt_at.toISOString()).toBe(release);
     await settle();

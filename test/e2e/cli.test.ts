@@ -60,7 +60,7 @@ describe('the appreciation-bot command', () => {
     expect(run(['migrate'], {}, dir).stdout).toContain('up to date');
     const job = run(['run-job', 'dispatch', '--now', '2026-11-20T09:00:00Z'], {}, dir);
     expect(job.status).toBe(0);
-    expect(job.stdout).toContain('dispatch: rollups=0 pending=0 failed=0');
+    expect(job.stdout).toContain('dispatch: applied=0 rollups=0 pending=0 failed=0');
   });
 
   describe('start', () => {

@@ -53,7 +53,11 @@ describe.each(testEngines())('POST /webhooks/payments on %s', (engine) => {
     return bot;
   };
   const send = (body: Json | string, options: { timestamp?: number; secret?: string } = {}) => postGeneric(bot!.url, body, { clock, ...options });
-  const settle = () => bot!.bot.context.dispatcher.drain();
+  /** The inbox worker applies what the webhooks stored, then the outbox is drained. */
+  const settle = async () => {
+    await bot!.applied();
+    await bot!.bot.context.dispatcher.drain();
+  };
   const db = () => database.handle.db;
   const url = () => `${bot!.url}/webhooks/payments`;
 
@@ -62,6 +66,7 @@ describe.each(testEngines())('POST /webhooks/payments on %s', (engine) => {
     const res = await send(genericPayment());
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, stored: 1, duplicates: 0 });
+    await bot!.applied();
 
     const lookups = slack.callsTo('users.lookupByEmail');
     expect(lookups).toHaveLength(1);

@@ -81,7 +81,11 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
   const send = (payload: string, options: { timestamp?: number; secret?: string; header?: string | null } = {}) =>
     postStripe(bot!.url, payload, { clock, ...options });
   /** Delivers everything due now, so "nothing was posted" is a fact and not a race. */
-  const settle = () => bot!.bot.context.dispatcher.drain();
+  /** The inbox worker applies what the webhooks stored, then the outbox is drained. */
+  const settle = async () => {
+    await bot!.applied();
+    await bot!.bot.context.dispatcher.drain();
+  };
   const db = () => database.handle.db;
   const payments = () => db().selectFrom('payments').selectAll().orderBy('id').execute();
   const invoice = (eventId: string, object: Record<string, unknown>) => stripeEvent('invoice_paid', eventId, object);
@@ -92,6 +96,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const res = await send(payload);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, stored: 1, duplicates: 0 });
+    await bot!.applied();
 
     // One look-up, with the configured key, at the configured URL.
     const lookups = stripe.callsTo('/v1/customers/cus_globex');
@@ -188,6 +193,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     stripe.failNext('/v1/customers/cus_flaky', 500, 5);
     const res = await send(invoice('evt_inv_flaky', { id: 'in_flaky', customer: 'cus_flaky', customer_email: 'ap@flaky.example', charge: 'ch_flaky', payment_intent: 'pi_flaky' }));
     expect(res.status).toBe(200);
+    await bot!.applied();
     expect(stripe.callsTo('/v1/customers/cus_flaky').length).toBeGreaterThanOrEqual(1);
     const [call] = await slack.waitFor('chat.postMessage', 1);
     expect(blockTexts(call!, 'header')).toEqual(['🎉 $20.00 from ap@flaky.example']);

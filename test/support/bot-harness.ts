@@ -4,6 +4,7 @@ import { systemClock, type Clock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import type { DispatcherOptions } from '../../src/outbox/dispatcher.js';
+import type { InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
 import type { TestDatabase } from './test-database.js';
 import type { FakeSlack } from './fake-slack.js';
 
@@ -18,6 +19,8 @@ export interface TestBot {
   clock: Clock;
   /** Console mode output, when there is no fake Slack. */
   console: () => string;
+  /** Applies every webhook event acknowledged but not yet applied (the inbox worker does it moments later on its own). */
+  applied(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function startTestBot(options: {
   env?: Record<string, string>;
   clock?: Clock;
   dispatcher?: Partial<DispatcherOptions>;
+  inbox?: Partial<InboxWorkerOptions>;
   schedules?: boolean;
 }): Promise<TestBot> {
   const env: Record<string, string> = {
@@ -63,6 +67,7 @@ export async function startTestBot(options: {
     consoleOut: out,
     defaultMetrics: false,
     dispatcher: { ...FAST_DISPATCH, ...options.dispatcher },
+    inbox: { pollIntervalMs: 25, retryBaseMs: 20, retryMaxMs: 100, ...options.inbox },
     // Jobs run when a test says so (run-job style), not when the wall clock reaches 09:00.
     schedules: options.schedules ?? false,
   });
@@ -72,6 +77,9 @@ export async function startTestBot(options: {
     url: bot.url,
     clock,
     console: () => printed,
+    applied: async () => {
+      await bot.context.inbox.drain();
+    },
     stop: () => bot.stop(),
   };
 }

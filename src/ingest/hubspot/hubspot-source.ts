@@ -32,6 +32,8 @@ export interface HubSpotSourceDeps {
 export function hubspotSource(deps: HubSpotSourceDeps): WebhookSource<HubSpotChange, HubSpotLookups> {
   return {
     source: 'hubspot',
+    // Low volume, and a batch's property changes are ordered against what is stored: applied before answering.
+    acknowledge: 'after-apply',
     enabled: deps.secret !== null,
     disabledMessage: 'the HubSpot webhook is off: set HUBSPOT_CLIENT_SECRET to turn it on',
     verify: ({ rawBody, headers, method, target }, now) =>

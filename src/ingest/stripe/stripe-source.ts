@@ -30,6 +30,8 @@ export function stripeSource(deps: {
 }): WebhookSource<StripeChange, Map<string, CustomerDetails>> {
   return {
     source: 'stripe',
+    // Everything a sender can be told is checked before storing; applying needs nothing from the request.
+    acknowledge: 'once-stored',
     enabled: deps.secret !== null,
     disabledMessage: 'the Stripe webhook is off: set STRIPE_WEBHOOK_SECRET to turn it on',
     verify({ rawBody, headers }, now) {

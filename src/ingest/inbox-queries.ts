@@ -1,0 +1,104 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+
+/** The inbox: every webhook event as it arrived, unique per source and event id. */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface NewInboxEvent {
+  source: string;
+  eventId: string;
+  eventType: string;
+  raw: string;
+}
+
+/**
+ * Stores events in one statement (all or none) and returns the ids of the new ones; an event
+ * already stored is skipped. `appliedAt` null leaves them for the inbox worker.
+ */
+export async function storeInboxEvents(db: Db, events: readonly NewInboxEvent[], receivedAt: Date, appliedAt: Date | null): Promise<Array<{ id: number; event_id: string }>> {
+  if (events.length === 0) return [];
+  return db
+    .insertInto('inbox_events')
+    .values(events.map((e) => ({ source: e.source, event_id: e.eventId, event_type: e.eventType, raw_body: e.raw, received_at: receivedAt, processed_at: appliedAt })))
+    .onConflict((oc) => oc.columns(['source', 'event_id']).doNothing())
+    .returning(['id', 'event_id'])
+    .execute();
+}
+
+/** Which of these event ids are already stored, so look-ups are not repeated for duplicates. */
+export async function knownEventIds(db: Db, source: string, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const rows = await db.selectFrom('inbox_events').select('event_id').where('source', '=', source).where('event_id', 'in', eventIds).execute();
+  return new Set(rows.map((r) => r.event_id));
+}
+
+export interface UnappliedEvent {
+  id: number;
+  source: string;
+  event_id: string;
+  event_type: string;
+  raw_body: string;
+  received_at: Date;
+  attempts: number;
+}
+
+/** The oldest events still to apply whose retry time (if any) has come; a read, not a claim. */
+export async function unappliedEvents(db: Db, now: Date, limit: number): Promise<UnappliedEvent[]> {
+  return db
+    .selectFrom('inbox_events')
+    .select(['id', 'source', 'event_id', 'event_type', 'raw_body', 'received_at', 'attempts'])
+    .where('processed_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .where((eb) => eb.or([eb('retry_at', 'is', null), eb('retry_at', '<=', now)]))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Locks those of `ids` that are still unapplied and not being applied by another process (a
+ * replica's worker holds its rows' locks until it commits); returns the ones this transaction owns.
+ */
+export async function claimUnapplied(trx: Transaction<Database>, ids: readonly number[]): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await trx
+    .selectFrom('inbox_events')
+    .select('id')
+    .where('id', 'in', ids)
+    .where('processed_at', 'is', null)
+    .where('failed_at', 'is', null)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+export async function markApplied(db: Db, ids: readonly number[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('inbox_events').set({ processed_at: at, last_error: null, retry_at: null }).where('id', 'in', ids).execute();
+}
+
+/** Records a failed attempt: tried again at `retryAt`, or given up on when `retryAt` is null. */
+export async function markAttemptFailed(db: Db, id: number, error: string, at: Date, retryAt: Date | null): Promise<void> {
+  await db
+    .updateTable('inbox_events')
+    .set((eb) => ({
+      attempts: eb('attempts', '+', 1),
+      last_error: error.slice(0, 2_000),
+      retry_at: retryAt,
+      failed_at: retryAt === null ? at : null,
+    }))
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Events waiting to be applied and events given up on, for /metrics (each count reads its own partial index). */
+export async function inboxBacklog(db: Db): Promise<{ unapplied: number; failed: number }> {
+  const count = sql<string>`count(*)`.as('n');
+  const [unapplied, failed] = await Promise.all([
+    db.selectFrom('inbox_events').select(count).where('processed_at', 'is', null).where('failed_at', 'is', null).executeTakeFirstOrThrow(),
+    db.selectFrom('inbox_events').select(count).where('failed_at', 'is not', null).executeTakeFirstOrThrow(),
+  ]);
+  return { unapplied: Number(unapplied.n), failed: Number(failed.n) };
+}

@@ -1,0 +1,243 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/schema.js';
+import { isConnectionError } from '../db/database.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { claimUnapplied, markApplied, markAttemptFailed, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
+import type { ParsedEvent, WebhookSource } from './webhook-route.js';
+
+export interface InboxWorkerOptions {
+  /** Events applied in one transaction: one commit for many payments is what lets apply keep up with acknowledging. */
+  batchSize: number;
+  /** How often to look for events when nothing woke the worker (another replica's, a restart's, a retry's). */
+  pollIntervalMs: number;
+  /** Attempts at an event that keeps failing before it is set aside as failed. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export const defaultInboxWorkerOptions: InboxWorkerOptions = {
+  batchSize: 50,
+  pollIntervalMs: 1_000,
+  maxAttempts: 5,
+  retryBaseMs: 5_000,
+  retryMaxMs: 10 * 60_000,
+};
+
+// Sources differ in their event and look-up types; the worker only hands one's output back to it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySource = WebhookSource<any, any>;
+
+interface Pending {
+  row: UnappliedEvent;
+  source: AnySource;
+  event: ParsedEvent<unknown>;
+}
+
+/**
+ * Applies the events the webhook routes acknowledged once stored: oldest first, in batches, each
+ * batch in one transaction with its rows locked (`FOR UPDATE SKIP LOCKED`), so replicas share the
+ * work and no event is applied twice. An event that fails is retried with backoff, then kept as
+ * failed with its error; it never holds up the events behind it.
+ */
+export class InboxWorker {
+  readonly #options: InboxWorkerOptions;
+  readonly #sources: Map<string, AnySource>;
+  #running = false;
+  #timer: NodeJS.Timeout | null = null;
+  #pass: Promise<void> | null = null;
+  #again = false;
+
+  constructor(
+    private readonly deps: { db: Kysely<Database>; clock: Clock; log: Logger; metrics: Metrics; afterCommit: () => void },
+    sources: readonly AnySource[],
+    options: Partial<InboxWorkerOptions> = {},
+  ) {
+    this.#options = { ...defaultInboxWorkerOptions, ...options };
+    this.#sources = new Map(sources.map((s) => [s.source, s]));
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  /** Events were just stored: apply them now rather than at the next poll. */
+  wake(): void {
+    if (this.#running) void this.#run();
+  }
+
+  /** Stops looking for events and waits for the batch in flight to commit. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    await this.#pass;
+  }
+
+  /** Applies every event due now, then returns how many it applied (tests, `run-job dispatch`). */
+  async drain(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      // A pass in flight (woken by a webhook) holds some rows: let it commit them first.
+      await this.#pass;
+      const { tried, done } = await this.#applyBatch();
+      applied += done;
+      if (tried === 0) return applied;
+      // Every row due is locked: by a pass of ours that began meanwhile (wait for it), or by a replica.
+      if (done === 0 && !this.#pass) return applied;
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    if (!this.#running) return;
+    this.#timer = setTimeout(() => {
+      void this.#run().finally(() => this.#schedule(this.#options.pollIntervalMs));
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  /** One pass at a time: a wake during a pass makes the pass go round once more. */
+  #run(): Promise<void> {
+    if (this.#pass) {
+      this.#again = true;
+      return this.#pass;
+    }
+    this.#pass = (async () => {
+      try {
+        do {
+          this.#again = false;
+          for (;;) {
+            const { tried, done } = await this.#applyBatch();
+            // Nothing due, or every row due is being applied by another replica.
+            if (tried === 0 || done === 0 || !this.#running) break;
+          }
+        } while (this.#again && this.#running);
+      } catch (error) {
+        const level = isConnectionError(error) ? 'warn' : 'error';
+        this.deps.log[level]({ err: error }, 'applying stored webhook events failed; will try again');
+      } finally {
+        this.#pass = null;
+      }
+    })();
+    return this.#pass;
+  }
+
+  /** `tried`: events looked at; `done`: applied or set aside by this process. */
+  async #applyBatch(): Promise<{ tried: number; done: number }> {
+    const { db, clock } = this.deps;
+    const rows = await unappliedEvents(db, clock.now(), this.#options.batchSize);
+    if (rows.length === 0) return { tried: 0, done: 0 };
+
+    const pending: Pending[] = [];
+    let setAside = 0;
+    for (const row of rows) {
+      const found = this.#reparse(row);
+      if ('error' in found) {
+        await this.#failed(row, found.error, true);
+        setAside += 1;
+      } else {
+        pending.push(found);
+      }
+    }
+    const prepared = await this.#prepare(pending);
+
+    try {
+      const applied = await db.transaction().execute(async (trx) => {
+        const mine = await claimUnapplied(
+          trx,
+          pending.map((p) => p.row.id),
+        );
+        const claimed = pending.filter((p) => mine.has(p.row.id));
+        for (const p of claimed) await this.#applyOne(trx, p, prepared);
+        await markApplied(
+          trx,
+          claimed.map((p) => p.row.id),
+          clock.now(),
+        );
+        return claimed;
+      });
+      this.#applied(applied);
+      return { tried: rows.length, done: applied.length + setAside };
+    } catch (error) {
+      if (isConnectionError(error)) throw error;
+      // One event spoiled the batch: apply them one by one so only that one is retried.
+      let done = setAside;
+      for (const p of pending) done += await this.#applyAlone(p, prepared);
+      return { tried: rows.length, done };
+    }
+  }
+
+  async #applyAlone(p: Pending, prepared: Map<AnySource, unknown>): Promise<number> {
+    try {
+      const applied = await this.deps.db.transaction().execute(async (trx) => {
+        const mine = await claimUnapplied(trx, [p.row.id]);
+        if (!mine.has(p.row.id)) return false;
+        await this.#applyOne(trx, p, prepared);
+        await markApplied(trx, [p.row.id], this.deps.clock.now());
+        return true;
+      });
+      if (applied) this.#applied([p]);
+      return applied ? 1 : 0;
+    } catch (error) {
+      if (isConnectionError(error)) throw error;
+      await this.#failed(p.row, error instanceof Error ? error.message : String(error), false);
+      return 1;
+    }
+  }
+
+  #applyOne(trx: Parameters<AnySource['apply']>[0], p: Pending, prepared: Map<AnySource, unknown>): Promise<void> {
+    const log = this.deps.log.child({ source: p.row.source, eventId: p.row.event_id, eventType: p.row.event_type, inboxId: p.row.id });
+    // "Now" for an event is when it arrived: an event applied a minute late is judged as it would have been on arrival.
+    return p.source.apply(trx, p.event, { now: p.row.received_at, log, prepared: prepared.get(p.source) });
+  }
+
+  #reparse(row: UnappliedEvent): Pending | { error: string } {
+    const source = this.#sources.get(row.source);
+    if (!source) return { error: `no source "${row.source}" applies stored events` };
+    const parsed = source.parse(row.raw_body, row.received_at);
+    if (!parsed.ok) return { error: `the stored event no longer parses: ${parsed.error}` };
+    const event = parsed.events.find((e) => e.id === row.event_id);
+    if (!event) return { error: `the stored body does not hold event ${row.event_id}` };
+    return { row, source, event };
+  }
+
+  /** Look-ups over the network, per source, outside any transaction; a failed look-up only means less detail. */
+  async #prepare(pending: readonly Pending[]): Promise<Map<AnySource, unknown>> {
+    const bySource = new Map<AnySource, Array<ParsedEvent<unknown>>>();
+    for (const p of pending) {
+      if (!p.source.prepare) continue;
+      const list = bySource.get(p.source) ?? [];
+      list.push(p.event);
+      bySource.set(p.source, list);
+    }
+    const prepared = new Map<AnySource, unknown>();
+    for (const [source, events] of bySource) prepared.set(source, await source.prepare!(events, this.deps.clock.now()));
+    return prepared;
+  }
+
+  #applied(events: readonly Pending[]): void {
+    if (events.length === 0) return;
+    const now = this.deps.clock.now().getTime();
+    for (const p of events) {
+      this.deps.metrics.inboxApplied.inc({ source: p.row.source });
+      this.deps.metrics.inboxApplyLag.observe({ source: p.row.source }, Math.max(0, now - p.row.received_at.getTime()) / 1000);
+    }
+    this.deps.afterCommit();
+  }
+
+  async #failed(row: UnappliedEvent, error: string, permanent: boolean): Promise<void> {
+    const attempts = row.attempts + 1;
+    const giveUp = permanent || attempts >= this.#options.maxAttempts;
+    const now = this.deps.clock.now();
+    const delay = Math.min(this.#options.retryMaxMs, this.#options.retryBaseMs * 2 ** (attempts - 1));
+    await markAttemptFailed(this.deps.db, row.id, error, now, giveUp ? null : new Date(now.getTime() + delay));
+    this.deps.metrics.inboxFailures.inc({ source: row.source, outcome: giveUp ? 'given_up' : 'retry' });
+    const fields = { source: row.source, eventId: row.event_id, eventType: row.event_type, inboxId: row.id, attempts, error };
+    if (giveUp) this.deps.log.error(fields, 'stored webhook event could not be applied; kept as failed (see inbox_events.last_error)');
+    else this.deps.log.warn({ ...fields, retryInMs: delay }, 'stored webhook event could not be applied; will retry');
+  }
+}

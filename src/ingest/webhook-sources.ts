@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import type { Database } from '../db/schema.js';
+import { childLogger, type Logger } from '../log.js';
+import type { UserDirectory } from '../slack/user-directory.js';
+import { celebrationSettings } from '../celebrate/celebration-settings.js';
+import type { WebhookSource } from './webhook-route.js';
+import { genericPaymentsSource } from './generic-payments.js';
+import { stripeSource } from './stripe/stripe-source.js';
+import { createStripeClient, createStripeVerifier } from './stripe/stripe-client.js';
+import { genericCrmSource } from './generic-crm.js';
+import { HubSpotClient } from './hubspot/hubspot-client.js';
+import { hubspotSource } from './hubspot/hubspot-source.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySource = WebhookSource<any, any>;
+
+/** The webhook sources of the contract, built once: the routes verify and store, the inbox worker applies. */
+export interface WebhookSources {
+  stripe: AnySource;
+  payments: AnySource;
+  hubspot: AnySource;
+  crm: AnySource;
+}
+
+export function webhookSources(deps: { config: Config; db: Kysely<Database>; directory: UserDirectory; log: Logger }): WebhookSources {
+  const { config, db, directory, log } = deps;
+  const celebration = celebrationSettings(config);
+  return {
+    stripe: stripeSource({
+      secret: config.stripe.webhookSecret,
+      verifier: createStripeVerifier(),
+      api: config.stripe.apiKey ? createStripeClient(config.stripe.apiKey, config.stripe.apiUrl) : null,
+      db,
+      celebration,
+      log: childLogger(log, 'stripe'),
+    }),
+    payments: genericPaymentsSource({ secret: config.webhookSecret, celebration, directory }),
+    hubspot: hubspotSource({
+      secret: config.hubspot.clientSecret,
+      publicUrl: config.publicUrl,
+      api: config.hubspot.accessToken ? new HubSpotClient(config.hubspot.accessToken, config.hubspot.apiUrl) : null,
+      directory,
+      db,
+      log: childLogger(log, 'hubspot'),
+    }),
+    crm: genericCrmSource({ secret: config.webhookSecret, directory }),
+  };
+}
+
+/** The sources whose events are acknowledged once stored and applied by the inbox worker. */
+export function appliedLater(sources: WebhookSources): AnySource[] {
+  return Object.values(sources).filter((s) => s.acknowledge === 'once-stored');
+}
