@@ -5,6 +5,7 @@ import * as m0003 from './0003-account-search.js';
 import * as m0004 from './0004-crm.js';
 import * as m0005 from './0005-nudges.js';
 import * as m0007 from './0007-inbox-apply.js';
+import * as m0008 from './0008-celebration-singles.js';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004-crm': m0004,
   '0005-nudges': m0005,
   '0007-inbox-apply': m0007,
+  '0008-celebration-singles': m0008,
 };

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Payment } from '../db/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -17,33 +17,57 @@ export interface NewPayment {
   refs?: string[];
 }
 
-/** Inserts a payment once per source and id; null when it was already there (a retry, a re-import). */
+/**
+ * Inserts a payment once per source and id, with the other ids it is known by, and widens its
+ * account's first/last paid dates — one statement, because it runs for every payment applied.
+ * Null when the payment was already there (a retry, a re-import): then nothing changes.
+ */
 export async function insertPayment(db: Db, p: NewPayment, now: Date): Promise<Payment | null> {
-  const row = await db
-    .insertInto('payments')
-    .values({
-      account_id: p.accountId,
-      source: p.source,
-      external_id: p.externalId,
-      amount_minor: p.amountMinor,
-      currency: p.currency,
-      paid_at: p.paidAt,
-      memo: p.memo,
-      created_at: now,
-    })
-    .onConflict((oc) => oc.columns(['source', 'external_id']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (!row) return null;
   const refs = [...new Set(p.refs ?? [])].filter((r) => r && r !== p.externalId);
-  if (refs.length > 0) {
-    await db
-      .insertInto('payment_external_refs')
-      .values(refs.map((ref) => ({ source: p.source, ref, payment_id: row.id })))
-      .onConflict((oc) => oc.columns(['source', 'ref']).doNothing())
-      .execute();
-  }
-  return row;
+  const row = await db
+    .with('inserted', (qb) =>
+      qb
+        .insertInto('payments')
+        .values({
+          account_id: p.accountId,
+          source: p.source,
+          external_id: p.externalId,
+          amount_minor: p.amountMinor,
+          currency: p.currency,
+          paid_at: p.paidAt,
+          memo: p.memo,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.columns(['source', 'external_id']).doNothing())
+        .returningAll(),
+    )
+    .with('widened', (qb) =>
+      qb
+        .updateTable('accounts')
+        .from('inserted')
+        .set({
+          first_paid_at: sql<Date>`least(coalesce(accounts.first_paid_at, inserted.paid_at), inserted.paid_at)`,
+          last_paid_at: sql<Date>`greatest(coalesce(accounts.last_paid_at, inserted.paid_at), inserted.paid_at)`,
+        })
+        .whereRef('accounts.id', '=', 'inserted.account_id')
+        .returning('accounts.id'),
+    )
+    .with('referenced', (qb) =>
+      qb
+        .insertInto('payment_external_refs')
+        .columns(['source', 'ref', 'payment_id'])
+        .expression((eb) =>
+          eb
+            .selectFrom(['inserted', sql<{ r: string }>`unnest(${refs}::text[])`.as('r')])
+            .select([sql<string>`${p.source}::text`.as('source'), sql<string>`r.r`.as('ref'), 'inserted.id as payment_id']),
+        )
+        .onConflict((oc) => oc.columns(['source', 'ref']).doNothing())
+        .returning('payment_external_refs.ref'),
+    )
+    .selectFrom('inserted')
+    .selectAll()
+    .executeTakeFirst();
+  return row ?? null;
 }
 
 export async function paymentExists(db: Db, source: PaymentSource, externalId: string): Promise<boolean> {

@@ -1,8 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { QuietHours } from '../config.js';
-import type { Account, Database } from '../db/schema.js';
+import type { Account, Database, Owner } from '../db/schema.js';
 import type { Logger } from '../log.js';
-import { widenPaidRange } from '../accounts/account-queries.js';
 import { findOwner } from '../accounts/owner-queries.js';
 import { insertPayment, paymentHistory, type NewPayment } from '../accounts/payment-queries.js';
 import { enqueuePost } from '../outbox/outbox-queries.js';
@@ -44,7 +43,8 @@ export interface RecordOptions {
  */
 export async function recordPayment(
   trx: Transaction<Database>,
-  payment: Omit<NewPayment, 'accountId'> & { account: Account },
+  /** `owner`: the account's owner when the caller has just read it, so it is not read again. */
+  payment: Omit<NewPayment, 'accountId'> & { account: Account; owner?: Owner | null },
   settings: CelebrationSettings,
   context: { now: Date; log: Logger },
   options: RecordOptions = {},
@@ -52,7 +52,6 @@ export async function recordPayment(
   const { now, log } = context;
   const row = await insertPayment(trx, { ...payment, accountId: payment.account.id }, now);
   if (!row) return { outcome: 'duplicate' };
-  await widenPaidRange(trx, payment.account.id, payment.paidAt);
 
   const ageMs = now.getTime() - payment.paidAt.getTime();
   if (options.historyOnly || ageMs > settings.maxAgeHours * 3_600_000) {
@@ -60,7 +59,8 @@ export async function recordPayment(
     return { outcome: 'history', paymentId: row.id };
   }
 
-  const owner = payment.account.owner_id === null ? null : await findOwner(trx, payment.account.owner_id);
+  const ownerId = payment.account.owner_id;
+  const owner = ownerId === null ? null : payment.owner?.id === ownerId ? payment.owner : await findOwner(trx, ownerId);
   const facts = celebrationFacts(await paymentHistory(trx, payment.account.id), {
     paymentId: row.id,
     account: { id: payment.account.id, name: payment.account.name },

@@ -68,8 +68,33 @@ export function civilFromDays(days: number): CivilDate {
   return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
+/**
+ * Readings already made, per zone and instant. A celebration reads the local date of every payment
+ * of the account's history, and a loyal account's history is read again at each payment: Intl's
+ * formatToParts was the costliest step of applying a payment. Bounded: emptied when full.
+ */
+const readings = new Map<string, Map<number, WallClock>>();
+const MAX_READINGS = 100_000;
+let readingCount = 0;
+
 /** The wall clock of `at` in `tz`. Throws RangeError for an unknown zone or an invalid date. */
 export function wallClock(at: Date, tz: string): WallClock {
+  const ms = at.getTime();
+  const known = readings.get(tz)?.get(ms);
+  if (known !== undefined) return known;
+  const reading = Object.freeze(readWallClock(at, tz));
+  if (readingCount >= MAX_READINGS) {
+    readings.clear();
+    readingCount = 0;
+  }
+  let zone = readings.get(tz);
+  if (zone === undefined) readings.set(tz, (zone = new Map()));
+  zone.set(ms, reading);
+  readingCount += 1;
+  return reading;
+}
+
+function readWallClock(at: Date, tz: string): WallClock {
   const fields: Record<string, string> = {};
   for (const part of formatterFor(tz).formatToParts(at)) fields[part.type] = part.value;
   const yearOfEra = Number(fields.year);

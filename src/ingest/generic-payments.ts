@@ -147,7 +147,7 @@ export function genericPaymentsSource(deps: {
       }
       await recordPayment(
         trx,
-        { account, source: 'generic', externalId: event.id, amountMinor: event.amountMinor, currency: event.currency, paidAt: event.paidAt, memo: event.memo },
+        { account, owner, source: 'generic', externalId: event.id, amountMinor: event.amountMinor, currency: event.currency, paidAt: event.paidAt, memo: event.memo },
         deps.celebration,
         { now, log },
       );

@@ -38,22 +38,32 @@ export interface UnappliedEvent {
   source: string;
   event_id: string;
   event_type: string;
-  raw_body: string;
   received_at: Date;
   attempts: number;
 }
 
-/** The oldest events still to apply whose retry time (if any) has come; a read, not a claim. */
+/** The oldest events still to apply whose retry time (if any) has come; a read, not a claim. Without their bodies, which the worker usually still holds parsed. */
 export async function unappliedEvents(db: Db, now: Date, limit: number): Promise<UnappliedEvent[]> {
   return db
     .selectFrom('inbox_events')
-    .select(['id', 'source', 'event_id', 'event_type', 'raw_body', 'received_at', 'attempts'])
+    .select(['id', 'source', 'event_id', 'event_type', 'received_at', 'attempts'])
     .where('processed_at', 'is', null)
     .where('failed_at', 'is', null)
     .where((eb) => eb.or([eb('retry_at', 'is', null), eb('retry_at', '<=', now)]))
     .orderBy('id')
     .limit(limit)
+    // Rows a replica holds (claimed, being applied) are passed over: reading them would leave this
+    // worker with nothing to claim, idle behind the other one, instead of taking the next batch.
+    .forUpdate()
+    .skipLocked()
     .execute();
+}
+
+/** The stored bodies of these events, by id. */
+export async function rawBodies(db: Db, ids: readonly number[]): Promise<Map<number, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('inbox_events').select(['id', 'raw_body']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, r.raw_body]));
 }
 
 /**
@@ -90,6 +100,7 @@ export async function markAttemptFailed(db: Db, id: number, error: string, at: D
       failed_at: retryAt === null ? at : null,
     }))
     .where('id', '=', id)
+    .where('processed_at', 'is', null)
     .execute();
 }
 

@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js';
 import { isConnectionError } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { claimUnapplied, markApplied, markAttemptFailed, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
+import { claimUnapplied, markApplied, markAttemptFailed, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
 import type { ParsedEvent, WebhookSource } from './webhook-route.js';
 
 export interface InboxWorkerOptions {
@@ -25,6 +25,9 @@ export const defaultInboxWorkerOptions: InboxWorkerOptions = {
   retryBaseMs: 5_000,
   retryMaxMs: 10 * 60_000,
 };
+
+/** Parsed events kept for the worker; beyond this, events are parsed again from the stored body. */
+const MAX_PARSED = 10_000;
 
 // Sources differ in their event and look-up types; the worker only hands one's output back to it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -49,6 +52,8 @@ export class InboxWorker {
   #timer: NodeJS.Timeout | null = null;
   #pass: Promise<void> | null = null;
   #again = false;
+  /** Events the routes just parsed, by inbox id, so applying them does not parse them again. */
+  readonly #parsed = new Map<number, ParsedEvent<unknown>>();
 
   constructor(
     private readonly deps: { db: Kysely<Database>; clock: Clock; log: Logger; metrics: Metrics; afterCommit: () => void },
@@ -68,6 +73,17 @@ export class InboxWorker {
   /** Events were just stored: apply them now rather than at the next poll. */
   wake(): void {
     if (this.#running) void this.#run();
+  }
+
+  /** The route stored these events (already parsed and validated): keep them at hand, and apply them now. */
+  stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>): void {
+    for (const { id, event } of events) this.#parsed.set(id, event);
+    // Bounded: rows a replica applied are never asked for here; the oldest go first.
+    for (const id of this.#parsed.keys()) {
+      if (this.#parsed.size <= MAX_PARSED) break;
+      this.#parsed.delete(id);
+    }
+    this.wake();
   }
 
   /** Stops looking for events and waits for the batch in flight to commit. */
@@ -132,10 +148,15 @@ export class InboxWorker {
     const rows = await unappliedEvents(db, clock.now(), this.#options.batchSize);
     if (rows.length === 0) return { tried: 0, done: 0 };
 
+    const bodies = await rawBodies(
+      db,
+      rows.filter((r) => !this.#parsed.has(r.id)).map((r) => r.id),
+    );
     const pending: Pending[] = [];
     let setAside = 0;
     for (const row of rows) {
-      const found = this.#reparse(row);
+      const found = this.#eventOf(row, bodies.get(row.id));
+      if (found === null) continue;
       if ('error' in found) {
         await this.#failed(row, found.error, true);
         setAside += 1;
@@ -195,10 +216,15 @@ export class InboxWorker {
     return p.source.apply(trx, p.event, { now: p.row.received_at, log, prepared: prepared.get(p.source) });
   }
 
-  #reparse(row: UnappliedEvent): Pending | { error: string } {
+  /** The event of a stored row: as the route parsed it, or parsed again from the stored body (after a restart, on a replica). */
+  #eventOf(row: UnappliedEvent, rawBody: string | undefined): Pending | { error: string } | null {
     const source = this.#sources.get(row.source);
     if (!source) return { error: `no source "${row.source}" applies stored events` };
-    const parsed = source.parse(row.raw_body, row.received_at);
+    const kept = this.#parsed.get(row.id);
+    if (kept !== undefined) return { row, source, event: kept };
+    // Held parsed a moment ago and since applied by a pass running alongside: nothing to do.
+    if (rawBody === undefined) return null;
+    const parsed = source.parse(rawBody, row.received_at);
     if (!parsed.ok) return { error: `the stored event no longer parses: ${parsed.error}` };
     const event = parsed.events.find((e) => e.id === row.event_id);
     if (!event) return { error: `the stored body does not hold event ${row.event_id}` };
@@ -223,6 +249,7 @@ export class InboxWorker {
     if (events.length === 0) return;
     const now = this.deps.clock.now().getTime();
     for (const p of events) {
+      this.#parsed.delete(p.row.id);
       this.deps.metrics.inboxApplied.inc({ source: p.row.source });
       this.deps.metrics.inboxApplyLag.observe({ source: p.row.source }, Math.max(0, now - p.row.received_at.getTime()) / 1000);
     }
@@ -230,6 +257,7 @@ export class InboxWorker {
   }
 
   async #failed(row: UnappliedEvent, error: string, permanent: boolean): Promise<void> {
+    this.#parsed.delete(row.id);
     const attempts = row.attempts + 1;
     const giveUp = permanent || attempts >= this.#options.maxAttempts;
     const now = this.deps.clock.now();

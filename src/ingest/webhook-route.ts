@@ -58,8 +58,8 @@ export interface WebhookDeps {
   metrics: Metrics;
   /** Called after a commit that may have written to the outbox. */
   afterCommit: () => void;
-  /** Told when events were stored for it to apply. */
-  inbox: { wake(): void };
+  /** Told which events were stored for it to apply. */
+  inbox: { stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>): void };
 }
 
 export function webhookRoute<E, P>(source: WebhookSource<E, P>, deps: WebhookDeps): RouteHandler {
@@ -116,7 +116,10 @@ async function storeForLater<E, P>(deps: WebhookDeps, source: WebhookSource<E, P
     now,
     null,
   );
-  if (stored.length > 0) deps.inbox.wake();
+  if (stored.length > 0) {
+    const byId = new Map(events.map((e) => [e.id, e]));
+    deps.inbox.stored(stored.map((row) => ({ id: row.id, event: byId.get(row.event_id)! })));
+  }
   return stored.length;
 }
 
