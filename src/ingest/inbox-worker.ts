@@ -26,6 +26,15 @@ export const defaultInboxWorkerOptions: InboxWorkerOptions = {
   retryMaxMs: 10 * 60_000,
 };
 
+/** Immediate tries of an event that lost a race with another transaction, before it counts as failed. */
+const CONFLICT_RETRIES = 3;
+
+/** unique_violation, serialization_failure, deadlock_detected: outcomes of a race, not of the event. */
+function isConcurrencyConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === '40001' || code === '40P01';
+}
+
 /** Parsed events kept for the worker; beyond this, events are parsed again from the stored body. */
 const MAX_PARSED = 10_000;
 
@@ -193,20 +202,25 @@ export class InboxWorker {
   }
 
   async #applyAlone(p: Pending, prepared: Map<AnySource, unknown>): Promise<number> {
-    try {
-      const applied = await this.deps.db.transaction().execute(async (trx) => {
-        const mine = await claimUnapplied(trx, [p.row.id]);
-        if (!mine.has(p.row.id)) return false;
-        await this.#applyOne(trx, p, prepared);
-        await markApplied(trx, [p.row.id], this.deps.clock.now());
-        return true;
-      });
-      if (applied) this.#applied([p]);
-      return applied ? 1 : 0;
-    } catch (error) {
-      if (isConnectionError(error)) throw error;
-      await this.#failed(p.row, error instanceof Error ? error.message : String(error), false);
-      return 1;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const applied = await this.deps.db.transaction().execute(async (trx) => {
+          const mine = await claimUnapplied(trx, [p.row.id]);
+          if (!mine.has(p.row.id)) return false;
+          await this.#applyOne(trx, p, prepared);
+          await markApplied(trx, [p.row.id], this.deps.clock.now());
+          return true;
+        });
+        if (applied) this.#applied([p]);
+        return applied ? 1 : 0;
+      } catch (error) {
+        if (isConnectionError(error)) throw error;
+        // A replica created the same new account a moment earlier (or the two deadlocked): it has
+        // committed by the time we hear of it, so trying again at once finds its row.
+        if (isConcurrencyConflict(error) && attempt < CONFLICT_RETRIES) continue;
+        await this.#failed(p.row, error instanceof Error ? error.message : String(error), false);
+        return 1;
+      }
     }
   }
 

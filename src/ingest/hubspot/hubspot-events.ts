@@ -39,7 +39,7 @@ const OBJECT_TYPE_IDS: Readonly<Record<string, string>> = { '0-1': 'contact', '0
 const MAX_FUTURE_MS = 24 * 3_600_000;
 
 export function parseHubSpotBatch(rawBody: string, now: Date): ParseResult<HubSpotChange> {
-  const json = parseJson(rawBody);
+  const json = parseJson(rawBody, 'strip');
   if (!json.ok) return json;
   const items = Array.isArray(json.value) ? json.value : [json.value];
   if (items.length === 0) return { ok: false, error: 'body is an empty array; expected HubSpot webhook events' };

@@ -52,7 +52,7 @@ export function stripeSource(deps: {
       }
     },
     parse(rawBody): ParseResult<StripeChange> {
-      const json = parseJson(rawBody);
+      const json = parseJson(rawBody, 'strip');
       if (!json.ok) return json;
       const envelope = stripeEventSchema.safeParse(json.value);
       if (!envelope.success) {
