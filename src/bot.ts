@@ -4,8 +4,6 @@ import { createContext, type AppContext, type ContextOverrides } from './context
 import { HttpServer, type Route } from './http/server.js';
 import { healthRoutes } from './http/health-routes.js';
 import { sendJson } from './http/http-io.js';
-import { createBoltApp } from './slack/bolt-app.js';
-import { registerListeners } from './slack/register-listeners.js';
 import { webhookRoutes } from './ingest/webhook-routes.js';
 import { IntervalTask } from './jobs/interval-task.js';
 import { createJobScheduler } from './jobs/scheduler.js';
@@ -33,7 +31,7 @@ export class Bot {
 
   static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean } = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
-    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), slackRoute(context)];
+    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), await slackRoute(context)];
     const jobsLog = childLogger(context.log, 'jobs');
     const rollups = new IntervalTask(
       'celebration roll-ups',
@@ -82,7 +80,7 @@ export class Bot {
   }
 }
 
-function slackRoute(context: AppContext): Route {
+async function slackRoute(context: AppContext): Promise<Route> {
   const { config } = context;
   if (config.slack.mode === 'console') {
     return {
@@ -91,6 +89,8 @@ function slackRoute(context: AppContext): Route {
       handler: (_req, res) => sendJson(res, 404, { error: 'Slack is not configured (console mode): set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET' }),
     };
   }
+  // Loaded only here: Bolt (~0.3 s to import) and the listeners are not needed in console mode.
+  const [{ createBoltApp }, { registerListeners }] = await Promise.all([import('./slack/bolt-app.js'), import('./slack/register-listeners.js')]);
   const { app, requestListener } = createBoltApp(config.slack, childLogger(context.log, 'slack'));
   registerListeners(app, {
     db: context.database.db,

@@ -10,8 +10,6 @@ import { UsageError, ValidationError } from './errors.js';
 import { findJob, UnknownJobError } from './jobs/job-registry.js';
 import { jobs } from './jobs/jobs.js';
 import { runBot } from './main.js';
-import { runImportCommand } from './import/import-command.js';
-import { runBackfillCommand } from './ingest/stripe/backfill-command.js';
 
 /**
  * `appreciation-bot <command>`: every way an operator drives the bot. A user's mistake ends with
@@ -41,10 +39,15 @@ export async function runCli(argv: string[]): Promise<number> {
       return migrate(loadConfig());
     case 'run-job':
       return runJob(rest, loadConfig());
-    case 'import':
+    // Loaded when used: CSV parsing, progress bars and the Stripe backfill are not needed by `start`.
+    case 'import': {
+      const { runImportCommand } = await import('./import/import-command.js');
       return runImportCommand(rest, loadConfig());
-    case 'backfill':
+    }
+    case 'backfill': {
+      const { runBackfillCommand } = await import('./ingest/stripe/backfill-command.js');
       return runBackfillCommand(rest, loadConfig());
+    }
     default:
       throw new UsageError(`unknown command "${command}"; known commands: ${COMMANDS.join(', ')}`);
   }
