@@ -204,6 +204,32 @@ describe.each(testEngines())('POST /webhooks/payments on %s', (engine) => {
     expect(slack.calls).toHaveLength(0);
   });
 
+  it('answers 400 to a memo with U+0000 (escaped in the JSON text), naming the field, and stores nothing', async () => {
+    await start();
+    const text = JSON.stringify(genericPayment({ id: 'nul-1', memo: 'Check\u0000#13' }));
+    // Only the escape can put a NUL in a JSON string; PostgreSQL text could never hold the decoded value.
+    expect(text).toContain('"memo":"Check\\u0000#13"');
+    const res = await send(text);
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual({ error: 'memo: must not contain the NUL character (\\u0000)' });
+    expect(await storedCounts(database.handle)).toEqual(NOTHING_STORED);
+    expect(await countRows(database.handle, 'inbox_events')).toBe(0);
+    expect(await countRows(database.handle, 'payments')).toBe(0);
+    // A nested field is named by its path.
+    const nested = await send(genericPayment({ id: 'nul-2', account: { external_id: 'acme', name: 'Acme\u0000 Co' } }));
+    expect([nested.status, nested.json]).toEqual([400, { error: 'account.name: must not contain the NUL character (\\u0000)' }]);
+    await settle();
+    expect(await storedCounts(database.handle)).toEqual(NOTHING_STORED);
+    expect(slack.calls).toHaveLength(0);
+
+    // Sent again without the NUL, the same id is accepted and celebrated.
+    const fixed = await send(genericPayment({ id: 'nul-1', memo: 'Check #13' }));
+    expect([fixed.status, fixed.json]).toEqual([200, { ok: true, stored: 1, duplicates: 0 }]);
+    await slack.waitFor('chat.postMessage', 1);
+    await settle();
+    expect(await db().selectFrom('payments').select(['external_id', 'memo']).execute()).toEqual([{ external_id: 'nul-1', memo: 'Check #13' }]);
+  });
+
   it('accepts an id refused as invalid once the payment is valid', async () => {
     await start();
     expect((await send(genericPayment({ currency: 'XYZ' }))).status).toBe(400);

@@ -157,6 +157,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const [call] = await slack.waitFor('chat.postMessage', 1);
     expect(blockTexts(call!, 'header')).toEqual(['🎉 $245.12 from Missouri']);
     expect(blockTexts(call!, 'context')).toEqual(['📝 Invoice 228BBE4A-0001']);
+    await bot!.applied();
     const [payment] = await payments();
     expect(payment).toMatchObject({ external_id: object['id'], amount_minor: 24512, currency: 'USD' });
     expect(payment!.paid_at.getTime()).toBe(paidAt * 1000);
@@ -183,6 +184,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect((await send(invoice('evt_inv_anon', { id: 'in_anon', customer: 'cus_anon', charge: 'ch_anon', payment_intent: 'pi_anon' }))).status).toBe(200);
     const calls = await slack.waitFor('chat.postMessage', 2);
     expect(calls.map((c) => blockTexts(c, 'header')[0]).sort()).toEqual(['🎉 $20.00 from a Stripe customer', '🎉 $20.00 from billing@initech.example']);
+    await bot!.applied();
     expect(stripe.calls).toHaveLength(0);
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_mail')).toMatchObject({ name: 'billing@initech.example', name_is_placeholder: true, email: 'billing@initech.example' });
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_anon')).toMatchObject({ name: 'a Stripe customer', name_is_placeholder: true });
@@ -197,6 +199,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect(stripe.callsTo('/v1/customers/cus_flaky').length).toBeGreaterThanOrEqual(1);
     const [call] = await slack.waitFor('chat.postMessage', 1);
     expect(blockTexts(call!, 'header')).toEqual(['🎉 $20.00 from ap@flaky.example']);
+    await settle();
     expect(await countRows(database.handle, 'payments')).toBe(1);
   });
 
@@ -207,6 +210,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect([res.status, res.json]).toEqual([200, { ok: true, stored: 1, duplicates: 0 }]);
     const [call] = await slack.waitFor('chat.postMessage', 1);
     expect(blockTexts(call!, 'header')).toEqual(['🎉 $30.00 from stripe@example.com']);
+    await bot!.applied();
     expect(await countRows(database.handle, 'payments')).toBe(1);
   });
 
@@ -299,10 +303,13 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const inbox = await db().selectFrom('inbox_events').select(['event_id', 'event_type', 'raw_body']).orderBy('id').execute();
     expect(inbox.map((i) => i.event_type)).toEqual(sent);
     expect(inbox.at(-1)).toMatchObject({ event_id: 'evt_unknown_type', raw_body: madeUp });
+    // Applied (and so ignored), not merely not applied yet.
+    await settle();
+    const applied = await db().selectFrom('inbox_events').select(['processed_at', 'failed_at']).execute();
+    expect(applied.filter((i) => i.processed_at === null || i.failed_at !== null)).toEqual([]);
     expect(await countRows(database.handle, 'payments')).toBe(0);
     expect(await countRows(database.handle, 'accounts')).toBe(0);
     expect(await countRows(database.handle, 'outbox')).toBe(0);
-    await settle();
     expect(slack.calls).toHaveLength(0);
   });
 
@@ -312,10 +319,12 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect((await send(invoice('evt_early_inv1', { id: 'in_early_1', customer: 'cus_early', charge: 'ch_early_1', payment_intent: 'pi_early_1' }))).status).toBe(200);
     const [first] = await slack.waitFor('chat.postMessage', 1);
     expect(blockTexts(first!, 'header')).toEqual(['🎉 $20.00 from a Stripe customer']);
+    await bot!.applied();
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_early')).toMatchObject({ name: 'a Stripe customer', name_is_placeholder: true });
 
     const created = stripeEvent('customer_created', 'evt_early_created', { id: 'cus_early', name: 'Hooli', email: 'ap@hooli.example' });
     expect((await send(created)).status).toBe(200);
+    await bot!.applied();
     const afterCreated = await accountByExternalId(database.handle, 'stripe', 'cus_early');
     expect(afterCreated).toMatchObject({ name: 'Hooli', name_is_placeholder: false, email: 'ap@hooli.example' });
     expect(await countRows(database.handle, 'accounts')).toBe(1);
@@ -323,10 +332,12 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
 
     const updated = stripeEvent('customer_updated', 'evt_early_updated', { id: 'cus_early', name: 'Hooli XYZ', email: 'billing@hooli.example' });
     expect((await send(updated)).status).toBe(200);
+    await bot!.applied();
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_early')).toMatchObject({ id: afterCreated!.id, name: 'Hooli XYZ', email: 'billing@hooli.example' });
 
     // A customer.updated without a name (the fixture's) does not wipe the name.
     expect((await send(stripeEvent('customer_updated', 'evt_early_updated_noname', { id: 'cus_early' }))).status).toBe(200);
+    await bot!.applied();
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_early')).toMatchObject({ name: 'Hooli XYZ' });
 
     // The next payment is celebrated under the current name, as the account's second.
@@ -334,6 +345,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const calls = await slack.waitFor('chat.postMessage', 2);
     expect(blockTexts(calls[1]!, 'header')).toEqual(['🎉 $45.00 from Hooli XYZ']);
     expect(blockTexts(calls[1]!, 'section').join('\n')).toContain('Their 2nd payment');
+    await bot!.applied();
     expect(await countRows(database.handle, 'accounts')).toBe(1);
   });
 
@@ -347,6 +359,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     await slack.waitFor('chat.postMessage', 1);
     const created = stripeEvent('customer_created', 'evt_meta_created', { id: 'cus_meta', name: 'Loyal Ltd', metadata: { account_external_id: 'loyal-ltd' } });
     expect((await send(created)).status).toBe(200);
+    await bot!.applied();
     const generic = await accountByExternalId(database.handle, 'generic', 'loyal-ltd');
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_meta')).toMatchObject({ id: generic!.id });
     expect((await send(invoice('evt_meta_inv2', { id: 'in_meta_2', customer: 'cus_meta', charge: 'ch_meta_2', payment_intent: 'pi_meta_2' }))).status).toBe(200);
@@ -377,6 +390,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const partial = stripeEvent('charge_refunded', 'evt_ref_partial', { id: 'ch_ref_1', customer: 'cus_umbrella' });
     const r1 = await send(partial);
     expect(r1.status).toBe(200);
+    await bot!.applied();
     expect(await payments()).toEqual([expect.objectContaining({ external_id: 'in_ref_1', refunded_minor: 100 })]);
     const [update1] = await slack.waitFor('chat.update', 1);
     expect(update1!.body).toMatchObject({ channel: TEST_CHANNEL, ts: sentRow.slack_ts });
@@ -390,6 +404,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const updates = await slack.waitFor('chat.update', 2);
     expect(updates[1]!.body).toMatchObject({ channel: TEST_CHANNEL, ts: sentRow.slack_ts });
     expect(allText(updates[1]!)).toContain('↩️ Refunded $20.00 on March 26, 2022 (in full)');
+    await bot!.applied();
     const [refunded] = await payments();
     expect(refunded).toMatchObject({ refunded_minor: 2000 });
     expect(refunded!.refunded_at?.toISOString()).toBe(new Date(1648319949 * 1000).toISOString());
@@ -529,7 +544,26 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const header = texts.filter((t) => t.where.endsWith('.header'));
     expect(header.map((t) => t.type)).toEqual(['plain_text']);
     // The name is stored as given; escaping happens where it meets Slack.
+    await bot!.applied();
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_evil')).toMatchObject({ name: evil });
+  });
+
+  it('strips U+0000 from a customer_name (Stripe would only send it again) and celebrates the invoice', async () => {
+    await start();
+    const payload = invoice('evt_nul', { id: 'in_nul', customer: 'cus_nul', customer_name: 'Nul\u0000 Industries\u0000', charge: 'ch_nul', payment_intent: 'pi_nul' });
+    // Escaped in the JSON text, exactly as Stripe would send it.
+    expect(payload).toContain('"customer_name": "Nul\\u0000 Industries\\u0000"');
+    const res = await send(payload);
+    expect([res.status, res.json]).toEqual([200, { ok: true, stored: 1, duplicates: 0 }]);
+    const [call] = await slack.waitFor('chat.postMessage', 1);
+    await settle();
+    expect(blockTexts(call!, 'header')).toEqual(['🎉 $20.00 from Nul Industries']);
+    expect(JSON.stringify(call!.body)).not.toContain('\\u0000');
+    expect(await accountByExternalId(database.handle, 'stripe', 'cus_nul')).toMatchObject({ name: 'Nul Industries', name_is_placeholder: false });
+    expect(await payments()).toEqual([expect.objectContaining({ external_id: 'in_nul', amount_minor: 2000 })]);
+    const [row] = await db().selectFrom('inbox_events').select(['event_id', 'processed_at', 'attempts', 'last_error', 'failed_at']).execute();
+    expect(row).toEqual({ event_id: 'evt_nul', processed_at: clock.now(), attempts: 0, last_error: null, failed_at: null });
+    expect(accepted(slack, 'chat.postMessage')).toHaveLength(1);
   });
 
   it('celebrates a six-year monthly customer once, with tenure, payment number and lifetime value, at least as loudly as a new one', async () => {
