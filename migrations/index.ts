@@ -4,6 +4,7 @@ import * as m0002 from './0002-celebrations.js';
 import * as m0003 from './0003-account-search.js';
 import * as m0004 from './0004-crm.js';
 import * as m0005 from './0005-nudges.js';
+import * as m0006 from './0006-sweep-indexes.js';
 import * as m0007 from './0007-inbox-apply.js';
 import * as m0008 from './0008-celebration-singles.js';
 
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '0003-account-search': m0003,
   '0004-crm': m0004,
   '0005-nudges': m0005,
+  '0006-sweep-indexes': m0006,
   '0007-inbox-apply': m0007,
   '0008-celebration-singles': m0008,
 };

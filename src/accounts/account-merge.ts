@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely';
 import type { Account, Database } from '../db/schema.js';
+import { markNudgesTouchedByHistory } from './touchpoint-queries.js';
 
 /**
  * Folds one account into another when two records turn out to be the same client (a Stripe
@@ -21,6 +22,8 @@ export async function mergeAccounts(trx: Transaction<Database>, fromId: number, 
   await trx.updateTable('touchpoints').set({ account_id: intoId }).where('account_id', '=', fromId).execute();
   await trx.updateTable('celebrations').set({ account_id: intoId }).where('account_id', '=', fromId).execute();
   await trx.updateTable('nudges').set({ account_id: intoId }).where('account_id', '=', fromId).execute();
+  // The touchpoints moved too: a nudge now open on the account is touched by either side's history.
+  await markNudgesTouchedByHistory(trx, intoId);
 
   const merged = await trx
     .updateTable('accounts')

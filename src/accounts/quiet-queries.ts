@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { AccountStatus, Database, TouchpointKind } from '../db/schema.js';
-import type { ThresholdBasis } from '../domain/quiet.js';
+import { addBusinessDays, URGENT_AFTER_BUSINESS_DAYS, type ThresholdBasis } from '../domain/quiet.js';
 
 /**
  * The accounts side of quiet-account detection: the set-based candidate query the sweep pages
@@ -56,20 +56,37 @@ export function thresholdSql(rule: ThresholdRule): { days: RawBuilder<number>; b
   };
 }
 
+/** Slack for the wall-clock arithmetic of urgentInboundBound: a DST change moves the wall clock by an hour (two in a few zones' past). */
+const URGENT_BOUND_SLACK_MS = 3 * 3_600_000;
+
+/**
+ * The latest inbound contact that can be urgent at `now` (URGENT_AFTER_BUSINESS_DAYS whole business
+ * days waiting, see quietState), with a few hours to spare: anything later is not read by the
+ * candidate scan. Two business days before a Tuesday morning is the Friday morning before, so
+ * contacts from the weekend and Monday are left out instead of read and refused one by one.
+ */
+export function urgentInboundBound(now: Date, tz: string): Date {
+  const bound = addBusinessDays(now, -URGENT_AFTER_BUSINESS_DAYS, tz).getTime() + URGENT_BOUND_SLACK_MS;
+  // Never later than a day before now, the scan's own bound.
+  return new Date(Math.min(bound, now.getTime() - 86_400_000));
+}
+
 /**
  * One keyset page of accounts that may be quiet or urgent now, in (last_touch_at, id) order so the
  * scan walks that index and never holds more than a page. The SQL is a tight superset (whole
- * 24-hour days; two calendar days for two business days), confirmed by the pure quietState.
+ * 24-hour days; urgentInboundBound for two business days), confirmed by the pure quietState.
+ * Everything it reads is in accounts_quiet_sweep_idx, so the scan is index-only: no table reads.
  */
 export async function quietCandidatesPage(
   db: Db,
-  query: { now: Date; rule: ThresholdRule; after: QuietCursor | null; limit: number },
+  query: { now: Date; tz: string; rule: ThresholdRule; after: QuietCursor | null; limit: number },
 ): Promise<QuietCandidate[]> {
   const { now, after } = query;
   const threshold = thresholdSql(query.rule);
   // No threshold is under a day and nothing is urgent within a day of the inbound contact, so
   // accounts touched in the last 24 hours are never read.
   const scanBound = new Date(now.getTime() - 86_400_000);
+  const urgentBound = urgentInboundBound(now, query.tz);
   const rows = await db
     .selectFrom('accounts as a')
     .select([
@@ -90,7 +107,7 @@ export async function quietCandidatesPage(
     .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
     .where(
       sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - (${threshold.days} + 1) * interval '24 hours'
-        or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${scanBound}::timestamptz))`,
+        or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`,
     )
     .orderBy('a.last_touch_at')
     .orderBy('a.id')

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { Database, Touchpoint, TouchpointDirection, TouchpointKind } from '../db/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -36,7 +36,48 @@ export async function insertTouchpoint(db: Db, t: NewTouchpoint, now: Date): Pro
     .onConflict((oc) => oc.columns(['source', 'external_id']).doNothing())
     .returningAll()
     .executeTakeFirst();
-  return row ?? null;
+  if (!row) return null;
+  if (row.direction === 'outbound') await markNudgesTouched(db, row.account_id, row.created_at);
+  return row;
+}
+
+/**
+ * An outbound touchpoint recorded at `recordedAt` makes the account's open nudge, if it opened at
+ * or before then, a candidate for the sweep's expiry (touchedSinceOpened): every touchpoint is
+ * written by insertTouchpoint, so every path (commands, the modal, webhooks, imports) marks it here,
+ * in the same transaction. The first such time is kept; whether the nudge is moot is the sweep's call.
+ */
+export async function markNudgesTouched(db: Db, accountId: number, recordedAt: Date): Promise<void> {
+  await db
+    .updateTable('nudges')
+    .set({ touched_at: recordedAt })
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'open')
+    .where('opened_at', '<=', recordedAt)
+    .where('touched_at', 'is', null)
+    .execute();
+}
+
+/**
+ * markNudgesTouched for touchpoints already recorded: the account's open nudge is marked when any
+ * of its outbound touchpoints was recorded at or after the nudge opened. For when touchpoints and
+ * nudges change hands (mergeAccounts) rather than being recorded.
+ */
+export async function markNudgesTouchedByHistory(db: Db, accountId: number): Promise<void> {
+  const touchesSinceOpened = (eb: ExpressionBuilder<Database, 'nudges'>) =>
+    eb
+      .selectFrom('touchpoints as t')
+      .whereRef('t.account_id', '=', 'nudges.account_id')
+      .where('t.direction', '=', 'outbound')
+      .whereRef('t.created_at', '>=', 'nudges.opened_at');
+  await db
+    .updateTable('nudges')
+    .set((eb) => ({ touched_at: touchesSinceOpened(eb).select((e) => e.fn.min('t.created_at').as('first')) }))
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'open')
+    .where('touched_at', 'is', null)
+    .where((eb) => eb.exists(touchesSinceOpened(eb).select(sql`1`.as('one'))))
+    .execute();
 }
 
 /**

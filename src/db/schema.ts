@@ -146,6 +146,8 @@ export interface NudgesTable {
   threshold_basis: ColumnType<'override' | 'tier' | 'cadence' | 'default' | null, 'override' | 'tier' | 'cadence' | 'default' | null | undefined, 'override' | 'tier' | 'cadence' | 'default' | null>;
   /** Set instead of message_outbox_id when the nudge went out as a line of a daily summary. */
   summary_outbox_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When an outbound touchpoint was first recorded for the account after the nudge opened: the sweep's expiry candidates. */
+  touched_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: CreatedAt;
 }
 

@@ -14,7 +14,8 @@ import type { NudgeSettings } from './nudge-settings.js';
  * `/touchpoint`) and is no longer quiet, and rewrites their message to say so. Done by the sweep
  * rather than when the touchpoint is recorded: a touchpoint logged from the nudge itself answers it
  * in the same transaction, and only the sweep knows the tier thresholds to tell "active again"
- * from "touched, but long ago".
+ * from "touched, but long ago". Only nudges marked touched when the touchpoint was recorded
+ * (nudges.touched_at, see markNudgesTouched) are read, so the cost follows the touched nudges.
  */
 export async function expireMootNudges(db: Kysely<Database>, settings: NudgeSettings, now: Date): Promise<number> {
   let after = 0;

@@ -177,24 +177,19 @@ export interface OpenNudgeFacts extends NudgeAccountState {
   threshold_days: number | null;
 }
 
-/** Open nudges whose account has had an outbound touchpoint recorded since the nudge opened. */
+/**
+ * Open nudges whose account has had an outbound touchpoint recorded since the nudge opened: those
+ * with touched_at, which insertTouchpoint sets as it records one (markNudgesTouched). A keyset page
+ * over the partial index of touched open nudges, so the cost follows the touched nudges, not the open ones.
+ */
 export async function touchedSinceOpened(db: Db, afterId: number, limit: number): Promise<OpenNudgeFacts[]> {
   return db
     .selectFrom('nudges as n')
     .innerJoin('accounts as a', 'a.id', 'n.account_id')
     .select(['n.id', 'n.account_id', 'n.message_outbox_id', 'n.threshold_days', ...accountState])
     .where('n.status', '=', 'open')
+    .where('n.touched_at', 'is not', null)
     .where('n.id', '>', afterId)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('touchpoints as t')
-          .select(sql`1`.as('one'))
-          .whereRef('t.account_id', '=', 'n.account_id')
-          .where('t.direction', '=', 'outbound')
-          .whereRef('t.created_at', '>=', 'n.opened_at'),
-      ),
-    )
     .orderBy('n.id')
     .limit(limit)
     .execute();

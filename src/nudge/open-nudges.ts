@@ -7,7 +7,7 @@ import type { NudgeSettings } from './nudge-settings.js';
 
 /**
  * Finds the accounts that are quiet or urgent now and opens a nudge for each, a keyset page at a
- * time over the (last_touch_at, id) index: memory stays flat however many accounts there are.
+ * time over the (last_touch_at, id) covering index: memory stays flat however many accounts there are.
  * Nothing is sent here; delivery ranks each owner's new nudges as a whole afterwards.
  */
 export async function openQuietNudges(db: Kysely<Database>, settings: NudgeSettings, now: Date): Promise<{ candidates: number; opened: number }> {
@@ -15,7 +15,7 @@ export async function openQuietNudges(db: Kysely<Database>, settings: NudgeSetti
   let candidates = 0;
   let opened = 0;
   for (;;) {
-    const page = await quietCandidatesPage(db, { now, rule: settings.rule, after, limit: settings.pageSize });
+    const page = await quietCandidatesPage(db, { now, tz: settings.tz, rule: settings.rule, after, limit: settings.pageSize });
     const nudges: NewNudge[] = [];
     for (const row of page) {
       // The SQL is a superset in whole days; the domain rule has the last word.

@@ -12,7 +12,8 @@ export async function recordTouchpoint(trx: Transaction<Database>, touchpoint: N
   const row = await insertTouchpoint(trx, touchpoint, context.now);
   if (!row) return null;
   await advanceLastTouch(trx, touchpoint.accountId, touchpoint.direction, touchpoint.occurredAt, row.id);
-  // The sweep reads each account's rhythm from a column; an open nudge made moot by this touch is expired by the next sweep.
+  // The sweep reads each account's rhythm from a column; an open nudge made moot by this touch is expired by the next
+  // sweep, which finds it by the touched_at insertTouchpoint has just set.
   if (touchpoint.direction === 'outbound') await refreshCadence(trx, touchpoint.accountId);
   context.log.info({ touchpointId: row.id, accountId: touchpoint.accountId, kind: touchpoint.kind, direction: touchpoint.direction }, 'touchpoint recorded');
   return row;
