@@ -1,7 +1,6 @@
 // InboxWorker over a real migrated database with the real payment sources (webhookSources): events
 // stored exactly as the routes store them (storeInboxEvents, processed_at null) and applied by drain().
 import { sql } from 'kysely';
-import type { DatabaseHandle } from '../../src/db/database.js';
 import { FixedClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
@@ -11,6 +10,7 @@ import { InboxWorker, type InboxWorkerOptions } from '../../src/ingest/inbox-wor
 import { inboxBacklog, storeInboxEvents } from '../../src/ingest/inbox-queries.js';
 import { appliedLater, webhookSources } from '../../src/ingest/webhook-sources.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { freezePayments, thawPayments } from '../support/db-helpers.js';
 import { countRows, genericPayment, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent, type Json } from '../support/payment-fixtures.js';
 
 const T = '2026-11-20T15:10:00Z';
@@ -255,28 +255,6 @@ describe.each(testEngines())('InboxWorker on %s', (engine) => {
     expect(await counterValues(metrics.inboxApplied)).toEqual({ payments: 2 });
   });
 });
-
-/**
- * A BEFORE INSERT trigger on payments that raises for one external_id: an event that is well formed
- * and acknowledged, but that fails for a reason only the database knows. thawPayments() removes it.
- */
-async function freezePayments(db: DatabaseHandle['db'], externalId: string): Promise<void> {
-  await sql.raw(`
-    CREATE FUNCTION test_freeze_payments() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.external_id = '${externalId}' THEN
-        RAISE EXCEPTION 'payments of % are frozen', NEW.external_id;
-      END IF;
-      RETURN NEW;
-    END
-    $$`).execute(db);
-  await sql.raw('CREATE TRIGGER test_freeze_payments BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION test_freeze_payments()').execute(db);
-}
-
-async function thawPayments(db: DatabaseHandle['db']): Promise<void> {
-  await sql.raw('DROP TRIGGER IF EXISTS test_freeze_payments ON payments').execute(db);
-  await sql.raw('DROP FUNCTION IF EXISTS test_freeze_payments()').execute(db);
-}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,8 +1,6 @@
 // Payment webhooks acknowledged once stored, applied by the inbox worker: the real bot on a real
 // port, signed requests, the rows they leave, /metrics, `run-job dispatch` and a restart.
-import { sql } from 'kysely';
 import { FixedClock } from '../../src/clock.js';
-import type { DatabaseHandle } from '../../src/db/database.js';
 import { createContext } from '../../src/context.js';
 import { parseConfig } from '../../src/config.js';
 import { dispatchJob } from '../../src/jobs/dispatch-job.js';
@@ -10,6 +8,7 @@ import { silentLogger } from '../../src/log.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { FAST_DISPATCH, startTestBot, TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET, type TestBot } from '../support/bot-harness.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { freezePayments, thawPayments } from '../support/db-helpers.js';
 import { accepted, blockTexts, countRows, genericPayment, postGeneric, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent, type Json } from '../support/payment-fixtures.js';
 
 /** Six minutes after the contract example's paid_at (2026-11-20T15:04:05Z). */
@@ -262,24 +261,3 @@ describe.each(testEngines())('payment webhooks applied from the inbox on %s', (e
   });
 });
 
-/**
- * A BEFORE INSERT trigger on payments that raises for one external_id: an event that is well formed
- * and acknowledged, but that fails for a reason only the database knows. thawPayments() removes it.
- */
-async function freezePayments(db: DatabaseHandle['db'], externalId: string): Promise<void> {
-  await sql.raw(`
-    CREATE FUNCTION test_freeze_payments() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.external_id = '${externalId}' THEN
-        RAISE EXCEPTION 'payments of % are frozen', NEW.external_id;
-      END IF;
-      RETURN NEW;
-    END
-    $$`).execute(db);
-  await sql.raw('CREATE TRIGGER test_freeze_payments BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION test_freeze_payments()').execute(db);
-}
-
-async function thawPayments(db: DatabaseHandle['db']): Promise<void> {
-  await sql.raw('DROP TRIGGER IF EXISTS test_freeze_payments ON payments').execute(db);
-  await sql.raw('DROP FUNCTION IF EXISTS test_freeze_payments()').execute(db);
-}

@@ -77,3 +77,25 @@ export async function truncateAppTables(handle: DatabaseHandle): Promise<void> {
   const list = tables.rows.map((t) => `"${t.tablename}"`).join(', ');
   await sql.raw(`TRUNCATE ${list} RESTART IDENTITY CASCADE`).execute(handle.db);
 }
+
+/**
+ * A BEFORE INSERT trigger on payments that raises for one external_id: an event that is well formed
+ * and acknowledged, but that fails for a reason only the database knows. thawPayments() removes it.
+ */
+export async function freezePayments(db: DatabaseHandle['db'], externalId: string): Promise<void> {
+  await sql.raw(`
+    CREATE FUNCTION test_freeze_payments() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.external_id = '${externalId}' THEN
+        RAISE EXCEPTION 'payments of % are frozen', NEW.external_id;
+      END IF;
+      RETURN NEW;
+    END
+    $$`).execute(db);
+  await sql.raw('CREATE TRIGGER test_freeze_payments BEFORE INSERT ON payments FOR EACH ROW EXECUTE FUNCTION test_freeze_payments()').execute(db);
+}
+
+export async function thawPayments(db: DatabaseHandle['db']): Promise<void> {
+  await sql.raw('DROP TRIGGER IF EXISTS test_freeze_payments ON payments').execute(db);
+  await sql.raw('DROP FUNCTION IF EXISTS test_freeze_payments()').execute(db);
+}
