@@ -202,14 +202,16 @@ export interface EscalationRow {
   opened_at: Date;
   account_name: string;
   last_touch_at: Date;
+  owner_id: number | null;
   owner_slack_user_id: string | null;
   owner_name: string | null;
   owner_email: string | null;
 }
 
 /**
- * Delivered nudges still open after `cutoff` and never escalated, on active accounts; locked so that
- * a sweep running alongside skips them instead of escalating them twice.
+ * Delivered nudges still open after `cutoff` and never escalated, on active accounts, oldest first;
+ * locked so that a sweep running alongside skips them instead of escalating them twice. Marking a
+ * page escalated in the same transaction is what moves the next call on to the next page.
  */
 export async function claimEscalations(trx: Transaction<Database>, cutoff: Date, limit: number): Promise<EscalationRow[]> {
   return trx
@@ -223,6 +225,7 @@ export async function claimEscalations(trx: Transaction<Database>, cutoff: Date,
       'n.opened_at',
       'a.name as account_name',
       'a.last_touch_at',
+      'n.owner_id',
       'o.slack_user_id as owner_slack_user_id',
       'o.display_name as owner_name',
       'o.email as owner_email',
@@ -240,6 +243,9 @@ export async function claimEscalations(trx: Transaction<Database>, cutoff: Date,
     .execute();
 }
 
-export async function markEscalated(db: Db, nudgeId: number, now: Date): Promise<void> {
-  await db.updateTable('nudges').set({ escalated_at: now }).where('id', '=', nudgeId).where('escalated_at', 'is', null).execute();
+export async function markEscalated(db: Db, nudgeIds: readonly number[], now: Date): Promise<void> {
+  for (let i = 0; i < nudgeIds.length; i += IDS_PER_STATEMENT) {
+    const ids = nudgeIds.slice(i, i + IDS_PER_STATEMENT);
+    await db.updateTable('nudges').set({ escalated_at: now }).where('id', 'in', ids).where('escalated_at', 'is', null).execute();
+  }
 }

@@ -5,6 +5,8 @@ import type { AccountStatus } from '../../src/db/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { nudgeSettings, type NudgeSettings } from '../../src/nudge/nudge-settings.js';
 import { sweepNudges } from '../../src/nudge/nudge-sweep.js';
+import { ESCALATIONS_SEPARATE, escalateNudges } from '../../src/nudge/escalate-nudges.js';
+import { enqueuePost } from '../../src/outbox/outbox-queries.js';
 import type { MessagePayload } from '../../src/db/schema.js';
 import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
 import type { UserDirectory } from '../../src/slack/user-directory.js';
@@ -249,6 +251,138 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
     const [nudge] = await nudges();
     expect(nudge!.escalated_at?.toISOString()).toBe(later.toISOString());
     expect(nudge!.status).toBe('open');
+  });
+
+  describe('escalating many at once', () => {
+    const ESCALATE = { NUDGE_ESCALATE_AFTER_DAYS: '5' };
+    const label = (i: number) => `Due ${String(i).padStart(2, '0')}`;
+
+    /**
+     * `count` delivered nudges, all past NUDGE_ESCALATE_AFTER_DAYS, opened on different days in an
+     * order unlike their ids, owned in turn by Dana (on Slack), Pat (email only) and nobody.
+     * Returns their ids oldest first.
+     */
+    async function dueNudges(count: number): Promise<Array<{ id: number; name: string }>> {
+      const dana = await owner('U0DANA');
+      const pat = await owner(null, 'pat@example.com');
+      const delivered = await enqueuePost(db(), { dedupeKey: 'delivered', channel: 'U0DANA', message: { text: 'summary' } }, ago(30));
+      const made: Array<{ id: number; name: string; openedAt: Date }> = [];
+      for (let i = 0; i < count; i += 1) {
+        const name = label(i);
+        const accountId = await account({ name, lastTouchAt: ago(60 + i), ownerId: [dana, pat, null][i % 3] });
+        const openedAt = ago(6 + ((i * 7) % count));
+        const row = await db()
+          .insertInto('nudges')
+          .values({ account_id: accountId, owner_id: [dana, pat, null][i % 3], reason: 'quiet', opened_at: openedAt, threshold_days: 30, threshold_basis: 'default', summary_outbox_id: delivered.id })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        made.push({ id: row.id, name, openedAt });
+      }
+      return made.sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || a.id - b.id).map(({ id, name }) => ({ id, name }));
+    }
+
+    const escalationPosts = async () => {
+      const fallback = (await posts()).filter((p) => p.channel === FALLBACK);
+      return {
+        singles: fallback.filter((p) => /^nudge:\d+:escalation$/.test(p.dedupe_key)),
+        summaries: fallback.filter((p) => /^nudge:\d+:escalation-summary$/.test(p.dedupe_key)),
+        all: fallback,
+      };
+    };
+    /** The accounts a message names in its blocks, as `*Due 07*`. */
+    const namesIn = (payload: MessagePayload) => [...JSON.stringify(payload.blocks).matchAll(/\*(Due \d\d)\*/g)].map((m) => m[1]!);
+
+    it('raises the oldest few on their own and gathers the rest into one summary, all marked escalated; a second run raises nothing', async () => {
+      const due = await dueNudges(12);
+      expect(ESCALATIONS_SEPARATE).toBe(5);
+      expect(await escalateNudges(db(), settings(ESCALATE), NOW)).toBe(12);
+
+      const { singles, summaries, all } = await escalationPosts();
+      expect(all).toHaveLength(6);
+      expect(singles.map((p) => p.dedupe_key)).toEqual(due.slice(0, 5).map((n) => `nudge:${n.id}:escalation`));
+      expect(singles.map((p) => namesIn(p.payload))).toEqual(due.slice(0, 5).map((n) => [n.name]));
+      expect(JSON.stringify(singles[0]!.payload)).toContain('still needs someone');
+
+      expect(summaries).toHaveLength(1);
+      const summary = summaries[0]!;
+      const rest = due.slice(5);
+      expect(summary.dedupe_key).toBe(`nudge:${Math.min(...rest.map((n) => n.id))}:escalation-summary`);
+      expect(summary.payload.blocks![0]).toMatchObject({ type: 'header', text: { text: '⏰ 7 more nudges have gone unanswered for 5+ days' } });
+      expect(namesIn(summary.payload).sort()).toEqual(rest.map((n) => n.name).sort());
+      const body = JSON.stringify(summary.payload.blocks);
+      expect(body).toContain('👤 Owner: <@U0DANA>');
+      expect(body).toContain('👤 Owner: pat@example.com (not on Slack)');
+      expect(body).toContain('👤 Unowned: no owner on Slack yet');
+      expect(body).not.toContain('…and');
+
+      const after = await nudges();
+      expect(after.map((n) => n.escalated_at?.toISOString())).toEqual(after.map(() => NOW.toISOString()));
+      expect(after.every((n) => n.status === 'open')).toBe(true);
+
+      const before = await posts();
+      expect(await escalateNudges(db(), settings(ESCALATE), new Date(NOW.getTime() + DAY_MS))).toBe(0);
+      expect(await posts()).toEqual(before);
+    });
+
+    it('sends no summary when no more than the few are due', async () => {
+      const due = await dueNudges(3);
+      expect(await escalateNudges(db(), settings(ESCALATE), NOW)).toBe(3);
+      const { singles, summaries } = await escalationPosts();
+      expect(singles.map((p) => p.dedupe_key)).toEqual(due.map((n) => `nudge:${n.id}:escalation`));
+      expect(summaries).toHaveLength(0);
+      expect((await nudges()).every((n) => n.escalated_at?.getTime() === NOW.getTime())).toBe(true);
+    });
+
+    if (engine === 'postgres') {
+      it('two runs at once escalate each nudge once, with at most one summary per run that claimed more than the few', async () => {
+        const due = await dueNudges(30);
+        const second = await openDatabase(tdb.target);
+        let counts: number[];
+        try {
+          counts = await Promise.all([escalateNudges(db(), settings(ESCALATE), NOW), escalateNudges(second.db, settings(ESCALATE), NOW)]);
+        } finally {
+          await second.close();
+        }
+        expect(counts[0]! + counts[1]!).toBe(30);
+        const { singles, summaries } = await escalationPosts();
+        expect(summaries).toHaveLength(counts.filter((n) => n > ESCALATIONS_SEPARATE).length);
+        expect(singles).toHaveLength(counts.reduce((sum, n) => sum + Math.min(n, ESCALATIONS_SEPARATE), 0));
+        // Every account named exactly once across the single messages and the summaries.
+        const named = [...singles, ...summaries].flatMap((p) => namesIn(p.payload)).sort();
+        expect(named).toEqual(due.map((n) => n.name).sort());
+        const headers = summaries.map((p) => Number(/^⏰ (\d+) more nudges/.exec((p.payload.blocks![0] as { text: { text: string } }).text.text)![1]));
+        expect(singles.length + headers.reduce((a, b) => a + b, 0)).toBe(30);
+        expect((await nudges()).every((n) => n.escalated_at?.getTime() === NOW.getTime())).toBe(true);
+      });
+
+      it('a run skips the nudges another holds and summarizes only its own; the other run then takes the rest', async () => {
+        const due = await dueNudges(20);
+        const held = due.filter((_, i) => i % 2 === 1).map((n) => n.id);
+        const second = await openDatabase(tdb.target);
+        let first = 0;
+        let rest = 0;
+        try {
+          // The second handle holds every other nudge, as a run that claimed them would.
+          await second.db.transaction().execute(async (trx) => {
+            await trx.selectFrom('nudges').select('id').where('id', 'in', held).forUpdate().execute();
+            first = await escalateNudges(db(), settings(ESCALATE), NOW);
+          });
+          rest = await escalateNudges(second.db, settings(ESCALATE), NOW);
+        } finally {
+          await second.close();
+        }
+        expect([first, rest]).toEqual([10, 10]);
+        const { singles, summaries } = await escalationPosts();
+        expect(singles.map((p) => p.dedupe_key)).toEqual(
+          [...due.filter((_, i) => i % 2 === 0).slice(0, 5), ...due.filter((_, i) => i % 2 === 1).slice(0, 5)].map((n) => `nudge:${n.id}:escalation`),
+        );
+        expect(summaries.map((p) => namesIn(p.payload).sort())).toEqual([
+          due.filter((_, i) => i % 2 === 0).slice(5).map((n) => n.name).sort(),
+          due.filter((_, i) => i % 2 === 1).slice(5).map((n) => n.name).sort(),
+        ]);
+        expect(new Set(summaries.map((p) => p.dedupe_key)).size).toBe(2);
+      });
+    }
   });
 
   it('expires a nudge whose account got an outbound touchpoint some other way, rewriting its message', async () => {

@@ -200,6 +200,45 @@ describe.each(testEngines())('nudges for quiet accounts, end to end on %s', (eng
     expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
   });
 
+  it('raises the first few escalations of a run on their own and the rest as one summary message in the fallback channel', async () => {
+    const dana = await db().insertInto('owners').values({ slack_user_id: 'U0DANA', display_name: 'Dana' }).returning('id').executeTakeFirstOrThrow();
+    for (let i = 1; i <= 8; i += 1) {
+      await db()
+        .insertInto('accounts')
+        .values({ name: `Quiet <!channel> ${i}`, owner_id: dana.id, last_touch_at: new Date(NOW.getTime() - (40 + i) * DAY_MS), created_at: new Date('2019-01-01T00:00:00Z') })
+        .execute();
+    }
+    // Day one: five DMs and a summary of the other three (NUDGES_PER_OWNER_PER_DAY).
+    expect(await sweep()).toMatchObject({ opened: 8, separate: 5, summarized: 3, summaries: 1 });
+    await slack.waitFor('chat.postMessage', 6);
+
+    clock.set(new Date(NOW.getTime() + 5 * DAY_MS));
+    expect((await sweep()).escalated).toBe(8);
+    const all = await slack.waitFor('chat.postMessage', 12);
+    const escalations = all.slice(6);
+    expect(escalations.map((c) => c.body.channel)).toEqual(Array(6).fill(FALLBACK));
+    const singles = escalations.slice(0, 5);
+    expect(singles.every((c) => String(c.body.text).includes('still needs someone') && String(c.body.text).includes('owner <@U0DANA>'))).toBe(true);
+
+    const summary = escalations[5]!;
+    const blocks = summary.body.blocks as Array<Record<string, any>>;
+    expect(blocks[0]).toMatchObject({ type: 'header', text: { text: '⏰ 3 more nudges have gone unanswered for 5+ days' } });
+    const numbers = (texts: string[]) => texts.flatMap((t) => [...t.matchAll(/Quiet &lt;!channel&gt; (\d)/g)].map((m) => Number(m[1]))).sort();
+    const listed = numbers([JSON.stringify(blocks)]);
+    expect(listed).toHaveLength(3);
+    // Together with the single ones, every account once.
+    expect([...numbers(singles.map((c) => String(c.body.text))), ...listed].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(blocks[2]!.text.text.split('\n')[0]).toBe('👤 Owner: <@U0DANA>');
+    expect(JSON.stringify(escalations.map((c) => c.body))).not.toContain('<!channel>');
+
+    const escalated = await db().selectFrom('nudges').select('escalated_at').execute();
+    expect(escalated.map((n) => n.escalated_at?.toISOString())).toEqual(Array(8).fill(new Date(NOW.getTime() + 5 * DAY_MS).toISOString()));
+    clock.set(new Date(NOW.getTime() + 6 * DAY_MS));
+    expect((await sweep()).escalated).toBe(0);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(12);
+  });
+
   it('expires a nudge whose account was touched some other way, and says so in the DM', async () => {
     const acme = await quietAcme();
     const { nudgeId, ts } = await nudgeDm();

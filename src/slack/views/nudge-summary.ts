@@ -52,10 +52,19 @@ export function buildNudgeSummary(input: { items: readonly SummaryItem[]; delive
     ),
   ];
   const hidden = count - shown.length;
-  if (hidden > 0) {
-    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`…and ${plural(hidden, 'more account')}: \`/quiet\` lists them all.`, CONTEXT_ELEMENT_MAX) }] });
-  }
+  if (hidden > 0) blocks.push(moreBlock(hidden, 'more account'));
+  return { text: listFallback(`🗂️ ${what} gone quiet`, shown, count), blocks };
+}
+
+// Pieces the escalation summary (nudge-escalation.ts) lays out the same way.
+
+/** The context line that counts what a capped list left out. */
+export function moreBlock(hidden: number, unit: string): KnownBlock {
+  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(`…and ${plural(hidden, unit)}: \`/quiet\` lists them all.`, CONTEXT_ELEMENT_MAX) }] };
+}
+
+/** A list message's notification text: the title and the first few names. */
+export function listFallback(title: string, shown: ReadonlyArray<{ accountName: string; accountId: number }>, count: number): string {
   const names = shown.slice(0, 5).map((i) => accountLabel(i.accountName, i.accountId, 60)).join(', ');
-  const text = truncate(`🗂️ ${what} gone quiet: ${names}${count > 5 ? ', …' : ''}`, FALLBACK_TEXT_MAX);
-  return { text, blocks };
+  return truncate(`${title}: ${names}${count > 5 ? ', …' : ''}`, FALLBACK_TEXT_MAX);
 }
