@@ -4,7 +4,7 @@
 import { FixedClock } from '../../src/clock.js';
 import { atLeastAsLoud, measureLoudness } from '../../src/celebrate/loudness.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { makeCustomer, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
+import { makeCustomer, makeInvoicePayment, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
 import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/signing.js';
@@ -89,6 +89,22 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
   const db = () => database.handle.db;
   const payments = () => db().selectFrom('payments').selectAll().orderBy('id').execute();
   const invoice = (eventId: string, object: Record<string, unknown>) => stripeEvent('invoice_paid', eventId, object);
+  /** invoice.paid as API 2025-03-31 ("basil") sends it: the fixture without `charge` and `payment_intent` (`payments` is not in webhooks). */
+  const basilInvoice = (eventId: string, object: Record<string, unknown>) =>
+    stripeEvent('invoice_paid', eventId, object, (e) => {
+      e['api_version'] = '2025-03-31.basil';
+      delete e['data']['object']['charge'];
+      delete e['data']['object']['payment_intent'];
+    });
+  /** charge.refunded as API 2025-03-31 sends it: the charge names its payment intent, not its invoice. */
+  const basilRefund = (eventId: string, object: Record<string, unknown>) =>
+    stripeEvent('charge_refunded', eventId, object, (e) => {
+      e['api_version'] = '2025-03-31.basil';
+      delete e['data']['object']['invoice'];
+    });
+  const refs = () => db().selectFrom('payment_external_refs').select(['source', 'ref']).orderBy('ref').execute();
+  const waitForPostSent = () =>
+    eventually(async () => (await db().selectFrom('outbox').select('status').where('kind', '=', 'post').executeTakeFirst())?.status === 'sent');
 
   it('celebrates invoice.paid once, naming a customer_name:null customer through the Stripe API', async () => {
     await start(withApi());
@@ -424,6 +440,89 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect(second).toContain('Their 2nd payment');
     expect(second).toContain('💰 $30 lifetime');
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(2);
+  });
+
+  it('matches a refund of a basil-era invoice (no charge/payment_intent on it) through its InvoicePayments', async () => {
+    await start(withApi());
+    stripe.addInvoicePayments(makeInvoicePayment({ invoice: 'in_basil_1', paymentIntent: 'pi_basil_1' }));
+    const paid = basilInvoice('evt_basil_inv1', { id: 'in_basil_1', customer: 'cus_basil', customer_name: 'Basil Ltd' });
+    expect(JSON.parse(paid).data.object).not.toHaveProperty('payment_intent');
+    expect((await send(paid)).status).toBe(200);
+    await bot!.applied();
+
+    // One list call for this invoice, with the key; customer_name was given, so no customer look-up.
+    const lookups = stripe.callsTo('/v1/invoice_payments');
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]).toMatchObject({ method: 'GET', path: '/v1/invoice_payments', apiKey: STRIPE_KEY, status: 200 });
+    expect(lookups[0]!.query).toMatchObject({ invoice: 'in_basil_1', limit: '20' });
+    expect(stripe.callsTo('/v1/customers')).toHaveLength(0);
+    const [payment] = await payments();
+    expect(payment).toMatchObject({ external_id: 'in_basil_1', amount_minor: 2000, refunded_minor: 0 });
+    expect(await refs()).toEqual([{ source: 'stripe', ref: 'pi_basil_1' }]);
+
+    const [original] = await slack.waitFor('chat.postMessage', 1);
+    expect(blockTexts(original!, 'header')).toEqual(['🎉 $20.00 from Basil Ltd']);
+    await waitForPostSent();
+    const sentRow = await db().selectFrom('outbox').selectAll().where('kind', '=', 'post').executeTakeFirstOrThrow();
+
+    // The refund names only the charge and its payment intent.
+    const refund = basilRefund('evt_basil_ref1', { id: 'ch_basil_1', payment_intent: 'pi_basil_1', amount: 2000, amount_captured: 2000, amount_refunded: 2000 });
+    expect(JSON.parse(refund).data.object).not.toHaveProperty('invoice');
+    expect((await send(refund)).status).toBe(200);
+    await bot!.applied();
+    const [refunded] = await payments();
+    expect(refunded).toMatchObject({ id: payment!.id, refunded_minor: 2000 });
+    expect(refunded!.refunded_at?.toISOString()).toBe(new Date(1648319949 * 1000).toISOString());
+    const [update] = await slack.waitFor('chat.update', 1);
+    expect(update!.body).toMatchObject({ channel: TEST_CHANNEL, ts: sentRow.slack_ts });
+    expect(allText(update!)).toContain('↩️ Refunded $20.00 on March 26, 2022 (in full)');
+    expect(blockTexts(update!, 'header')).toEqual(blockTexts(original!, 'header'));
+    // Refunds need no look-up.
+    expect(stripe.callsTo('/v1/invoice_payments')).toHaveLength(1);
+    await settle();
+    expect(accepted(slack, 'chat.update')).toHaveLength(1);
+  });
+
+  it('records and celebrates a basil-era invoice when its InvoicePayments look-up fails; its refund is then unknown', async () => {
+    await start(withApi());
+    stripe.addInvoicePayments(makeInvoicePayment({ invoice: 'in_basil_2', paymentIntent: 'pi_basil_2' }));
+    stripe.failNext('/v1/invoice_payments', 500, 5);
+    expect((await send(basilInvoice('evt_basil_inv2', { id: 'in_basil_2', customer: 'cus_basil2', customer_name: 'Basil Two' }))).status).toBe(200);
+    await bot!.applied();
+    const lookups = stripe.callsTo('/v1/invoice_payments');
+    expect(lookups.length).toBeGreaterThanOrEqual(1);
+    expect(lookups.every((c) => c.status === 500 && c.fault?.status === 500)).toBe(true);
+
+    const [call] = await slack.waitFor('chat.postMessage', 1);
+    expect(blockTexts(call!, 'header')).toEqual(['🎉 $20.00 from Basil Two']);
+    expect(await payments()).toEqual([expect.objectContaining({ external_id: 'in_basil_2', amount_minor: 2000, refunded_minor: 0 })]);
+    expect(await refs()).toEqual([]);
+    const [inboxRow] = await db().selectFrom('inbox_events').select(['processed_at', 'attempts', 'failed_at', 'last_error']).execute();
+    expect(inboxRow).toEqual({ processed_at: clock.now(), attempts: 0, failed_at: null, last_error: null });
+
+    // The refund is applied (not failed) but matches nothing: the payment keeps its money, the message stays.
+    await waitForPostSent();
+    expect((await send(basilRefund('evt_basil_ref2', { id: 'ch_basil_2', payment_intent: 'pi_basil_2' }))).status).toBe(200);
+    await settle();
+    expect(await payments()).toEqual([expect.objectContaining({ external_id: 'in_basil_2', refunded_minor: 0, refunded_at: null })]);
+    const refundRow = await db().selectFrom('inbox_events').select(['processed_at', 'failed_at']).where('event_id', '=', 'evt_basil_ref2').executeTakeFirstOrThrow();
+    expect(refundRow).toEqual({ processed_at: clock.now(), failed_at: null });
+    expect(slack.callsTo('chat.update')).toHaveLength(0);
+  });
+
+  it('without STRIPE_API_KEY records a basil-era invoice without refs and never calls /v1/invoice_payments', async () => {
+    await start();
+    stripe.addInvoicePayments(makeInvoicePayment({ invoice: 'in_basil_3', paymentIntent: 'pi_basil_3' }));
+    expect((await send(basilInvoice('evt_basil_inv3', { id: 'in_basil_3', customer: 'cus_basil3', customer_name: 'Basil Three' }))).status).toBe(200);
+    await slack.waitFor('chat.postMessage', 1);
+    await waitForPostSent();
+    expect((await send(basilRefund('evt_basil_ref3', { id: 'ch_basil_3', payment_intent: 'pi_basil_3' }))).status).toBe(200);
+    await settle();
+    expect(await payments()).toEqual([expect.objectContaining({ external_id: 'in_basil_3', amount_minor: 2000, refunded_minor: 0 })]);
+    expect(await refs()).toEqual([]);
+    expect(stripe.callsTo('/v1/invoice_payments')).toHaveLength(0);
+    expect(stripe.calls).toHaveLength(0);
+    expect(slack.callsTo('chat.update')).toHaveLength(0);
   });
 
   it('refuses a wrong signature, a tampered body and a missing header with 401, storing nothing', async () => {

@@ -1,4 +1,4 @@
-// A local fake of the Stripe API (customers and paid invoices) for end-to-end tests and benchmarks:
+// A local fake of the Stripe API (customers, paid invoices and their invoice payments) for end-to-end tests and benchmarks:
 // `new Stripe(fake.apiKey, { ...fake.stripeOptions })` points the real client at it.
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -23,10 +23,23 @@ export interface StripeInvoiceLike {
   [key: string]: unknown;
 }
 
+/** An InvoicePayment (`object: 'invoice_payment'`): which payment intent or charge paid which invoice. */
+export interface StripeInvoicePaymentLike {
+  id: string;
+  object: 'invoice_payment';
+  invoice: string;
+  created: number;
+  payment: { type: string; payment_intent?: string; charge?: string };
+  status: string;
+  [key: string]: unknown;
+}
+
 export interface FakeStripeOptions {
   customers?: StripeCustomerLike[];
   /** Paid invoices (any order; listed newest first). */
   invoices?: StripeInvoiceLike[];
+  /** Listed by `GET /v1/invoice_payments?invoice=…`. */
+  invoicePayments?: StripeInvoicePaymentLike[];
   /** The secret key the fake accepts; default `sk_test_fake`. */
   apiKey?: string;
 }
@@ -57,6 +70,7 @@ export interface FakeStripe {
   failNext(pathPrefix: string, status?: number, times?: number): void;
   addCustomers(...customers: StripeCustomerLike[]): void;
   addInvoices(...invoices: StripeInvoiceLike[]): void;
+  addInvoicePayments(...payments: StripeInvoicePaymentLike[]): void;
   /** Forget calls and pending faults (data is kept). */
   reset(): void;
   close(): Promise<void>;
@@ -116,6 +130,38 @@ export function makeCustomer(overrides: Partial<StripeCustomerLike> = {}): Strip
   return Object.assign(customer, overrides, { id: overrides.id ?? nextId('cus') });
 }
 
+/**
+ * A paid InvoicePayment in the shape of Stripe's API reference (API 2025-03-31 on): `payment.type`
+ * 'payment_intent' with `payment.payment_intent`, or 'charge' with `payment.charge`.
+ */
+export function makeInvoicePayment(opts: {
+  invoice: string;
+  paymentIntent?: string;
+  charge?: string;
+  amount?: number;
+  currency?: string;
+  created?: number;
+  id?: string;
+}): StripeInvoicePaymentLike {
+  if ((opts.paymentIntent === undefined) === (opts.charge === undefined)) throw new Error('makeInvoicePayment: give a paymentIntent or a charge');
+  const created = opts.created ?? 1648320013;
+  const amount = opts.amount ?? 2000;
+  return {
+    id: opts.id ?? nextId('inpay'),
+    object: 'invoice_payment',
+    amount_paid: amount,
+    amount_requested: amount,
+    created,
+    currency: opts.currency ?? 'usd',
+    invoice: opts.invoice,
+    is_default: true,
+    livemode: false,
+    payment: opts.paymentIntent !== undefined ? { type: 'payment_intent', payment_intent: opts.paymentIntent } : { type: 'charge', charge: opts.charge! },
+    status: 'paid',
+    status_transitions: { canceled_at: null, paid_at: created },
+  };
+}
+
 function stripeError(type: string, message: string, extra: Json = {}): Json {
   return { error: { ...extra, message, type } };
 }
@@ -136,6 +182,7 @@ class FakeStripeServer implements FakeStripe {
   private readonly server: Server;
   private readonly customers = new Map<string, StripeCustomerLike>();
   private readonly invoices: StripeInvoiceLike[] = [];
+  private readonly invoicePayments: StripeInvoicePaymentLike[] = [];
   private readonly added = new Map<StripeInvoiceLike, number>();
   private readonly faults: Array<{ prefix: string; status: number; remaining: number }> = [];
 
@@ -143,6 +190,7 @@ class FakeStripeServer implements FakeStripe {
     this.apiKey = opts.apiKey ?? 'sk_test_fake';
     this.addCustomers(...(opts.customers ?? []));
     this.addInvoices(...(opts.invoices ?? []));
+    this.addInvoicePayments(...(opts.invoicePayments ?? []));
     this.server = createServer((req, res) => this.handle(req, res));
   }
 
@@ -176,6 +224,10 @@ class FakeStripeServer implements FakeStripe {
     this.invoices.push(...invoices);
     // Newest first, like Stripe; among equal `created`, the later-added first.
     this.invoices.sort((a, b) => b.created - a.created || (this.added.get(b) ?? 0) - (this.added.get(a) ?? 0));
+  }
+
+  addInvoicePayments(...payments: StripeInvoicePaymentLike[]): void {
+    this.invoicePayments.push(...payments);
   }
 
   reset(): void {
@@ -237,7 +289,32 @@ class FakeStripeServer implements FakeStripe {
       const [status, body] = this.listInvoices(url.searchParams);
       return send(status, body);
     }
+    const invoicePayment = /^\/v1\/invoice_payments\/([^/]+)$/.exec(call.path)?.[1];
+    if (invoicePayment !== undefined) {
+      const found = this.invoicePayments.find((p) => p.id === decodeURIComponent(invoicePayment));
+      return found === undefined ? send(404, missing('invoice_payment', decodeURIComponent(invoicePayment))) : send(200, found);
+    }
+    if (call.path === '/v1/invoice_payments') {
+      const [status, body] = this.listInvoicePayments(url.searchParams);
+      return send(status, body);
+    }
     send(404, stripeError('invalid_request_error', `Unrecognized request URL (${call.method}: ${call.path}).`));
+  }
+
+  /** Filters `invoice`, `status`, `payment[type]`, `payment[payment_intent]`; newest first; no cursors. */
+  private listInvoicePayments(query: URLSearchParams): [number, Json] {
+    const limitText = query.get('limit') ?? '10';
+    const limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return [400, stripeError('invalid_request_error', `Invalid integer: ${limitText}`, { param: 'limit' })];
+    }
+    const rows = this.invoicePayments
+      .filter((p) => !query.has('invoice') || p.invoice === query.get('invoice'))
+      .filter((p) => !query.has('status') || p.status === query.get('status'))
+      .filter((p) => !query.has('payment[type]') || p.payment.type === query.get('payment[type]'))
+      .filter((p) => !query.has('payment[payment_intent]') || p.payment.payment_intent === query.get('payment[payment_intent]'))
+      .sort((a, b) => b.created - a.created);
+    return [200, { object: 'list', data: rows.slice(0, limit), has_more: rows.length > limit, url: '/v1/invoice_payments' }];
   }
 
   private listInvoices(query: URLSearchParams): [number, Json] {

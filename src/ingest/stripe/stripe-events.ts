@@ -20,6 +20,8 @@ export type StripeChange =
       kind: 'payment';
       paymentId: string;
       refs: string[];
+      /** The invoice paid, when there is one: its InvoicePayments name the payment intent or charge. */
+      invoiceId: string | null;
       customer: StripeCustomerRef;
       amountMinor: number;
       currency: string;
@@ -128,6 +130,7 @@ export function invoicePayment(invoiceObject: unknown, event?: StripeEventEnvelo
     kind: 'payment',
     paymentId: invoice.id,
     refs: [...new Set([refOf(invoice.charge), refOf(invoice.payment_intent), ...invoicePaymentRefs(invoiceObject)].filter((r): r is string => r !== null))],
+    invoiceId: invoice.id,
     customer: {
       id: refOf(invoice.customer),
       name: invoice.customer_name ?? expanded?.name ?? null,
@@ -151,6 +154,7 @@ function checkoutPayment(event: StripeEventEnvelope): StripeChange {
     kind: 'payment',
     paymentId: session.id,
     refs: [refOf(session.payment_intent), refOf(session.invoice)].filter((r): r is string => r !== null),
+    invoiceId: refOf(session.invoice),
     customer: {
       id: refOf(session.customer),
       name: session.customer_details?.name ?? null,
@@ -193,17 +197,35 @@ export function interpretStripeEvent(event: StripeEventEnvelope): StripeChange {
 /** Payment intents and charges from an expanded `payments` list (API versions from 2025-03-31 on). */
 export function invoicePaymentRefs(invoice: unknown): string[] {
   const payments = (invoice as { payments?: { data?: unknown } } | null)?.payments?.data;
-  if (!Array.isArray(payments)) return [];
+  return Array.isArray(payments) ? refsOfInvoicePayments(payments) : [];
+}
+
+/**
+ * The payment intents and charges of InvoicePayment objects (`payment.payment_intent` when
+ * `payment.type` is 'payment_intent', `payment.charge` when it is 'charge'; ids or expanded objects).
+ */
+export function refsOfInvoicePayments(entries: readonly unknown[]): string[] {
   const refs: string[] = [];
-  for (const entry of payments) {
+  for (const entry of entries) {
     const payment = (entry as { payment?: Record<string, unknown> } | null)?.payment;
     for (const field of ['payment_intent', 'charge'] as const) {
       const value = payment?.[field];
       const id = typeof value === 'string' ? value : typeof (value as { id?: unknown } | null)?.id === 'string' ? (value as { id: string }).id : null;
-      if (id) refs.push(id);
+      if (id && !refs.includes(id)) refs.push(id);
     }
   }
   return refs;
+}
+
+/**
+ * An invoice payment that names no payment intent or charge (the invoice of an API version from
+ * 2025-03-31 on, `payments` not expanded): a refund, which names only those, could not find it.
+ * Returns the invoice whose InvoicePayments to list, or null when nothing needs looking up.
+ */
+export function invoiceToLookUp(change: StripeChange): string | null {
+  if (change.kind !== 'payment' || change.invoiceId === null) return null;
+  const { invoiceId } = change;
+  return change.refs.some((ref) => ref !== invoiceId) ? null : invoiceId;
 }
 
 function capitalise(text: string): string {

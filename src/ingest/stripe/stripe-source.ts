@@ -10,10 +10,21 @@ import type { Database } from '../../db/schema.js';
 import { parseJson } from '../parse-json.js';
 import type { ParseResult, WebhookSource } from '../webhook-route.js';
 import { accountForStripeCustomer, upsertStripeCustomer, type CustomerDetails } from './stripe-accounts.js';
-import { interpretStripeEvent, stripeEventSchema, StripePayloadError, type StripeChange, type StripeEventEnvelope } from './stripe-events.js';
+import { interpretStripeEvent, invoiceToLookUp, refsOfInvoicePayments, stripeEventSchema, StripePayloadError, type StripeChange, type StripeEventEnvelope } from './stripe-events.js';
 
 /** Stripe's own tolerance for webhook timestamps. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
+
+/** InvoicePayments listed for one invoice; an invoice is paid by one payment, rarely a few. */
+export const INVOICE_PAYMENTS_LIMIT = 20;
+
+/** What `prepare` looked up through the Stripe API (outside the transaction) for `apply`. */
+export interface StripeLookUps {
+  /** Customer details, by Stripe customer id. */
+  customers: Map<string, CustomerDetails>;
+  /** Payment intents and charges from an invoice's InvoicePayments, by payment id (the invoice's). */
+  paymentRefs: Map<string, string[]>;
+}
 
 /**
  * POST /webhooks/stripe: verified with the stripe package over the raw bytes, stored in the inbox,
@@ -27,7 +38,7 @@ export function stripeSource(deps: {
   db: Kysely<Database>;
   celebration: CelebrationSettings;
   log: Logger;
-}): WebhookSource<StripeChange, Map<string, CustomerDetails>> {
+}): WebhookSource<StripeChange, StripeLookUps> {
   return {
     source: 'stripe',
     // Everything a sender can be told is checked before storing; applying needs nothing from the request.
@@ -68,14 +79,23 @@ export function stripeSource(deps: {
       }
     },
     async prepare(events) {
-      const found = new Map<string, CustomerDetails>();
+      const found: StripeLookUps = { customers: new Map(), paymentRefs: new Map() };
       if (!deps.api) return found;
       for (const { event } of events) {
-        if (event.kind !== 'payment' || event.customer.name || !event.customer.id || found.has(event.customer.id)) continue;
-        const known = await findAccountByExternalId(deps.db, 'stripe', event.customer.id);
-        if (known && !known.name_is_placeholder) continue;
-        const details = await lookUpCustomer(deps.api, event.customer.id, deps.log);
-        if (details) found.set(event.customer.id, details);
+        if (event.kind !== 'payment') continue;
+        const customerId = event.customer.id;
+        if (!event.customer.name && customerId && !found.customers.has(customerId)) {
+          const known = await findAccountByExternalId(deps.db, 'stripe', customerId);
+          if (!known || known.name_is_placeholder) {
+            const details = await lookUpCustomer(deps.api, customerId, deps.log);
+            if (details) found.customers.set(customerId, details);
+          }
+        }
+        const invoiceId = invoiceToLookUp(event);
+        if (invoiceId !== null && !found.paymentRefs.has(event.paymentId) && !(await paymentRecorded(deps.db, event.paymentId))) {
+          const refs = await lookUpInvoicePaymentRefs(deps.api, invoiceId, deps.log);
+          if (refs.length > 0) found.paymentRefs.set(event.paymentId, refs);
+        }
       }
       return found;
     },
@@ -83,11 +103,12 @@ export function stripeSource(deps: {
       const change = parsed.event;
       switch (change.kind) {
         case 'payment': {
-          const lookedUp = change.customer.id ? (prepared?.get(change.customer.id) ?? null) : null;
+          const lookedUp = change.customer.id ? (prepared?.customers.get(change.customer.id) ?? null) : null;
           const account = await accountForStripeCustomer(trx, change.customer, `payment:${change.paymentId}`, lookedUp, now);
+          const refs = [...new Set([...change.refs, ...(prepared?.paymentRefs.get(change.paymentId) ?? [])])];
           await recordPayment(
             trx,
-            { account, source: 'stripe', externalId: change.paymentId, refs: change.refs, amountMinor: change.amountMinor, currency: change.currency, paidAt: change.paidAt, memo: change.memo },
+            { account, source: 'stripe', externalId: change.paymentId, refs, amountMinor: change.amountMinor, currency: change.currency, paidAt: change.paidAt, memo: change.memo },
             deps.celebration,
             { now, log },
           );
@@ -120,6 +141,33 @@ async function lookUpCustomer(api: Stripe, customerId: string, log: Logger): Pro
   } catch (error) {
     log.warn({ customerId, err: error instanceof Error ? error.message : String(error) }, 'stripe customer look-up failed; using what the event says');
     return null;
+  }
+}
+
+/** Whether the payment is stored already: then its refs are too, and a look-up would add nothing. */
+async function paymentRecorded(db: Kysely<Database>, paymentId: string): Promise<boolean> {
+  const row = await db.selectFrom('payments').select('id').where('source', '=', 'stripe').where('external_id', '=', paymentId).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * The payment intents and charges that paid an invoice, from its InvoicePayments: from API version
+ * 2025-03-31 on, the invoice no longer names them and the charge no longer names its invoice, so
+ * these are what a later `charge.refunded` is matched by. A failed look-up leaves them out: the
+ * payment is still recorded and celebrated, but a refund of it will not be found.
+ */
+export async function lookUpInvoicePaymentRefs(api: Stripe, invoiceId: string, log: Logger): Promise<string[]> {
+  try {
+    const page = await api.invoicePayments.list({ invoice: invoiceId, limit: INVOICE_PAYMENTS_LIMIT });
+    const refs = refsOfInvoicePayments(page.data);
+    if (refs.length === 0) log.info({ invoiceId }, 'stripe invoice has no payment intent or charge (paid outside Stripe?); a refund of it cannot be matched');
+    return refs;
+  } catch (error) {
+    log.warn(
+      { invoiceId, err: error instanceof Error ? error.message : String(error) },
+      'stripe invoice payments look-up failed; recording the payment without its payment intent, so a refund of it will not be matched',
+    );
+    return [];
   }
 }
 
