@@ -18,6 +18,17 @@ export interface NewInboxEvent {
  */
 export async function storeInboxEvents(db: Db, events: readonly NewInboxEvent[], receivedAt: Date, appliedAt: Date | null): Promise<Array<{ id: number; event_id: string }>> {
   if (events.length === 0) return [];
+  if (events.length === 1) {
+    // The one statement of a payment webhook's answer, written out: compiling it through the query
+    // builder took 7.6 µs a request, this 1.4 µs (BENCHMARKS.md).
+    const [e] = events as [NewInboxEvent];
+    const { rows } = await sql<{ id: number; event_id: string }>`
+      insert into inbox_events (source, event_id, event_type, raw_body, received_at, processed_at)
+      values (${e.source}, ${e.eventId}, ${e.eventType}, ${e.raw}, ${receivedAt}, ${appliedAt})
+      on conflict (source, event_id) do nothing
+      returning id, event_id`.execute(db);
+    return rows;
+  }
   return db
     .insertInto('inbox_events')
     .values(events.map((e) => ({ source: e.source, event_id: e.eventId, event_type: e.eventType, raw_body: e.raw, received_at: receivedAt, processed_at: appliedAt })))

@@ -16,6 +16,12 @@ export interface InboxWorkerOptions {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
+  /**
+   * Longest the worker waits, before each batch, for a moment with no webhook request being
+   * answered. Acknowledging is the urgent half (a slow answer makes a sender retry, adding load);
+   * applying can trail by seconds. Under a flood the worker still applies a batch at least this often.
+   */
+  giveWayMs: number;
 }
 
 export const defaultInboxWorkerOptions: InboxWorkerOptions = {
@@ -24,6 +30,7 @@ export const defaultInboxWorkerOptions: InboxWorkerOptions = {
   maxAttempts: 5,
   retryBaseMs: 5_000,
   retryMaxMs: 10 * 60_000,
+  giveWayMs: 500,
 };
 
 /** Immediate tries of an event that lost a race with another transaction, before it counts as failed. */
@@ -63,6 +70,9 @@ export class InboxWorker {
   #again = false;
   /** Events the routes just parsed, by inbox id, so applying them does not parse them again. */
   readonly #parsed = new Map<number, ParsedEvent<unknown>>();
+  /** Webhook requests being answered right now, and the waits for there to be none. */
+  #receiving = 0;
+  #untilQuiet = new Set<() => void>();
 
   constructor(
     private readonly deps: { db: Kysely<Database>; clock: Clock; log: Logger; metrics: Metrics; afterCommit: () => void },
@@ -82,6 +92,32 @@ export class InboxWorker {
   /** Events were just stored: apply them now rather than at the next poll. */
   wake(): void {
     if (this.#running) void this.#run();
+  }
+
+  /** A webhook request is being answered: call the returned function once it is. */
+  receiving(): () => void {
+    this.#receiving += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#receiving -= 1;
+      if (this.#receiving === 0) for (const resume of [...this.#untilQuiet]) resume();
+    };
+  }
+
+  /** Resolves once no webhook request is being answered, or after giveWayMs. */
+  #giveWay(): Promise<void> {
+    if (this.#receiving === 0 || this.#options.giveWayMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const resume = () => {
+        clearTimeout(timer);
+        this.#untilQuiet.delete(resume);
+        resolve();
+      };
+      const timer = setTimeout(resume, this.#options.giveWayMs);
+      this.#untilQuiet.add(resume);
+    });
   }
 
   /** The route stored these events (already parsed and validated): keep them at hand, and apply them now. */
@@ -136,6 +172,7 @@ export class InboxWorker {
         do {
           this.#again = false;
           for (;;) {
+            await this.#giveWay();
             const { tried, done } = await this.#applyBatch();
             // Nothing due, or every row due is being applied by another replica.
             if (tried === 0 || done === 0 || !this.#running) break;

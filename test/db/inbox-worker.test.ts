@@ -254,6 +254,44 @@ describe.each(testEngines())('InboxWorker on %s', (engine) => {
     expect(await sql<{ n: string }>`select count(*)::text as n from inbox_events where processed_at is null`.execute(db()).then((r) => r.rows[0]!.n)).toBe('0');
     expect(await counterValues(metrics.inboxApplied)).toEqual({ payments: 2 });
   });
+
+  it('gives way to a webhook request being answered, and applies as soon as it is', async () => {
+    const worker = makeWorker({ pollIntervalMs: 60_000, giveWayMs: 60_000 });
+    worker.start();
+    const answered = worker.receiving();
+    await storePayment(genericPayment({ id: 'while-answering' }));
+    worker.wake();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await countRows(database.handle, 'payments')).toBe(0);
+    answered();
+    answered(); // twice is once: the count of requests in flight stays right
+    await waitFor(async () => (await countRows(database.handle, 'payments')) === 1);
+    // No request in flight now: the next event does not wait.
+    await storePayment(genericPayment({ id: 'quiet' }));
+    worker.wake();
+    await waitFor(async () => (await countRows(database.handle, 'payments')) === 2, 1_000);
+  });
+
+  it('still applies under a flood of requests, at least once every giveWayMs', async () => {
+    const worker = makeWorker({ pollIntervalMs: 60_000, giveWayMs: 200 });
+    worker.start();
+    const neverAnswered = worker.receiving();
+    await storePayment(genericPayment({ id: 'during-flood' }));
+    const stored = Date.now();
+    worker.wake();
+    await waitFor(async () => (await countRows(database.handle, 'payments')) === 1);
+    expect(Date.now() - stored).toBeGreaterThanOrEqual(190);
+    neverAnswered();
+  });
+
+  it('does not give way when draining (run-job dispatch, tests)', async () => {
+    const worker = makeWorker({ giveWayMs: 60_000 });
+    const neverAnswered = worker.receiving();
+    await storePayment(genericPayment({ id: 'drained' }));
+    expect(await worker.drain()).toBe(1);
+    expect(await countRows(database.handle, 'payments')).toBe(1);
+    neverAnswered();
+  });
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {

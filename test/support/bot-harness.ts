@@ -67,7 +67,7 @@ export async function startTestBot(options: {
     consoleOut: out,
     defaultMetrics: false,
     dispatcher: { ...FAST_DISPATCH, ...options.dispatcher },
-    inbox: { pollIntervalMs: 25, retryBaseMs: 20, retryMaxMs: 100, ...options.inbox },
+    inbox: { pollIntervalMs: 25, retryBaseMs: 20, retryMaxMs: 100, giveWayMs: 50, ...options.inbox },
     // Jobs run when a test says so (run-job style), not when the wall clock reaches 09:00.
     schedules: options.schedules ?? false,
   });
