@@ -98,12 +98,12 @@ function stripeRequests(tag: string): () => SignedRequest {
   };
 }
 
-/** shared/fixtures next to the repository, found the way the tests find it. */
+/** The recorded invoice.paid event in test/fixtures (the e2e tests use it too). */
 function invoicePaidFixture(): string {
   let dir = new URL('./', import.meta.url);
   for (let i = 0; i < 10; i++) {
     if (existsSync(fileURLToPath(new URL('package.json', dir)))) {
-      const file = fileURLToPath(new URL('../shared/fixtures/stripe/events/event_invoice_paid.json', dir));
+      const file = fileURLToPath(new URL('test/fixtures/stripe/events/event_invoice_paid.json', dir));
       if (existsSync(file)) return file;
       throw new Error(`the Stripe fixture ${file} is missing (the e2e tests use it too)`);
     }

@@ -1,11 +1,10 @@
 // POST /webhooks/hubspot end to end: the real bot on a real port, HubSpot's real Webhooks-API
-// payloads (shared/fixtures/hubspot), v3 signatures computed here independently of the bot, a fake
+// payloads (test/fixtures/hubspot), v3 signatures computed here independently of the bot, a fake
 // HubSpot CRM API (owners, companies, deal associations) and a fake Slack for users.lookupByEmail.
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { FixedClock } from '../../src/clock.js';
-import { sharedFixturesUrl } from '../support/fake-slack-fixtures.js';
+import { readJsonFixture } from '../support/fixtures.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startFakeHubSpot, type FakeHubSpot } from '../support/fake-hubspot.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
@@ -27,7 +26,7 @@ const DANA_OWNER = '823493108';
 const SAM_OWNER = '41629779';
 
 function fixture(name: string): Json {
-  return JSON.parse(readFileSync(new URL(`hubspot/${name}.json`, sharedFixturesUrl()), 'utf8')) as Json;
+  return readJsonFixture<Json>(`hubspot/${name}.json`);
 }
 
 /** The real company.propertyChange event (sesam fixture) with another id, property and value. */

@@ -1,5 +1,5 @@
 // POST /webhooks/stripe end to end: the real bot on a real port, the real Stripe fixture events
-// (shared/fixtures/stripe/events, 2022-03-26) signed by the stripe package, the database rows they
+// (test/fixtures/stripe/events, 2022-03-26) signed by the stripe package, the database rows they
 // leave, and what reached the fake Slack (chat.postMessage / chat.update bodies).
 import { FixedClock } from '../../src/clock.js';
 import { atLeastAsLoud, measureLoudness } from '../../src/celebrate/loudness.js';

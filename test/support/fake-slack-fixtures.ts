@@ -1,20 +1,6 @@
-// Loads the real Slack Web API response examples from /work/shared/fixtures/slack/web-api
-// (see ../shared/fixtures/SOURCES.md, relative to the repository root) at runtime.
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-/** `../shared/fixtures/` next to the repository root, found from this module's own location. */
-export function sharedFixturesUrl(moduleUrl: string = import.meta.url): URL {
-  // Walk up to the directory holding package.json (works from test/support and from a dist/ copy).
-  let dir = new URL('./', moduleUrl);
-  for (let i = 0; i < 10; i++) {
-    if (existsSync(fileURLToPath(new URL('package.json', dir)))) return new URL('../shared/fixtures/', dir);
-    const parent = new URL('../', dir);
-    if (parent.href === dir.href) break;
-    dir = parent;
-  }
-  throw new Error(`fake-slack: cannot find the repository root (package.json) above ${moduleUrl}`);
-}
+// Loads the real Slack Web API response examples from test/fixtures/slack/web-api (their sources
+// in test/fixtures/SOURCES.md).
+import { readJsonFixture } from './fixtures.js';
 
 export type Json = Record<string, unknown>;
 
@@ -24,8 +10,7 @@ const cache = new Map<string, Json>();
 export function slackFixture(name: string): Json {
   let parsed = cache.get(name);
   if (parsed === undefined) {
-    const url = new URL(`slack/web-api/${name}.json`, sharedFixturesUrl());
-    parsed = JSON.parse(readFileSync(url, 'utf8')) as Json;
+    parsed = readJsonFixture<Json>(`slack/web-api/${name}.json`);
     cache.set(name, parsed);
   }
   return structuredClone(parsed);

@@ -1,5 +1,5 @@
 // The answers of the fake Slack Web API, built from Slack's own response examples
-// (shared/fixtures/slack/web-api/*.json).
+// (test/fixtures/slack/web-api/*.json).
 import { slackFixture, slackFixtureObject, type Json } from './fake-slack-fixtures.js';
 
 export interface FakeSlackUser {

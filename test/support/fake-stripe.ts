@@ -1,9 +1,8 @@
 // A local fake of the Stripe API (customers, paid invoices and their invoice payments) for end-to-end tests and benchmarks:
 // `new Stripe(fake.apiKey, { ...fake.stripeOptions })` points the real client at it.
-import { existsSync, readFileSync } from 'node:fs';
+import { readJsonFixture } from './fixtures.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 
 export interface StripeCustomerLike {
   id: string;
@@ -79,9 +78,7 @@ export interface FakeStripe {
 type Json = Record<string, unknown>;
 
 function stripeFixture(name: string): Json {
-  let dir = new URL('./', import.meta.url);
-  for (let i = 0; i < 10 && !existsSync(fileURLToPath(new URL('package.json', dir))); i++) dir = new URL('../', dir);
-  return JSON.parse(readFileSync(new URL(`../shared/fixtures/stripe/objects/${name}.json`, dir), 'utf8')) as Json;
+  return readJsonFixture<Json>(`stripe/objects/${name}.json`);
 }
 
 let invoiceTemplate: Json | undefined;

@@ -1,14 +1,13 @@
-// Helpers for the payment end-to-end tests: the real Stripe fixtures (shared/fixtures/stripe/events)
+// Helpers for the payment end-to-end tests: the real Stripe fixtures (test/fixtures/stripe/events)
 // with fresh ids, real Stripe and generic signatures, raw HTTP for oversized bodies, and readers for
 // what the fake Slack received.
 import { request } from 'node:http';
-import { readFileSync } from 'node:fs';
 import Stripe from 'stripe';
 import { sql } from 'kysely';
 import type { Clock } from '../../src/clock.js';
 import type { SlackMessage } from '../../src/celebrate/celebration-message.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
-import { sharedFixturesUrl } from './fake-slack-fixtures.js';
+import { readJsonFixture } from './fixtures.js';
 import type { FakeSlack, SlackCall } from './fake-slack.js';
 import { genericHeaders, post } from './signing.js';
 
@@ -39,11 +38,11 @@ export type Json = Record<string, any>;
 
 const fixtureCache = new Map<string, Json>();
 
-/** A deep copy of shared/fixtures/stripe/events/event_<name>.json (every id in it is zeroed). */
+/** A deep copy of test/fixtures/stripe/events/event_<name>.json (every id in it is zeroed). */
 export function stripeFixture(name: StripeFixtureName): Json {
   let parsed = fixtureCache.get(name);
   if (!parsed) {
-    parsed = JSON.parse(readFileSync(new URL(`stripe/events/event_${name}.json`, sharedFixturesUrl()), 'utf8')) as Json;
+    parsed = readJsonFixture<Json>(`stripe/events/event_${name}.json`);
     fixtureCache.set(name, parsed);
   }
   return structuredClone(parsed);
@@ -66,9 +65,9 @@ export function stripeEvent(
   return JSON.stringify(event, null, 2);
 }
 
-/** A deep copy of shared/fixtures/stripe/objects/<name>.json. */
+/** A deep copy of test/fixtures/stripe/objects/<name>.json. */
 export function stripeObject(name: string): Json {
-  return JSON.parse(readFileSync(new URL(`stripe/objects/${name}.json`, sharedFixturesUrl()), 'utf8')) as Json;
+  return readJsonFixture<Json>(`stripe/objects/${name}.json`);
 }
 
 /** An event envelope (the invoice.paid fixture's) around a standalone object, created at `created`. */

@@ -1,16 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readJsonFixture } from './fixtures.js';
 import { slackHeaders } from './signing.js';
 
 /**
- * Slack request bodies built from the real payloads in ../shared/fixtures/slack (see SOURCES.md),
+ * Slack request bodies built from the real payloads in test/fixtures/slack (see test/fixtures/SOURCES.md),
  * with only the fields a test is about changed: the shapes stay Slack's, not ours.
  */
 
-const fixtures = fileURLToPath(new URL('../../../shared/fixtures/slack/', import.meta.url));
-
 function fixture<T = Record<string, unknown>>(path: string): T {
-  return JSON.parse(readFileSync(`${fixtures}${path}`, 'utf8')) as T;
+  return readJsonFixture<T>(`slack/${path}`);
 }
 
 export interface SlackRequest {

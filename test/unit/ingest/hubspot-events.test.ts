@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { parseHubSpotBatch } from '../../../src/ingest/hubspot/hubspot-events.js';
-import { sharedFixturesUrl } from '../../support/fake-slack-fixtures.js';
+import { readFixture } from '../../support/fixtures.js';
 
 const NOW = new Date('2026-03-02T10:00:00Z');
-const fixtureText = (name: string) => readFileSync(new URL(`hubspot/${name}.json`, sharedFixturesUrl()), 'utf8');
+const fixtureText = (name: string) => readFixture(`hubspot/${name}.json`);
 const fixture = (name: string) => JSON.parse(fixtureText(name)) as Record<string, unknown>;
 const change = (fields: Record<string, unknown>) => ({ ...fixture('webhooks_api_company_propertyChange_sesam'), ...fields });
 
