@@ -22,6 +22,9 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'db', testMatch: ['<rootDir>/test/db/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // Pages a person opens, in Debian's Chromium (test/support/browser.ts): skipped, saying why, on a
+    // machine without it; CI installs it.
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
   testTimeout: 60_000,
 };

@@ -68,9 +68,9 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     bot = null;
   });
   afterAll(async () => {
-    await stripe.close();
-    await slack.close();
-    await database.destroy();
+    await stripe?.close();
+    await slack?.close();
+    await database?.destroy();
   });
 
   const withApi = () => ({ STRIPE_API_KEY: STRIPE_KEY, STRIPE_API_URL: stripe.url });

@@ -97,7 +97,7 @@ describe('lookUpInvoicePaymentRefs against the fake Stripe API', () => {
     lines = [];
   });
   afterAll(async () => {
-    await fake.close();
+    await fake?.close();
   });
 
   it("lists the invoice's payments and returns their payment intents and charges", async () => {

@@ -33,7 +33,7 @@ describe('fake Slack Web API', () => {
   });
 
   afterEach(async () => {
-    await fake.close();
+    await fake?.close();
   });
 
   it('serves a base url ending in /api/ and answers auth.test from the fixture', async () => {
