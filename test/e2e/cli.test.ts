@@ -76,7 +76,7 @@ describe('the appreciation-bot command', () => {
       let output = '';
       bot.stdout?.on('data', (d: Buffer) => (output += d.toString()));
       bot.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-      const health = await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status, 20_000);
+      const health = await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status, 45_000);
       expect(health).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
 
@@ -95,6 +95,6 @@ describe('the appreciation-bot command', () => {
 
       // Once it is gone the database is free again.
       expect(run(['migrate'], {}, dir).status).toBe(0);
-    }, 40_000);
+    }, 90_000);
   });
 });
