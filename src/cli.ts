@@ -5,7 +5,7 @@ import { ConfigError, parseConfig, processEnv, type Config } from './config.js';
 import { createContext } from './context.js';
 import { openDatabase, DatabaseUnavailableError } from './db/database.js';
 import { DatabaseInUseError } from './db/pglite-lock.js';
-import { migrateToLatest, MigrationError } from './db/migrator.js';
+import { migrateToLatest, MigrationError, SchemaGapError } from './db/migrator.js';
 import { UsageError, ValidationError } from './errors.js';
 import { findJob, UnknownJobError } from './jobs/job-registry.js';
 import { jobs } from './jobs/jobs.js';
@@ -60,8 +60,10 @@ function loadConfig(): Config {
 async function migrate(config: Config): Promise<number> {
   const database = await openDatabase(config.database);
   try {
-    const applied = await migrateToLatest(database.db);
-    process.stdout.write(applied.length === 0 ? 'database schema is up to date\n' : `applied ${applied.map((m) => m.migrationName).join(', ')}\n`);
+    let newer: string[] = [];
+    const applied = await migrateToLatest(database.db, { onNewerSchema: (unknown) => (newer = unknown) });
+    if (newer.length > 0) process.stdout.write(`the database is ahead of this build (${newer.join(', ')}); nothing to apply\n`);
+    else process.stdout.write(applied.length === 0 ? 'database schema is up to date\n' : `applied ${applied.map((m) => m.migrationName).join(', ')}\n`);
     return 0;
   } finally {
     await database.close();
@@ -96,7 +98,7 @@ export function describeFailure(error: unknown): { message: string; status: numb
   if (error instanceof ConfigError) return { message: error.message, status: 1 };
   if (error instanceof UsageError || error instanceof UnknownJobError) return { message: error.message, status: 2 };
   if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return { message: (error as Error).message, status: 2 };
-  if (error instanceof DatabaseInUseError || error instanceof ValidationError || error instanceof MigrationError || error instanceof DatabaseUnavailableError)
+  if (error instanceof DatabaseInUseError || error instanceof ValidationError || error instanceof MigrationError || error instanceof SchemaGapError || error instanceof DatabaseUnavailableError)
     return { message: error.message, status: 1 };
   const code = (error as { code?: string }).code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000')

@@ -19,6 +19,7 @@ export interface Route {
 export class HttpServer {
   readonly #server: Server;
   readonly #routes = new Map<string, Route>();
+  /** Responses not yet finished: a request counts until its answer has gone out (or its connection died). */
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -27,9 +28,12 @@ export class HttpServer {
   ) {
     for (const route of routes) this.#routes.set(`${route.method} ${route.path}`, route);
     this.#server = createServer((req, res) => {
-      const work = this.#dispatch(req, res);
-      this.#inFlight.add(work);
-      void work.finally(() => this.#inFlight.delete(work));
+      // Tracked by the response, not by the handler's promise: Bolt's listener returns before it
+      // has answered, and a deploy must not cut a slash command off mid-answer (Slack never retries one).
+      const answered = new Promise<void>((resolve) => res.once('close', resolve));
+      this.#inFlight.add(answered);
+      void answered.then(() => this.#inFlight.delete(answered));
+      void this.#dispatch(req, res);
     });
     this.#server.keepAliveTimeout = 5_000;
     this.#server.headersTimeout = 10_000;
@@ -47,7 +51,10 @@ export class HttpServer {
     return (this.#server.address() as AddressInfo).port;
   }
 
-  /** Stops taking requests and waits for those in progress. */
+  /**
+   * Stops taking requests and waits until every request in progress has been answered (the
+   * process's shutdown grace bounds the wait), then closes the remaining connections.
+   */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
