@@ -26,17 +26,17 @@ const STYLE = `
 @media (prefers-color-scheme:dark){:root{--bg:#131518;--card:#1d2024;--text:#eceef1;--muted:#a8afb9;--line:#3b4048;--accent:#8aaeff;--on-accent:#0c1016;--picked:#22304d;--focus:#a9c3ff;--warn:#ffb4a8;--warn-bg:#3a1d1a}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--text);font:17px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;-webkit-text-size-adjust:100%}
-main{max-width:34rem;margin:0 auto;padding:1.25rem .9rem 2.5rem}
-.card{background:var(--card);border:1px solid var(--line);border-radius:16px;padding:1.25rem 1rem}
+main{max-width:34rem;margin:0 auto;padding:1.25rem .75rem 2.5rem}
+.card{background:var(--card);border:1px solid var(--line);border-radius:16px;padding:1.25rem .85rem}
 h1{font-size:1.45rem;line-height:1.25;margin:0 0 .4rem;overflow-wrap:anywhere}
 p{margin:.5rem 0}
 .muted{color:var(--muted);font-size:.95rem}
 fieldset{border:0;margin:1.1rem 0 .6rem;padding:0;min-width:0}
 legend{font-weight:600;padding:0;margin-bottom:.5rem}
-.choices{display:grid;grid-template-columns:repeat(5,minmax(0,1fr));gap:.4rem}
-.choice{position:relative}
+.choices{display:grid;grid-template-columns:repeat(5,minmax(0,1fr));gap:.35rem}
+.choice{position:relative;display:flex}
 .choice input{position:absolute;top:0;left:0;width:1px;height:1px;opacity:0;margin:0}
-.choice label{display:flex;flex-direction:column;align-items:center;gap:.15rem;min-height:6.4rem;padding:.55rem .15rem;border:2px solid var(--line);border-radius:12px;background:var(--card);cursor:pointer;text-align:center;font-size:.78rem;line-height:1.15;user-select:none}
+.choice label{flex:1;display:flex;flex-direction:column;align-items:center;gap:.15rem;min-height:6.4rem;padding:.55rem .1rem;border:2px solid var(--line);border-radius:12px;background:var(--card);cursor:pointer;text-align:center;font-size:clamp(.55rem,2.9vw,.88rem);line-height:1.15;user-select:none}
 .choice .n{font-weight:700;font-size:1.05rem}
 .choice svg{width:2.5rem;height:2.5rem;flex:none}
 .choice input:checked+label{border-color:var(--accent);background:var(--picked);box-shadow:0 0 0 1px var(--accent)}
@@ -54,7 +54,7 @@ a:focus-visible{outline:3px solid var(--focus);outline-offset:2px}
 .problem{border-left:4px solid var(--warn);background:var(--warn-bg);padding:.55rem .75rem;border-radius:6px;margin:.8rem 0}
 blockquote{margin:.8rem 0;padding:.4rem .8rem;border-left:4px solid var(--line);white-space:pre-wrap;overflow-wrap:anywhere}
 footer{margin-top:1rem;color:var(--muted);font-size:.82rem}
-@media (min-width:30rem){.choice label{font-size:.88rem}main{padding-top:2.5rem}.card{padding:1.6rem 1.5rem}}
+@media (min-width:30rem){main{padding-top:2.5rem}.card{padding:1.6rem 1.5rem}}
 `.trim();
 
 /**
