@@ -5,6 +5,7 @@ import type { Database, FeedbackAnswer, Owner } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { closeOpenNudge, openOrPromoteUrgentNudge, setNudgeMessage } from '../nudge/nudge-queries.js';
 import { enqueuePost, enqueueUpdate } from '../outbox/outbox-queries.js';
+import { isSlackUserId } from '../slack/mrkdwn.js';
 import type { PersonRef } from '../slack/views/message-parts.js';
 import { buildAlertEased, buildPraisePost, buildPraiseWithdrawn, buildUnhappyAlert, type AlertRecipient, type AnswerFacts } from './feedback-messages.js';
 import { findAnswer, insertAnswer, lockAnswer, updateAnswer } from './feedback-queries.js';
@@ -113,28 +114,27 @@ async function advanceClocks(trx: Transaction<Database>, accountId: number, scor
   await markNudgesTouched(trx, accountId, now);
 }
 
-interface RouteContext {
+/** Who an answer is about: the account and the rep who asked. */
+interface AnswerParties {
   account: { id: number; name: string; owner_id: number | null };
   rep: Owner | null;
   changed: boolean;
 }
-
-const SLACK_USER = /^[UW][A-Z0-9]+$/;
 
 function personOf(owner: Owner | null): PersonRef | null {
   return owner === null ? null : { slackUserId: owner.slack_user_id, displayName: owner.display_name, email: owner.email };
 }
 
 function onSlack(owner: Owner | null): owner is Owner & { slack_user_id: string } {
-  return owner?.slack_user_id != null && SLACK_USER.test(owner.slack_user_id);
+  return owner?.slack_user_id != null && isSlackUserId(owner.slack_user_id);
 }
 
 /** Where an unhappy answer goes: the rep who asked, else the account's owner, else the fallback channel. */
-async function recipientOf(trx: Transaction<Database>, route: RouteContext, routing: Routing): Promise<{ kind: AlertRecipient; channel: string; ownerId: number | null }> {
-  if (onSlack(route.rep)) return { kind: 'rep', channel: route.rep.slack_user_id, ownerId: route.rep.id };
-  const owner = route.account.owner_id === null ? null : await findOwner(trx, route.account.owner_id);
+async function recipientOf(trx: Transaction<Database>, about: AnswerParties, routing: Routing): Promise<{ kind: AlertRecipient; channel: string; ownerId: number | null }> {
+  if (onSlack(about.rep)) return { kind: 'rep', channel: about.rep.slack_user_id, ownerId: about.rep.id };
+  const owner = about.account.owner_id === null ? null : await findOwner(trx, about.account.owner_id);
   if (onSlack(owner)) return { kind: 'owner', channel: owner.slack_user_id, ownerId: owner.id };
-  return { kind: 'fallback', channel: routing.fallbackChannel, ownerId: owner?.id ?? route.rep?.id ?? null };
+  return { kind: 'fallback', channel: routing.fallbackChannel, ownerId: owner?.id ?? about.rep?.id ?? null };
 }
 
 /**
@@ -142,9 +142,9 @@ async function recipientOf(trx: Transaction<Database>, route: RouteContext, rout
  * updates keyed by the answer's revision): praise in the team channel for 4–5, the urgent direct
  * message and nudge for 1–2. A message the new answer no longer calls for is rewritten to say so.
  */
-async function routeAnswer(trx: Transaction<Database>, answer: FeedbackAnswer, route: RouteContext, routing: Routing, now: Date): Promise<FeedbackAnswer> {
+async function routeAnswer(trx: Transaction<Database>, answer: FeedbackAnswer, about: AnswerParties, routing: Routing, now: Date): Promise<FeedbackAnswer> {
   const score = answer.score as Score;
-  const facts: AnswerFacts = { accountId: route.account.id, accountName: route.account.name, score, comment: answer.comment, rep: personOf(route.rep), changed: route.changed };
+  const facts: AnswerFacts = { accountId: about.account.id, accountName: about.account.name, score, comment: answer.comment, rep: personOf(about.rep), changed: about.changed };
   const key = (part: string) => `feedback:${answer.id}:${part}`;
   const revisionKey = (part: string) => key(`${part}:r${answer.revision}`);
   const patch: { celebration_outbox_id?: number; alert_outbox_id?: number; nudge_id?: number; nudge_opened?: boolean } = {};
@@ -163,8 +163,8 @@ async function routeAnswer(trx: Transaction<Database>, answer: FeedbackAnswer, r
   }
 
   if (destination === 'alert') {
-    const to = await recipientOf(trx, route, routing);
-    const nudge = await openOrPromoteUrgentNudge(trx, route.account.id, to.ownerId, now);
+    const to = await recipientOf(trx, about, routing);
+    const nudge = await openOrPromoteUrgentNudge(trx, about.account.id, to.ownerId, now);
     const ours = nudge.opened || (answer.nudge_id === nudge.id && answer.nudge_opened);
     const message = buildUnhappyAlert({ ...facts, nudgeId: nudge.id, recipient: to.kind });
     let alertId = answer.alert_outbox_id;

@@ -22,6 +22,8 @@ const SCREENSHOT = process.env.UPDATE_SCREENSHOTS
 
 const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, colorScheme: 'light' };
 
+// Code that runs in the page is given as strings: this project's TypeScript has no DOM types.
+
 /** WCAG contrast ratio of two `rgb(r, g, b)` colours. */
 function contrast(a: string, b: string): number {
   const luminance = (rgb: string) => {
@@ -91,7 +93,7 @@ describeInBrowser('the feedback page in Chromium', () => {
     // Five labelled choices, found by their labels as a screen reader announces them.
     for (const label of ['1 Very poor', '2 Poor', '3 Okay', '4 Good', '5 Excellent']) expect(await page.getByRole('radio', { name: label }).count()).toBe(1);
     // The stylesheet applied (its hash is in the CSP): the button wears the accent colour, not the browser's grey.
-    expect(await page.getByRole('button', { name: 'Send my answer' }).evaluate((b) => getComputedStyle(b).backgroundColor)).toBe('rgb(31, 86, 209)');
+    expect(await page.evaluate<string>("getComputedStyle(document.querySelector('button[type=submit]')).backgroundColor")).toBe('rgb(31, 86, 209)');
 
     await page.getByText('Excellent').tap();
     expect(await page.getByRole('radio', { name: '5 Excellent' }).isChecked()).toBe(true);
@@ -112,15 +114,15 @@ describeInBrowser('the feedback page in Chromium', () => {
   it('works with JavaScript off and by keyboard alone', async () => {
     const page = await openIn({ ...PHONE, javaScriptEnabled: false }, await acmeLink());
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).id)).toBe('score-1');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('score-1');
     await page.keyboard.press('Space');
     await page.keyboard.press('ArrowRight');
     expect(await page.getByRole('radio', { name: '2 Poor' }).isChecked()).toBe(true);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('comment');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('comment');
     await page.keyboard.type('The delivery came a day late.');
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Send my answer');
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe('Send my answer');
     await page.keyboard.press('Enter');
 
     await page.getByRole('heading', { name: 'Thank you!' }).waitFor();
@@ -141,27 +143,27 @@ describeInBrowser('the feedback page in Chromium', () => {
 
   it.each([320, 360, 390, 768])('every label fits its tile on a screen %i pixels wide', async (width) => {
     const page = await openIn({ ...PHONE, viewport: { width, height: 800 } }, await acmeLink());
-    const overflowing = await page.evaluate(() =>
-      [...document.querySelectorAll('.choice label span, h1, button, textarea')].filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent),
+    const overflowing = await page.evaluate<string[]>(
+      `[...document.querySelectorAll('.choice label span, h1, button, textarea')].filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.textContent)`,
     );
     expect(overflowing).toEqual([]);
     // Nothing wider than the screen: no sideways scrolling on a phone.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
     // Each word stays whole on its line (no "Excellen-t").
-    const lines = await page.evaluate(() =>
-      [...document.querySelectorAll('.choice label span:last-child')].map((e) => {
+    const lines = await page.evaluate<Array<{ text: string; rects: number; words: number }>>(
+      `[...document.querySelectorAll('.choice label span:last-child')].map((e) => {
         const range = document.createRange();
         range.selectNodeContents(e);
-        return { text: e.textContent, rects: range.getClientRects().length, words: (e.textContent ?? '').split(' ').length };
-      }),
+        return { text: e.textContent, rects: range.getClientRects().length, words: e.textContent.split(' ').length };
+      })`,
     );
     for (const line of lines) expect(line.rects).toBeLessThanOrEqual(line.words);
   });
 
   it('is readable in dark mode', async () => {
     const page = await openIn({ ...PHONE, colorScheme: 'dark' }, await acmeLink());
-    const colours = await page.evaluate(() => {
-      const style = (selector: string) => getComputedStyle(document.querySelector(selector)!);
+    const colours = await page.evaluate<Record<'body' | 'card' | 'text' | 'muted' | 'label' | 'button' | 'buttonText', string>>(`(() => {
+      const style = (selector) => getComputedStyle(document.querySelector(selector));
       return {
         body: style('body').backgroundColor,
         card: style('.card').backgroundColor,
@@ -171,7 +173,7 @@ describeInBrowser('the feedback page in Chromium', () => {
         button: style('button').backgroundColor,
         buttonText: style('button').color,
       };
-    });
+    })()`);
     expect(colours.body).toBe('rgb(19, 21, 24)');
     expect(contrast(colours.text, colours.card)).toBeGreaterThanOrEqual(7);
     expect(contrast(colours.muted, colours.card)).toBeGreaterThanOrEqual(4.5);
@@ -184,7 +186,7 @@ describeInBrowser('the feedback page in Chromium', () => {
     // As tall as the page itself, so the picture has no empty screen below it.
     const page = await openIn({ ...PHONE, viewport: { width: 390, height: 600 } }, `${await acmeLink()}?score=5`);
     await page.getByLabel('Anything you would like to add? (optional)').fill('Dana sorted our order the same day. Thank you!');
-    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await page.getByLabel('Anything you would like to add? (optional)').blur();
     const png = await page.screenshot({ fullPage: true });
     writeFileSync(SCREENSHOT, png);
     // A PNG, as wide as the phone at 2× (its width is bytes 16–19 of the IHDR chunk).
