@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { COMMENT_MAX } from './feedback-form.js';
-import { SCORES, SCORE_LABELS, scoreText, type Score } from './feedback-score.js';
+import { routeOf, SCORES, SCORE_LABELS, scoreText, type Score } from './feedback-score.js';
 
 /**
  * The one page of the product a customer sees: server-rendered HTML with its own small
@@ -166,9 +166,11 @@ ${PRIVACY}`;
 export function thanksPage(input: { token: string; score: Score; comment: string | null; canChange: boolean }): Page {
   const comment = input.comment ? `<blockquote>${escapeHtml(input.comment)}</blockquote>` : '';
   const change = input.canChange ? `<p>Changed your mind? <a href="./${escapeHtml(input.token)}">Change your answer</a> within 15 minutes.</p>` : '';
+  const sorry = routeOf(input.score) === 'alert' ? '<p>We are sorry we let you down. The person who looks after you has been told, and will be in touch.</p>' : '';
   const body = `<h1>Thank you!</h1>
 <p>Your answer reached the team: <strong>${escapeHtml(scoreText(input.score))}</strong>.</p>
 ${comment}
+${sorry}
 ${change}
 ${PRIVACY}`;
   return document(200, 'Thank you', body);

@@ -97,5 +97,7 @@ describe('the feedback page', () => {
     expect(thanks.status).toBe(200);
     expect(thanks.html).toContain('1 · Very poor');
     expect(thanks.html).toContain(`<a href="./${TOKEN}">Change your answer</a>`);
+    expect(thanks.html).toContain('We are sorry we let you down.');
+    expect(thanksPage({ token: TOKEN, score: 4, comment: null, canChange: false }).html).not.toMatch(/sorry|Change your answer/);
   });
 });
