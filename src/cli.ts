@@ -21,9 +21,10 @@ const USAGE = `usage: appreciation-bot <command>
   migrate                                bring the database schema up to date
   run-job <${Object.keys(jobs).join('|')}> [--now <ISO-8601>]   run one scheduled job once
   import <accounts.csv|payments.csv|touchpoints.csv>             import history (kind read from the header row)
-  backfill stripe [--since <YYYY-MM-DD>]                         import paid Stripe invoices as history`;
+  backfill stripe [--since <YYYY-MM-DD>]                         import paid Stripe invoices as history
+  feedback-link <account external id or name>                    print the account's feedback link (needs FEEDBACK_SECRET)`;
 
-const COMMANDS = ['start', 'migrate', 'run-job', 'import', 'backfill'] as const;
+const COMMANDS = ['start', 'migrate', 'run-job', 'import', 'backfill', 'feedback-link'] as const;
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -47,6 +48,10 @@ export async function runCli(argv: string[]): Promise<number> {
     case 'backfill': {
       const { runBackfillCommand } = await import('./ingest/stripe/backfill-command.js');
       return runBackfillCommand(rest, loadConfig());
+    }
+    case 'feedback-link': {
+      const { runFeedbackLinkCommand } = await import('./feedback/feedback-link-command.js');
+      return runFeedbackLinkCommand(rest, loadConfig());
     }
     default:
       throw new UsageError(`unknown command "${command}"; known commands: ${COMMANDS.join(', ')}`);

@@ -9,6 +9,8 @@ export interface Route {
   method: 'GET' | 'POST';
   path: string;
   handler: RouteHandler;
+  /** The route also answers every path below `path` (which then ends in `/`), e.g. `/f/<token>`. */
+  prefix?: boolean;
 }
 
 /**
@@ -63,12 +65,19 @@ export class HttpServer {
     await closed;
   }
 
+  #prefixRoute(method: string | undefined, path: string): Route | undefined {
+    for (const route of this.#routes.values()) {
+      if (route.prefix === true && route.method === method && path.startsWith(route.path)) return route;
+    }
+    return undefined;
+  }
+
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = this.#routes.get(`${req.method} ${path}`);
+    const route = this.#routes.get(`${req.method} ${path}`) ?? this.#prefixRoute(req.method, path);
     try {
       if (!route) {
-        const knownPath = [...this.#routes.values()].some((r) => r.path === path);
+        const knownPath = [...this.#routes.values()].some((r) => r.path === path || (r.prefix === true && path.startsWith(r.path)));
         sendJson(res, knownPath ? 405 : 404, { error: knownPath ? `${req.method} is not allowed on ${path}` : `no route for ${path}` });
         return;
       }

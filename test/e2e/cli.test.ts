@@ -43,7 +43,7 @@ describe('the appreciation-bot command', () => {
   it('names the known commands and jobs when given an unknown one', () => {
     const command = run(['frobnicate'], {}, dir);
     expect(command.status).toBe(2);
-    expect(command.stderr.trim()).toBe('appreciation-bot: unknown command "frobnicate"; known commands: start, migrate, run-job, import, backfill');
+    expect(command.stderr.trim()).toBe('appreciation-bot: unknown command "frobnicate"; known commands: start, migrate, run-job, import, backfill, feedback-link');
     const job = run(['run-job', 'nope'], { DATABASE_URL: 'pglite://memory' }, dir);
     expect(job.status).toBe(2);
     expect(job.stderr.trim()).toBe('appreciation-bot: unknown job "nope"; known jobs: dispatch, digest, anniversaries, nudges');

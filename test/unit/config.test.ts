@@ -29,6 +29,8 @@ const CONTRACT_VARIABLES = [
   'NUDGE_SCHEDULE',
   'DIGEST_SCHEDULE',
   'LOG_LEVEL',
+  'FEEDBACK_SECRET',
+  'TRUST_PROXY',
 ] as const;
 type Variable = (typeof CONTRACT_VARIABLES)[number];
 type Env = Partial<Record<string, string>>;
@@ -68,6 +70,8 @@ describe('parseConfig: defaults', () => {
       stripe: { webhookSecret: null, apiKey: null, apiUrl: null },
       hubspot: { clientSecret: null, accessToken: null, apiUrl: expect.stringMatching(/^https:\/\//) },
       webhookSecret: null,
+      feedback: null,
+      trustProxy: 0,
       publicUrl: 'http://localhost:3000',
       tz: 'UTC',
       quietAfterDays: 30,
@@ -165,6 +169,10 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
     ...LOG_LEVELS.map((l): [Variable, string, Pick, unknown] => ['LOG_LEVEL', l, (c) => c.logLevel, l]),
     ['LOG_LEVEL', 'DEBUG', (c) => c.logLevel, 'debug'],
     ['LOG_LEVEL', ' Warn ', (c) => c.logLevel, 'warn'],
+    ['FEEDBACK_SECRET', 'x'.repeat(32), (c) => c.feedback, { secret: 'x'.repeat(32) }],
+    ['TRUST_PROXY', 'true', (c) => c.trustProxy, 1],
+    ['TRUST_PROXY', 'FALSE', (c) => c.trustProxy, 0],
+    ['TRUST_PROXY', '2', (c) => c.trustProxy, 2],
   ];
 
   it.each(cases)('%s=%j', (variable, value, pick, expected, base = {}) => {
@@ -205,6 +213,8 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
         NUDGE_SCHEDULE: '0 8 * * 1-5',
         DIGEST_SCHEDULE: '0 15 * * 5',
         LOG_LEVEL: 'debug',
+        FEEDBACK_SECRET: 'feedback-secret-of-at-least-32-chars',
+        TRUST_PROXY: '1',
       }),
     ).toEqual<Config>({
       port: 8081,
@@ -220,6 +230,8 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
       stripe: { webhookSecret: 'whsec_x', apiKey: 'sk_test_x', apiUrl: 'http://localhost:12111' },
       hubspot: { clientSecret: 'hcs', accessToken: 'hat', apiUrl: 'http://localhost:4011' },
       webhookSecret: 'a-long-enough-secret',
+      feedback: { secret: 'feedback-secret-of-at-least-32-chars' },
+      trustProxy: 1,
       publicUrl: 'https://bot.example.com',
       tz: 'Europe/Berlin',
       quietAfterDays: 45,
@@ -303,6 +315,9 @@ describe('parseConfig: bad values', () => {
     ['DIGEST_SCHEDULE', '0 16 * * 8', /cron expression/],
     ['LOG_LEVEL', 'loud', /must be one of fatal, error, warn, info, debug, trace, silent/],
     ['LOG_LEVEL', 'verbose', /must be one of/],
+    ['FEEDBACK_SECRET', 'x'.repeat(31), /at least 32 characters/],
+    ['TRUST_PROXY', 'yes please', /true, false, or how many proxies/],
+    ['TRUST_PROXY', '-1', /true, false, or how many proxies/],
   ];
 
   it.each(cases)('%s=%j is one problem line naming the variable', (variable, value, says, base = {}) => {
