@@ -33,12 +33,23 @@ export interface StripeInvoicePaymentLike {
   [key: string]: unknown;
 }
 
+/** A Checkout session, as far as `GET /v1/checkout/sessions?payment_intent=…` needs it. */
+export interface StripeCheckoutSessionLike {
+  id: string;
+  object?: 'checkout.session';
+  payment_intent?: string | null;
+  created?: number;
+  [key: string]: unknown;
+}
+
 export interface FakeStripeOptions {
   customers?: StripeCustomerLike[];
   /** Paid invoices (any order; listed newest first). */
   invoices?: StripeInvoiceLike[];
   /** Listed by `GET /v1/invoice_payments?invoice=…`. */
   invoicePayments?: StripeInvoicePaymentLike[];
+  /** Listed by `GET /v1/checkout/sessions?payment_intent=…`. */
+  checkoutSessions?: StripeCheckoutSessionLike[];
   /** The secret key the fake accepts; default `sk_test_fake`. */
   apiKey?: string;
 }
@@ -70,6 +81,7 @@ export interface FakeStripe {
   addCustomers(...customers: StripeCustomerLike[]): void;
   addInvoices(...invoices: StripeInvoiceLike[]): void;
   addInvoicePayments(...payments: StripeInvoicePaymentLike[]): void;
+  addCheckoutSessions(...sessions: StripeCheckoutSessionLike[]): void;
   /** Forget calls and pending faults (data is kept). */
   reset(): void;
   close(): Promise<void>;
@@ -180,6 +192,7 @@ class FakeStripeServer implements FakeStripe {
   private readonly customers = new Map<string, StripeCustomerLike>();
   private readonly invoices: StripeInvoiceLike[] = [];
   private readonly invoicePayments: StripeInvoicePaymentLike[] = [];
+  private readonly checkoutSessions: StripeCheckoutSessionLike[] = [];
   private readonly added = new Map<StripeInvoiceLike, number>();
   private readonly faults: Array<{ prefix: string; status: number; remaining: number }> = [];
 
@@ -188,6 +201,7 @@ class FakeStripeServer implements FakeStripe {
     this.addCustomers(...(opts.customers ?? []));
     this.addInvoices(...(opts.invoices ?? []));
     this.addInvoicePayments(...(opts.invoicePayments ?? []));
+    this.addCheckoutSessions(...(opts.checkoutSessions ?? []));
     this.server = createServer((req, res) => this.handle(req, res));
   }
 
@@ -225,6 +239,10 @@ class FakeStripeServer implements FakeStripe {
 
   addInvoicePayments(...payments: StripeInvoicePaymentLike[]): void {
     this.invoicePayments.push(...payments);
+  }
+
+  addCheckoutSessions(...sessions: StripeCheckoutSessionLike[]): void {
+    this.checkoutSessions.push(...sessions);
   }
 
   reset(): void {
@@ -295,7 +313,25 @@ class FakeStripeServer implements FakeStripe {
       const [status, body] = this.listInvoicePayments(url.searchParams);
       return send(status, body);
     }
+    if (call.path === '/v1/checkout/sessions') {
+      const [status, body] = this.listCheckoutSessions(url.searchParams);
+      return send(status, body);
+    }
     send(404, stripeError('invalid_request_error', `Unrecognized request URL (${call.method}: ${call.path}).`));
+  }
+
+  /** Filters `payment_intent`; newest first; no cursors. */
+  private listCheckoutSessions(query: URLSearchParams): [number, Json] {
+    const limitText = query.get('limit') ?? '10';
+    const limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      return [400, stripeError('invalid_request_error', `Invalid integer: ${limitText}`, { param: 'limit' })];
+    }
+    const rows = this.checkoutSessions
+      .filter((c) => !query.has('payment_intent') || c.payment_intent === query.get('payment_intent'))
+      .map((c) => ({ object: 'checkout.session', created: 0, ...c }))
+      .sort((a, b) => b.created - a.created);
+    return [200, { object: 'list', data: rows.slice(0, limit), has_more: rows.length > limit, url: '/v1/checkout/sessions' }];
   }
 
   /** Filters `invoice`, `status`, `payment[type]`, `payment[payment_intent]`; newest first; no cursors. */
