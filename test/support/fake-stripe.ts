@@ -109,7 +109,7 @@ export interface InvoiceOverrides extends Partial<StripeInvoiceLike> {
   paid_at?: number;
 }
 
-/** A paid invoice: a deep copy of stripe/objects/invoice_paid.json with a fresh id, then `overrides`. */
+/** A paid invoice: a deep copy of stripe/objects/invoice_paid.json with fresh ids (its own, its charge's, its payment intent's), then `overrides`. */
 export function makeInvoice(overrides: InvoiceOverrides = {}): StripeInvoiceLike {
   invoiceTemplate ??= stripeFixture('invoice_paid');
   const invoice = structuredClone(invoiceTemplate) as StripeInvoiceLike;
@@ -119,7 +119,8 @@ export function makeInvoice(overrides: InvoiceOverrides = {}): StripeInvoiceLike
   const cents = amount ?? rest.amount_paid;
   const lines = invoice['lines'] as { data: Array<Json & { price?: Json }>; url: string };
   lines.url = `/v1/invoices/${id}/lines`;
-  Object.assign(invoice, { id, created, period_start: created, period_end: created, webhooks_delivered_at: created });
+  // Each invoice is paid by its own charge and payment intent (the fixture's would tie them all into one payment).
+  Object.assign(invoice, { id, created, period_start: created, period_end: created, webhooks_delivered_at: created, charge: nextId('ch'), payment_intent: nextId('pi') });
   invoice['status_transitions'] = { ...(invoice['status_transitions'] as Json), finalized_at: created, paid_at: paidAt ?? created };
   if (cents !== undefined) {
     Object.assign(invoice, { amount_due: cents, amount_paid: cents, amount_remaining: 0, subtotal: cents, total: cents });
