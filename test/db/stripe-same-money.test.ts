@@ -106,6 +106,55 @@ describe.each(testEngines())('Stripe: the same money once, in any order, on %s',
     return { payments, celebrations, posts, unapplied, pendingLinks };
   }
 
+  // Replicas: the session and the invoice of one payment applied at the same moment by two
+  // transactions (two replicas' workers). Neither sees the other's uncommitted payment; the ids both
+  // claim collide on payment_external_refs' key, so the later one fails with unique_violation — which
+  // the inbox worker tries again at once — and, tried again, it finds the first payment. (PGlite has
+  // one session: nothing runs side by side there.)
+  if (engine === 'postgres') {
+    it('two transactions recording one payment at once: the second collides on an id, and tried again joins the first', async () => {
+      await database.reset();
+      const way = stripeWay('checkout-payment-with-invoice', { tag: 'replicas', era: '2020', created: CREATED });
+      const config = parseConfig({ LOG_LEVEL: 'silent', STRIPE_WEBHOOK_SECRET: STRIPE_SECRET });
+      const source = webhookSources({ config, db: db(), directory: noUserDirectory, log: silentLogger() }).stripe;
+      const parsed = (type: string) => {
+        const result = source.parse(way.events.find((e) => e.type === type)!.body, NOW);
+        if (!result.ok) throw new Error(result.error);
+        return result.events[0]!;
+      };
+      const context = { now: NOW, appliedAt: NOW, log: silentLogger(), prepared: undefined };
+      // The customer's account exists already, so the two meet on the payment's ids, not on the account.
+      const customer = JSON.stringify({ id: 'evt_replicas_customer', type: 'customer.created', created: CREATED, data: { object: { id: way.customer.id, name: way.customer.name } } });
+      const created = source.parse(customer, NOW);
+      if (!created.ok) throw new Error(created.error);
+      await db().transaction().execute((trx) => source.apply(trx, created.events[0]!, context));
+
+      let firstApplied!: () => void;
+      const applied = new Promise<void>((resolve) => (firstApplied = resolve));
+      let letFirstCommit!: () => void;
+      const commit = new Promise<void>((resolve) => (letFirstCommit = resolve));
+      const first = db().transaction().execute(async (trx) => {
+        await source.apply(trx, parsed('checkout.session.completed'), context);
+        firstApplied();
+        await commit;
+      });
+      await applied;
+      const second = db().transaction().execute((trx) => source.apply(trx, parsed('invoice.paid'), context));
+      // The second waits on the first's uncommitted ids; let the first commit.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      letFirstCommit();
+      await first;
+      await expect(second).rejects.toMatchObject({ code: '23505' });
+
+      await db().transaction().execute((trx) => source.apply(trx, parsed('invoice.paid'), context));
+      const got = await outcome();
+      expect(got.payments).toEqual([{ external_id: way.ids.session, amount_minor: 2000, currency: 'USD' }]);
+      expect(got.celebrations).toHaveLength(1);
+      const refs = await db().selectFrom('payment_external_refs').select('ref').orderBy('ref').execute();
+      expect(refs.map((r) => r.ref)).toEqual([way.ids.charge, way.ids.session, way.ids.invoice, way.ids.intent].sort());
+    });
+  }
+
   for (const withKey of [false, true]) {
     describe(withKey ? 'with STRIPE_API_KEY' : 'without a key', () => {
       it.each(CASES)('$way ($era): one payment and one celebration, whatever the order', async (c) => {
