@@ -116,14 +116,20 @@ function uniqueIds(ids: ReadonlyArray<string | null | undefined>): string[] {
 export async function attachRefs(db: Db, paymentId: number, source: PaymentSource, refs: readonly string[]): Promise<string[]> {
   const ids = uniqueIds(refs);
   if (ids.length === 0) return [];
-  const inserted = await db
+  const inserted = await addRefs(db, paymentId, source, ids);
+  const absorbed = await absorbPendingLinks(db, paymentId, source, ids);
+  return [...inserted, ...absorbed];
+}
+
+/** Ids the payment is known by from now on; those it (or another payment) already had are left. Returns the new ones. */
+async function addRefs(db: Db, paymentId: number, source: PaymentSource, refs: readonly string[]): Promise<string[]> {
+  const rows = await db
     .insertInto('payment_external_refs')
-    .values(ids.map((ref) => ({ source, ref, payment_id: paymentId })))
+    .values(refs.map((ref) => ({ source, ref, payment_id: paymentId })))
     .onConflict((oc) => oc.columns(['source', 'ref']).doNothing())
     .returning('ref')
     .execute();
-  const absorbed = await absorbPendingLinks(db, paymentId, source, ids);
-  return [...inserted.map((r) => r.ref), ...absorbed];
+  return rows.map((r) => r.ref);
 }
 
 /**
@@ -145,13 +151,7 @@ async function absorbPendingLinks(db: Db, paymentId: number, source: PaymentSour
     const fresh = uniqueIds(links.flatMap((l) => [...l.refs, l.owner])).filter((r) => !seen.has(r));
     if (fresh.length === 0) break;
     for (const r of fresh) seen.add(r);
-    const inserted = await db
-      .insertInto('payment_external_refs')
-      .values(fresh.map((ref) => ({ source, ref, payment_id: paymentId })))
-      .onConflict((oc) => oc.columns(['source', 'ref']).doNothing())
-      .returning('ref')
-      .execute();
-    added.push(...inserted.map((r) => r.ref));
+    added.push(...(await addRefs(db, paymentId, source, fresh)));
     frontier = fresh;
   }
   return added;

@@ -172,6 +172,16 @@ export function makeInvoicePayment(opts: {
   };
 }
 
+/** A list's `limit` (1–100, default 10), or Stripe's 400 answer to a bad one. */
+function listLimit(query: URLSearchParams): number | [number, Json] {
+  const limitText = query.get('limit') ?? '10';
+  const limit = Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    return [400, stripeError('invalid_request_error', `Invalid integer: ${limitText}`, { param: 'limit' })];
+  }
+  return limit;
+}
+
 function stripeError(type: string, message: string, extra: Json = {}): Json {
   return { error: { ...extra, message, type } };
 }
@@ -323,11 +333,8 @@ class FakeStripeServer implements FakeStripe {
 
   /** Filters `payment_intent`; newest first; no cursors. */
   private listCheckoutSessions(query: URLSearchParams): [number, Json] {
-    const limitText = query.get('limit') ?? '10';
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      return [400, stripeError('invalid_request_error', `Invalid integer: ${limitText}`, { param: 'limit' })];
-    }
+    const limit = listLimit(query);
+    if (typeof limit !== 'number') return limit;
     const rows = this.checkoutSessions
       .filter((c) => !query.has('payment_intent') || c.payment_intent === query.get('payment_intent'))
       .map((c) => ({ object: 'checkout.session', created: 0, ...c }))
@@ -337,11 +344,8 @@ class FakeStripeServer implements FakeStripe {
 
   /** Filters `invoice`, `status`, `payment[type]`, `payment[payment_intent]`; newest first; no cursors. */
   private listInvoicePayments(query: URLSearchParams): [number, Json] {
-    const limitText = query.get('limit') ?? '10';
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      return [400, stripeError('invalid_request_error', `Invalid integer: ${limitText}`, { param: 'limit' })];
-    }
+    const limit = listLimit(query);
+    if (typeof limit !== 'number') return limit;
     const rows = this.invoicePayments
       .filter((p) => !query.has('invoice') || p.invoice === query.get('invoice'))
       .filter((p) => !query.has('status') || p.status === query.get('status'))
@@ -352,11 +356,8 @@ class FakeStripeServer implements FakeStripe {
   }
 
   private listInvoices(query: URLSearchParams): [number, Json] {
-    const limitText = query.get('limit') ?? '10';
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      return [400, stripeError('invalid_request_error', `Invalid integer: ${limitText}`, { param: 'limit' })];
-    }
+    const limit = listLimit(query);
+    if (typeof limit !== 'number') return limit;
     const bounds: Array<[string, (created: number, bound: number) => boolean]> = [
       ['created', (c, b) => c === b], ['created[gte]', (c, b) => c >= b], ['created[gt]', (c, b) => c > b],
       ['created[lte]', (c, b) => c <= b], ['created[lt]', (c, b) => c < b],

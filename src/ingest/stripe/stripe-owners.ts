@@ -65,34 +65,32 @@ async function customerAccountId(trx: Transaction<Database>, payment: StripePaym
   return account?.id ?? null;
 }
 
-/** The stored invoice or session payment that owns this intent by its details, if one does. */
-export async function ownerByDetails(trx: Transaction<Database>, intent: StripePayment): Promise<Payment | null> {
-  const accountId = await customerAccountId(trx, intent);
+/**
+ * A stored payment that is `payment`'s money by its details: of the same customer, amount and
+ * currency, paid within BARE_INTENT_HOLD_MS of it, whose id matches `ids` and which is not tied to
+ * an id matching `notTiedTo` yet.
+ */
+async function sameMoneyByDetails(trx: Transaction<Database>, payment: StripePayment, ids: string[], notTiedTo: string[]): Promise<Payment | null> {
+  const accountId = await customerAccountId(trx, payment);
   if (accountId === null) return null;
   return findSameMoney(trx, {
     source: 'stripe',
     accountId,
-    amountMinor: intent.amountMinor,
-    currency: intent.currency,
-    around: intent.paidAt,
+    amountMinor: payment.amountMinor,
+    currency: payment.currency,
+    around: payment.paidAt,
     toleranceMs: BARE_INTENT_HOLD_MS,
-    idPatterns: OWNER_IDS,
-    lackingRefPatterns: INTENT_IDS,
+    idPatterns: ids,
+    lackingRefPatterns: notTiedTo,
   });
 }
 
+/** The stored invoice or session payment that owns this intent by its details, if one does. */
+export function ownerByDetails(trx: Transaction<Database>, intent: StripePayment): Promise<Payment | null> {
+  return sameMoneyByDetails(trx, intent, OWNER_IDS, INTENT_IDS);
+}
+
 /** The stored payment intent, counted on its own, that this invoice or session paid through, by its details. */
-export async function intentByDetails(trx: Transaction<Database>, owner: StripePayment): Promise<Payment | null> {
-  const accountId = await customerAccountId(trx, owner);
-  if (accountId === null) return null;
-  return findSameMoney(trx, {
-    source: 'stripe',
-    accountId,
-    amountMinor: owner.amountMinor,
-    currency: owner.currency,
-    around: owner.paidAt,
-    toleranceMs: BARE_INTENT_HOLD_MS,
-    idPatterns: INTENT_IDS,
-    lackingRefPatterns: OWNER_IDS,
-  });
+export function intentByDetails(trx: Transaction<Database>, owner: StripePayment): Promise<Payment | null> {
+  return sameMoneyByDetails(trx, owner, INTENT_IDS, OWNER_IDS);
 }
