@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../../clock.js';
 import { findAccountByExternalId } from '../../accounts/account-queries.js';
 import { attachRefs, findPaymentByRef } from '../../accounts/payment-queries.js';
 import { recordPayment, type CelebrationSettings } from '../../celebrate/record-payment.js';
+import { applyKeptRefunds } from '../../celebrate/refunds.js';
 import type { Database } from '../../db/schema.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { accountForStripeCustomer, stripeAccountKey } from './stripe-accounts.js';
@@ -276,7 +277,8 @@ async function applyInvoice(
   // Known already under another id (a Checkout session, a webhook's payment intent): nothing to add but its ids.
   const stored = await findPaymentByRef(trx, 'stripe', [payment.paymentId, ...payment.refs]);
   if (stored) {
-    await attachRefs(trx, stored.id, 'stripe', [payment.paymentId, ...payment.refs]);
+    const added = await attachRefs(trx, stored.id, 'stripe', [payment.paymentId, ...payment.refs]);
+    if (added.length > 0) await applyKeptRefunds(trx, stored, 'stripe', added, { now: context.now, log: context.paymentLog });
     counts.alreadyPresent += 1;
     return;
   }
