@@ -161,7 +161,7 @@ export interface JobRunsTable {
   error: string | null;
 }
 
-export type CelebrationStatus = 'single' | 'rollup' | 'rolled_up';
+export type CelebrationStatus = 'single' | 'rollup' | 'rolled_up' | 'withdrawn';
 
 export interface CelebrationsTable {
   id: Id;
@@ -181,6 +181,29 @@ export interface PaymentExternalRefsTable {
   source: string;
   ref: string;
   payment_id: number;
+}
+
+/** Ids of one payment that arrived before the payment itself (migration 0010). */
+export interface PendingPaymentLinksTable {
+  id: Id;
+  source: string;
+  refs: string[];
+  /** The invoice or Checkout session the ids belong to, when the event named it. */
+  owner: string | null;
+  created_at: Timestamp;
+}
+
+/** A refund that arrived before its payment, kept by the ids it names (migration 0010). */
+export interface PendingRefundsTable {
+  id: Id;
+  source: string;
+  /** The charge refunded: later refund events for it raise the amount instead of adding a row. */
+  key: string;
+  refs: string[];
+  refunded_minor: number;
+  currency: string | null;
+  refunded_at: Timestamp;
+  created_at: Timestamp;
 }
 
 export interface SyncStateTable {
@@ -227,6 +250,8 @@ export interface Database {
   crm_property_versions: CrmPropertyVersionsTable;
   celebrations: CelebrationsTable;
   payment_external_refs: PaymentExternalRefsTable;
+  pending_payment_links: PendingPaymentLinksTable;
+  pending_refunds: PendingRefundsTable;
   sync_state: SyncStateTable;
   owners: OwnersTable;
   owner_external_ids: OwnerExternalIdsTable;
