@@ -10,6 +10,8 @@ import { createJobScheduler } from './jobs/scheduler.js';
 import { jobs } from './jobs/jobs.js';
 import { gatherDueRollups } from './celebrate/rollups.js';
 import { celebrationSettings } from './celebrate/celebration-settings.js';
+import { previewRoutes } from './preview/preview-routes.js';
+import { previewAccess, previewAddress } from './preview/preview-access.js';
 
 /** How often held-back celebrations are checked for a roll-up that is due. */
 const ROLLUP_CHECK_MS = 30_000;
@@ -31,7 +33,7 @@ export class Bot {
 
   static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean } = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
-    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), await slackRoute(context)];
+    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), await slackRoute(context), ...previewRoutes(context)];
     const jobsLog = childLogger(context.log, 'jobs');
     const rollups = new IntervalTask(
       'celebration roll-ups',
@@ -64,6 +66,8 @@ export class Bot {
       { port: this.#port, database: config.database.kind, slack: config.slack.mode, tz: config.tz },
       config.slack.mode === 'console' ? 'appreciation-bot ready (console mode: messages are printed, not sent)' : 'appreciation-bot ready',
     );
+    const preview = previewAddress(previewAccess(config), this.#port);
+    if (preview) log.info({ preview }, `see the messages as Slack shows them: ${preview}`);
   }
 
   /** Stop taking requests, finish what is in flight, close the database. Safe to call twice. */

@@ -198,6 +198,14 @@ export interface CrmPropertyVersionsTable {
   changed_at: Timestamp;
 }
 
+/** A modal the bot opened (views.open), kept for the preview page; see migration 0013. */
+export interface OpenedViewsTable {
+  id: Id;
+  user_id: string;
+  view: ColumnType<unknown, string, string>;
+  opened_at: Timestamp;
+}
+
 export interface Database {
   crm_property_versions: CrmPropertyVersionsTable;
   celebrations: CelebrationsTable;
@@ -213,6 +221,7 @@ export interface Database {
   outbox: OutboxTable;
   nudges: NudgesTable;
   job_runs: JobRunsTable;
+  opened_views: OpenedViewsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

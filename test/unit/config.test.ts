@@ -29,6 +29,7 @@ const CONTRACT_VARIABLES = [
   'NUDGE_SCHEDULE',
   'DIGEST_SCHEDULE',
   'LOG_LEVEL',
+  'PREVIEW_TOKEN',
 ] as const;
 type Variable = (typeof CONTRACT_VARIABLES)[number];
 type Env = Partial<Record<string, string>>;
@@ -81,6 +82,7 @@ describe('parseConfig: defaults', () => {
       outboxLeaseSeconds: 60,
       digestSchedule: '0 16 * * 5',
       logLevel: 'info',
+      preview: { token: null },
     });
   });
 
@@ -165,6 +167,7 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
     ...LOG_LEVELS.map((l): [Variable, string, Pick, unknown] => ['LOG_LEVEL', l, (c) => c.logLevel, l]),
     ['LOG_LEVEL', 'DEBUG', (c) => c.logLevel, 'debug'],
     ['LOG_LEVEL', ' Warn ', (c) => c.logLevel, 'warn'],
+    ['PREVIEW_TOKEN', ' 0123456789abcdef ', (c) => c.preview.token, '0123456789abcdef'],
   ];
 
   it.each(cases)('%s=%j', (variable, value, pick, expected, base = {}) => {
@@ -205,6 +208,7 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
         NUDGE_SCHEDULE: '0 8 * * 1-5',
         DIGEST_SCHEDULE: '0 15 * * 5',
         LOG_LEVEL: 'debug',
+        PREVIEW_TOKEN: 'preview-token-0123456789',
       }),
     ).toEqual<Config>({
       port: 8081,
@@ -233,6 +237,7 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
       outboxLeaseSeconds: 90,
       digestSchedule: '0 15 * * 5',
       logLevel: 'debug',
+      preview: { token: 'preview-token-0123456789' },
     });
   });
 });
@@ -244,6 +249,7 @@ describe('parseConfig: bad values', () => {
     ['QUIET_AFTER_DAYS_BY_TIER', 'gold=0', /between 1 and 3650/],
     ['QUIET_AFTER_DAYS_BY_TIER', 'gold=5,GOLD=6', /given twice/],
     ['OUTBOX_LEASE_SECONDS', '0', /at least 1/],
+    ['PREVIEW_TOKEN', 'short', /at least 16 characters/],
     ['OUTBOX_LEASE_SECONDS', 'soon', /whole number/],
     ['PORT', 'abc', /whole number/],
     ['PORT', '-1', /whole number/],

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { HomeView } from '@slack/types';
+import type { Kysely } from 'kysely';
+import type { Database, OutboxRow } from '../db/schema.js';
+import { appHomeFor } from '../slack/app-home-for.js';
+import { assembleMessages, mentionedUserIds, type PreviewMessage } from './message-state.js';
+import type { NameSource } from './mrkdwn-html.js';
+import { recentOpenedViews, type OpenedView } from './opened-view-queries.js';
+import { homeViewers, ownerNames, recentPosts, updatesOf } from './preview-queries.js';
+
+/** Messages on the page: the newest, as a Slack channel shows its latest. */
+export const PREVIEW_MESSAGES = 50;
+export const PREVIEW_MODALS = 10;
+/** Home tabs shown: one per owner on Slack, the first few. */
+export const PREVIEW_HOMES = 5;
+
+export interface PreviewMessages {
+  /** Changes whenever anything the page shows about messages or modals changes. */
+  version: string;
+  messages: PreviewMessage[];
+  modals: OpenedView[];
+}
+
+export interface PreviewFeed extends PreviewMessages {
+  homes: Array<{ userId: string; view: HomeView }>;
+  names: NameSource;
+  now: Date;
+}
+
+/** The messages and modals, and their version: all a poll needs to tell whether anything changed. */
+export async function loadPreviewMessages(db: Kysely<Database>, now: Date): Promise<PreviewMessages> {
+  const posts = await recentPosts(db, PREVIEW_MESSAGES);
+  const updates = await updatesOf(
+    db,
+    posts.map((p) => p.id),
+  );
+  const modals = await recentOpenedViews(db, PREVIEW_MODALS);
+  return { version: versionOf([...posts, ...updates], modals, now), messages: assembleMessages(posts, updates, now), modals };
+}
+
+/** Everything the page shows. The Home tabs are built as Slack would build them if opened now. */
+export async function loadPreviewFeed(db: Kysely<Database>, now: Date, tz: string, loaded?: PreviewMessages): Promise<PreviewFeed> {
+  const head = loaded ?? (await loadPreviewMessages(db, now));
+  const viewers = await homeViewers(db, PREVIEW_HOMES);
+  const homes = [];
+  for (const userId of viewers) homes.push({ userId, view: await appHomeFor(db, userId, now, tz) });
+  const ids = [...mentionedUserIds(head.messages), ...head.modals.map((m) => m.userId), ...viewers];
+  for (const { view } of homes) ids.push(...mentionedUserIds([{ channel: '', current: { text: '', blocks: view.blocks }, earlier: [] }]));
+  const known = await ownerNames(db, ids);
+  return { ...head, homes, names: { userName: (id) => known.get(id) ?? null }, now };
+}
+
+/**
+ * A digest of what the page shows: each row's id, status and last change, and whether a held
+ * message's time has come (that changes its label without changing its row).
+ */
+function versionOf(rows: readonly OutboxRow[], modals: readonly OpenedView[], now: Date): string {
+  const hash = createHash('sha256');
+  for (const r of rows) hash.update(`${r.id}:${r.status}:${r.updated_at.getTime()}:${r.status === 'pending' && r.next_attempt_at <= now ? 'due' : ''};`);
+  for (const m of modals) hash.update(`v${m.id};`);
+  return hash.digest('base64url').slice(0, 22);
+}
