@@ -6,7 +6,7 @@
 import { messageHtml, viewHtml } from './block-kit-html.js';
 import { escapeHtml } from './html.js';
 import { channelLabel, formatWhen, type Delivery, type PreviewMessage } from './message-state.js';
-import type { NameSource } from './mrkdwn-html.js';
+import { mrkdwnToHtml, type NameSource } from './mrkdwn-html.js';
 import type { PreviewFeed } from './preview-feed.js';
 
 /** How often an open page asks whether anything changed: a new message shows within this and a render. */
@@ -64,7 +64,7 @@ function messageCard(m: PreviewMessage, names: NameSource, now: Date, tz: string
     `<div class="slack-msg"><div class="avatar" aria-hidden="true">🎉</div><div class="slack-body">` +
     `<div class="slack-head"><span class="bot-name">${BOT_NAME}</span><span class="app-badge">APP</span><span class="slack-time">${escapeHtml(formatWhen(sentOrQueued(m), now, tz))}</span></div>` +
     `<div class="blocks">${messageHtml(m.current, names)}</div>${edited}` +
-    `<div class="fallback" title="the notification text (text)">🔔 ${escapeHtml(m.current.text ?? '')}</div>` +
+    `<div class="fallback" title="the message's text: what notifications and screen readers show">${mrkdwnToHtml(m.current.text ?? '', names)}</div>` +
     `</div></div>${failedEdits}${earlier}</article>`
   );
 }
@@ -144,7 +144,7 @@ const SCRIPT = `(() => {
 const STYLE = `
 *{box-sizing:border-box}
 body{margin:0;background:#f4ede4;color:#1d1c1d;font:15px/1.46668 -apple-system,BlinkMacSystemFont,"Segoe UI",Lato,"Helvetica Neue",Helvetica,Arial,sans-serif;-webkit-font-smoothing:antialiased}
-.top{position:sticky;top:0;z-index:2;display:flex;align-items:center;gap:24px;padding:10px 24px;background:#3f0e40;color:#fff}
+.top{display:flex;align-items:center;gap:24px;padding:10px 24px;background:#3f0e40;color:#fff}
 .top-title{font-weight:900;font-size:16px}.top-sub{font-weight:400;opacity:.75}.logo{margin-right:4px}
 .top nav{display:flex;gap:16px}.top nav a{color:#fff;opacity:.85;text-decoration:none;font-size:14px}.top nav a:hover{opacity:1;text-decoration:underline}
 .live{margin-left:auto;font-size:13px;display:flex;align-items:center;gap:6px}.dot{width:8px;height:8px;border-radius:50%;background:#2bac76}
@@ -166,7 +166,8 @@ h2{font-size:18px;margin:28px 0 12px}.count{font-weight:400;color:#616061;font-s
 .app-badge{font-size:10px;font-weight:700;color:rgba(29,28,29,.7);background:rgba(29,28,29,.13);border-radius:2px;padding:0 3px}
 .slack-time{font-size:12px;color:#616061}
 .edited{font-size:12px;color:#616061}
-.fallback{margin-top:6px;font-size:12px;color:#868686;white-space:pre-wrap;overflow-wrap:anywhere}
+.fallback{margin-top:6px;font-size:12px;color:#868686}.fallback .mk-line:first-child::before{content:"Notification: ";font-weight:700}
+.fallback .mk-mention,.fallback .mk-broadcast{background:none;color:inherit;font-weight:400}
 .failed-edit{margin:8px 20px 0;padding:6px 10px;border-left:4px solid #e01e5a;background:#fce8ee;font-size:13px}
 .earlier{margin:8px 20px 0;font-size:13px;color:#616061}.earlier summary{cursor:pointer}
 .version{border-left:4px solid #ddd;padding:4px 0 4px 12px;margin:8px 0;color:#1d1c1d;opacity:.8}.version-when{font-size:12px;color:#616061}
