@@ -99,6 +99,7 @@ export function pageHtml(input: { feed: string; version: string; nonce: string; 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
+<link rel="icon" href="data:,">
 <title>Preview · ${BOT_NAME}</title>
 <style nonce="${nonce}">${STYLE}</style>
 </head>
