@@ -72,7 +72,7 @@ describeInBrowser('the preview page in Chromium', () => {
     for (const name of HOSTILE_NAMES) await expect(page.locator('.bk-section-text b', { hasText: name }).count()).resolves.toBe(1);
 
     expect(dialogs).toEqual([]);
-    await expect(page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
+    await expect(page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).resolves.toBeUndefined();
     await expect(page.locator('#feed img, #feed script, #feed svg, #feed [onerror], #feed [onload]').count()).resolves.toBe(0);
     // Nothing tried to load "x" (the onerror image): the page asks only for itself and its feed.
     expect(new Set(requests.map((url) => new URL(url).pathname))).toEqual(new Set(['/preview', '/preview/feed']));
