@@ -16,34 +16,41 @@ const BOT_NAME = 'appreciation-bot';
 
 export function feedHtml(feed: PreviewFeed, tz: string): string {
   const { names, now } = feed;
-  const messages =
-    feed.messages.length === 0
-      ? '<p class="empty">No messages yet. Send a payment (see the README: <code>npm run demo</code>, or the generic payments webhook) and its celebration shows here within seconds.</p>'
-      : feed.messages.map((m) => messageCard(m, names, now, tz)).join('');
-  const homes =
-    feed.homes.length === 0
-      ? '<p class="empty">No owner on Slack owns an account yet: their Home tab shows here once one does.</p>'
-      : feed.homes
-          .map(
-            (h) =>
-              `<article class="card home-card" id="home-${escapeHtml(h.userId)}"><div class="meta"><span class="where">App Home of @${escapeHtml(names.userName(h.userId) ?? h.userId)}</span><span class="when">as it opens now</span></div>` +
-              `<div class="home-frame"><div class="home-tabs"><span class="home-tab home-tab-on">Home</span><span class="home-tab">Messages</span><span class="home-tab">About</span></div>${viewHtml(h.view, names)}</div></article>`,
-          )
-          .join('');
-  const modals =
-    feed.modals.length === 0
-      ? '<p class="empty">No modal opened yet. Modals open from Slack (a button, <code>/touchpoint</code>), so in console mode there are none.</p>'
-      : feed.modals
-          .map(
-            (m) =>
-              `<article class="card modal-card" id="modal-${m.id}"><div class="meta"><span class="where">Modal opened for @${escapeHtml(names.userName(m.userId) ?? m.userId)}</span><span class="when">${escapeHtml(formatWhen(m.openedAt, now, tz))}</span></div>${viewHtml(m.view, names)}</article>`,
-          )
-          .join('');
+  const who = (userId: string) => `@${escapeHtml(names.userName(userId) ?? userId)}`;
+  const messages = listOr(
+    feed.messages.map((m) => messageCard(m, names, now, tz)),
+    'No messages yet. Send a payment (see the README: <code>npm run demo</code>, or the generic payments webhook) and its celebration shows here within seconds.',
+  );
+  const homes = listOr(
+    feed.homes.map((h) =>
+      card(
+        { cls: 'home-card', id: `home-${h.userId}` },
+        `App Home of ${who(h.userId)}`,
+        'as it opens now',
+        `<div class="home-frame"><div class="home-tabs"><span class="home-tab home-tab-on">Home</span><span class="home-tab">Messages</span><span class="home-tab">About</span></div>${viewHtml(h.view, names)}</div>`,
+      ),
+    ),
+    'No owner on Slack owns an account yet: their Home tab shows here once one does.',
+  );
+  const modals = listOr(
+    feed.modals.map((m) => card({ cls: 'modal-card', id: `modal-${m.id}` }, `Modal opened for ${who(m.userId)}`, escapeHtml(formatWhen(m.openedAt, now, tz)), viewHtml(m.view, names))),
+    'No modal opened yet. Modals open from Slack (a button, <code>/touchpoint</code>), so in console mode there are none.',
+  );
   return (
     `<section id="messages"><h2>Messages <span class="count">${feed.messages.length}</span></h2>${messages}</section>` +
     `<section id="homes"><h2>App Home</h2>${homes}</section>` +
     `<section id="modals"><h2>Modals <span class="count">${feed.modals.length}</span></h2>${modals}</section>`
   );
+}
+
+/** The cards, or a line saying why there are none yet. `empty` is the module's own HTML. */
+function listOr(cards: string[], empty: string): string {
+  return cards.length === 0 ? `<p class="empty">${empty}</p>` : cards.join('');
+}
+
+/** A card with its meta line; `where`, `when` and `body` are HTML the caller escaped. */
+function card(attrs: { cls: string; id: string }, where: string, when: string, body: string): string {
+  return `<article class="card ${attrs.cls}" id="${escapeHtml(attrs.id)}"><div class="meta"><span class="where">${where}</span><span class="when">${when}</span></div>${body}</article>`;
 }
 
 function messageCard(m: PreviewMessage, names: NameSource, now: Date, tz: string): string {
