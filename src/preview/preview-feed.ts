@@ -3,6 +3,7 @@ import type { HomeView } from '@slack/types';
 import type { Kysely } from 'kysely';
 import type { Database, OutboxRow } from '../db/schema.js';
 import { appHomeFor } from '../slack/app-home-for.js';
+import type { UserDirectory } from '../slack/user-directory.js';
 import { assembleMessages, mentionedUserIds, type PreviewMessage } from './message-state.js';
 import type { NameSource } from './mrkdwn-html.js';
 import { recentOpenedViews, type OpenedView } from './opened-view-queries.js';
@@ -38,8 +39,20 @@ export async function loadPreviewMessages(db: Kysely<Database>, now: Date): Prom
   return { version: versionOf([...posts, ...updates], modals, now), messages: assembleMessages(posts, updates, now), modals };
 }
 
-/** Everything the page shows. The Home tabs are built as Slack would build them if opened now. */
-export async function loadPreviewFeed(db: Kysely<Database>, now: Date, tz: string, loaded?: PreviewMessages): Promise<PreviewFeed> {
+/** Names asked of Slack per render, for people the owners table does not know (each answer is cached). */
+const DIRECTORY_LOOKUPS = 20;
+
+/**
+ * Everything the page shows. The Home tabs are built as Slack would build them if opened now. A
+ * mentioned person is named from the owners table, else (with Slack configured) from Slack's user
+ * directory, else shown by id.
+ */
+export async function loadPreviewFeed(
+  db: Kysely<Database>,
+  options: { now: Date; tz: string; directory?: Pick<UserDirectory, 'nameOf'> },
+  loaded?: PreviewMessages,
+): Promise<PreviewFeed> {
+  const { now, tz, directory } = options;
   const head = loaded ?? (await loadPreviewMessages(db, now));
   const viewers = await homeViewers(db, PREVIEW_HOMES);
   const homes = [];
@@ -47,6 +60,12 @@ export async function loadPreviewFeed(db: Kysely<Database>, now: Date, tz: strin
   const ids = [...mentionedUserIds(head.messages), ...head.modals.map((m) => m.userId), ...viewers];
   for (const { view } of homes) ids.push(...mentionedUserIds([{ channel: '', current: { text: '', blocks: view.blocks }, earlier: [] }]));
   const known = await ownerNames(db, ids);
+  const nameOf = directory?.nameOf?.bind(directory);
+  if (nameOf) {
+    const unknown = [...new Set(ids)].filter((id) => !known.has(id)).slice(0, DIRECTORY_LOOKUPS);
+    const found = await Promise.all(unknown.map(async (id) => [id, await nameOf(id)] as const));
+    for (const [id, name] of found) if (name) known.set(id, name);
+  }
   return { ...head, homes, names: { userName: (id) => known.get(id) ?? null }, now };
 }
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema.js';
+import type { UserDirectory } from '../slack/user-directory.js';
 import { loadPreviewFeed, loadPreviewMessages } from './preview-feed.js';
 import { feedHtml, pageHtml } from './preview-page.js';
 
@@ -41,12 +42,12 @@ export function previewCsp(nonce: string): string {
   ].join('; ');
 }
 
-export function createPreviewHandlers(deps: { db: Kysely<Database>; clock: Clock; tz: string }): PreviewHandlers {
-  const { db, clock, tz } = deps;
+export function createPreviewHandlers(deps: { db: Kysely<Database>; clock: Clock; tz: string; directory: Pick<UserDirectory, 'nameOf'> }): PreviewHandlers {
+  const { db, clock, tz, directory } = deps;
   return {
     async page(_req, res) {
       const now = clock.now();
-      const feed = await loadPreviewFeed(db, now, tz);
+      const feed = await loadPreviewFeed(db, { now, tz, directory });
       const nonce = randomBytes(18).toString('base64');
       const body = pageHtml({ feed: feedHtml(feed, tz), version: feed.version, nonce, live: true });
       res.writeHead(200, {
@@ -66,7 +67,7 @@ export function createPreviewHandlers(deps: { db: Kysely<Database>; clock: Clock
         res.end();
         return;
       }
-      const feed = await loadPreviewFeed(db, now, tz, head);
+      const feed = await loadPreviewFeed(db, { now, tz, directory }, head);
       const body = JSON.stringify({ version: feed.version, html: feedHtml(feed, tz) });
       res.writeHead(200, { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
       res.end(body);

@@ -10,12 +10,12 @@ import type { PreviewHandlers } from './preview-handlers.js';
  * without the right token gets exactly the 404 of a path that does not exist. The renderer is
  * imported on the first allowed request, so `npm start` pays nothing for a page nobody opens.
  */
-export function previewRoutes(context: Pick<AppContext, 'config' | 'database' | 'clock'>): Route[] {
+export function previewRoutes(context: Pick<AppContext, 'config' | 'database' | 'clock' | 'directory'>): Route[] {
   const access = previewAccess(context.config);
   if (access.kind === 'off') return [];
   let handlers: Promise<PreviewHandlers> | null = null;
   const load = () =>
-    (handlers ??= import('./preview-handlers.js').then((m) => m.createPreviewHandlers({ db: context.database.db, clock: context.clock, tz: context.config.tz })));
+    (handlers ??= import('./preview-handlers.js').then((m) => m.createPreviewHandlers({ db: context.database.db, clock: context.clock, tz: context.config.tz, directory: context.directory })));
   const guarded =
     (answer: keyof PreviewHandlers) =>
     async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

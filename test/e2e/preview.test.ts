@@ -18,7 +18,7 @@ describe.each(testEngines())('GET /preview on %s', (engine) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
+    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }, { id: 'U0ALICE', name: 'alice.e', realName: 'Alice Example' }] });
   });
   beforeEach(async () => {
     await database.reset();
@@ -128,6 +128,23 @@ describe.each(testEngines())('GET /preview on %s', (engine) => {
     const page = await get(`/preview?token=${TOKEN}`);
     expect(page.status).toBe(200);
     expect((await get(`/preview/feed?v=x&token=${TOKEN}`)).status).toBe(200);
+  });
+
+  it("with Slack configured, names a person the owners table does not know as Slack's directory does", async () => {
+    await start({ slack: true, env: { PREVIEW_TOKEN: TOKEN } });
+    await database.handle.db
+      .insertInto('outbox')
+      .values({ dedupe_key: 'handed-over', kind: 'post', channel: 'U0DANA', payload: JSON.stringify({ text: 'Acme was handed to <@U0ALICE> by <@U0GHOST>' }), status: 'sent' })
+      .execute();
+    const html = await (await get(`/preview?token=${TOKEN}`)).text();
+    expect(html).toContain('<span class="mk-mention" title="U0ALICE">@alice.e</span>');
+    expect(html).toContain('<span class="mk-mention" title="U0GHOST">@U0GHOST</span>');
+    expect(html).toContain('<span class="where">Direct message to @dana</span>');
+    const asked = slack.callsTo('users.info').map((c) => c.body['user']);
+    expect(asked.sort()).toEqual(['U0ALICE', 'U0DANA', 'U0GHOST']);
+    // Answers are kept: the next render asks Slack nothing new.
+    await get(`/preview?token=${TOKEN}`);
+    expect(slack.callsTo('users.info')).toHaveLength(asked.length);
   });
 
   it('lists the modals the bot opened', async () => {
