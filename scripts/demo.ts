@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     runCli(['import', files.payments], env);
     runCli(['import', files.touchpoints], env);
 
-    say(`Starting the bot in console mode on a throwaway embedded database (port ${port})`);
+    say(`Starting the bot in console mode on a throwaway embedded database (port ${port}); watch http://localhost:${port}/preview as it goes`);
     let printed = '';
     bot = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     bot.stdout?.on('data', (chunk: Buffer) => {
