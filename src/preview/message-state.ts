@@ -93,16 +93,11 @@ export function channelLabel(channel: string, names: NameSource): string {
   return `#${channel}`;
 }
 
-/** Slack user ids a message mentions or is sent to, to look their names up in one query. */
-export function mentionedUserIds(messages: ReadonlyArray<{ channel: string; current: MessagePayload; earlier: ReadonlyArray<{ payload: MessagePayload }> }>): string[] {
+/** Slack user ids that messages and views mention (`<@U…>`) or preselect (`initial_user`), to name them in one query. */
+export function userIdsIn(values: readonly unknown[]): string[] {
   const ids = new Set<string>();
-  const scan = (json: string) => {
-    for (const m of json.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|"initial_user":"([UW][A-Z0-9]+)"/g)) ids.add((m[1] ?? m[2])!);
-  };
-  for (const message of messages) {
-    if (/^[UW][A-Z0-9]+$/.test(message.channel)) ids.add(message.channel);
-    scan(JSON.stringify(message.current));
-    for (const v of message.earlier) scan(JSON.stringify(v.payload));
+  for (const value of values) {
+    for (const m of JSON.stringify(value).matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|"initial_user":"([UW][A-Z0-9]+)"/g)) ids.add((m[1] ?? m[2])!);
   }
   return [...ids];
 }

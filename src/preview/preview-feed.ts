@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database, OutboxRow } from '../db/schema.js';
 import { appHomeFor } from '../slack/app-home-for.js';
 import type { UserDirectory } from '../slack/user-directory.js';
-import { assembleMessages, mentionedUserIds, type PreviewMessage } from './message-state.js';
+import { assembleMessages, userIdsIn, type PreviewMessage } from './message-state.js';
 import type { NameSource } from './mrkdwn-html.js';
 import { recentOpenedViews, type OpenedView } from './opened-view-queries.js';
 import { homeViewers, ownerNames, recentPosts, updatesOf } from './preview-queries.js';
@@ -57,8 +57,15 @@ export async function loadPreviewFeed(
   const viewers = await homeViewers(db, PREVIEW_HOMES);
   const homes = [];
   for (const userId of viewers) homes.push({ userId, view: await appHomeFor(db, userId, now, tz) });
-  const ids = [...mentionedUserIds(head.messages), ...head.modals.map((m) => m.userId), ...viewers];
-  for (const { view } of homes) ids.push(...mentionedUserIds([{ channel: '', current: { text: '', blocks: view.blocks }, earlier: [] }]));
+  const ids = [
+    // A direct message's channel is the person's user id.
+    ...head.messages.map((m) => m.channel).filter((c) => /^[UW][A-Z0-9]+$/.test(c)),
+    ...userIdsIn(head.messages.flatMap((m) => [m.current, ...m.earlier.map((v) => v.payload)])),
+    ...head.modals.map((m) => m.userId),
+    ...userIdsIn(head.modals.map((m) => m.view)),
+    ...viewers,
+    ...userIdsIn(homes.map((h) => h.view)),
+  ];
   const known = await ownerNames(db, ids);
   const nameOf = directory?.nameOf?.bind(directory);
   if (nameOf) {

@@ -1,5 +1,5 @@
 import type { OutboxRow } from '../../../src/db/schema.js';
-import { assembleMessages, channelLabel, deliveryOf, formatWhen, mentionedUserIds } from '../../../src/preview/message-state.js';
+import { assembleMessages, channelLabel, deliveryOf, formatWhen, userIdsIn } from '../../../src/preview/message-state.js';
 import { previewAccess, previewAddress, previewAllows } from '../../../src/preview/preview-access.js';
 import { deliveryText } from '../../../src/preview/preview-page.js';
 
@@ -85,11 +85,12 @@ describe('where a message went, and who it names', () => {
     expect(channelLabel(channel, names)).toBe(label);
   });
 
-  it('collects mentions, DM recipients and selected users', () => {
-    const ids = mentionedUserIds([
-      { channel: 'U0DANA', current: { text: '<@U0LEE> and <@W0ENT|ent>', blocks: [{ type: 'actions', elements: [{ type: 'users_select', initial_user: 'U0PAT' }] }] }, earlier: [{ payload: { text: '<@U0OLD>' } }] },
+  it('collects mentioned and preselected users', () => {
+    const ids = userIdsIn([
+      { text: '<@U0LEE> and <@W0ENT|ent>', blocks: [{ type: 'actions', elements: [{ type: 'users_select', initial_user: 'U0PAT' }] }] },
+      { text: '<@U0OLD> <@U0LEE> &lt;@U0NOT&gt;' },
     ]);
-    expect(ids.sort()).toEqual(['U0DANA', 'U0LEE', 'U0OLD', 'U0PAT', 'W0ENT']);
+    expect(ids.sort()).toEqual(['U0LEE', 'U0OLD', 'U0PAT', 'W0ENT']);
   });
 });
 
