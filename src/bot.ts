@@ -10,6 +10,8 @@ import { createJobScheduler } from './jobs/scheduler.js';
 import { jobs } from './jobs/jobs.js';
 import { gatherDueRollups } from './celebrate/rollups.js';
 import { celebrationSettings } from './celebrate/celebration-settings.js';
+import { feedbackRoutes } from './feedback/feedback-routes.js';
+import { feedbackSettings } from './feedback/feedback-settings.js';
 import { previewRoutes } from './preview/preview-routes.js';
 import { previewAccess, previewAddress } from './preview/preview-access.js';
 
@@ -33,7 +35,7 @@ export class Bot {
 
   static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean } = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
-    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), await slackRoute(context), ...previewRoutes(context)];
+    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), await slackRoute(context), ...pageRoutes(context), ...previewRoutes(context)];
     const jobsLog = childLogger(context.log, 'jobs');
     const rollups = new IntervalTask(
       'celebration roll-ups',
@@ -84,6 +86,19 @@ export class Bot {
   }
 }
 
+/** The pages customers open: the feedback link's question and answer. */
+function pageRoutes(context: AppContext): Route[] {
+  const { config } = context;
+  return feedbackRoutes({
+    db: context.database.db,
+    clock: context.clock,
+    log: childLogger(context.log, 'http'),
+    settings: feedbackSettings(config),
+    trustProxy: config.trustProxy,
+    afterCommit: () => context.dispatcher.wake(),
+  });
+}
+
 async function slackRoute(context: AppContext): Promise<Route> {
   const { config } = context;
   if (config.slack.mode === 'console') {
@@ -103,6 +118,7 @@ async function slackRoute(context: AppContext): Promise<Route> {
     tz: config.tz,
     quietAfterDays: config.quietAfterDays,
     quietAfterDaysByTier: config.quietAfterDaysByTier,
+    feedback: feedbackSettings(config),
     afterCommit: () => context.dispatcher.wake(),
   });
   return { method: 'POST', path: '/slack/events', handler: (req, res) => requestListener(req, res) };

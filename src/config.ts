@@ -37,6 +37,13 @@ export interface Config {
   stripe: { webhookSecret: string | null; apiKey: string | null; apiUrl: string | null };
   hubspot: { clientSecret: string | null; accessToken: string | null; apiUrl: string };
   webhookSecret: string | null;
+  /** FEEDBACK_SECRET signs the customers' feedback links; null turns the feature off. */
+  feedback: { secret: string } | null;
+  /**
+   * TRUST_PROXY: how many proxies in front of the bot append to X-Forwarded-For; the client's address
+   * is the entry that many from the right. 0 (the default): the connection's own address.
+   */
+  trustProxy: number;
   publicUrl: string;
   tz: string;
   quietAfterDays: number;
@@ -134,6 +141,17 @@ const schema = z.object({
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_API_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
   WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  FEEDBACK_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters, e.g. the output of openssl rand -base64 32').optional()),
+  TRUST_PROXY: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(true|false|\d{1,2})$/, 'must be true, false, or how many proxies are in front of the bot (e.g. 1)')
+      .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
+      .optional(),
+  ),
   PUBLIC_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
   TZ: z.preprocess(blankToUndefined, timeZone.optional()),
   QUIET_AFTER_DAYS: wholeNumber(1, 3650, '30'),
@@ -241,6 +259,8 @@ export function parseConfig(env: Env): Config {
       apiUrl: v.HUBSPOT_API_URL ?? 'https://api.hubapi.com',
     },
     webhookSecret: v.WEBHOOK_SECRET ?? null,
+    feedback: v.FEEDBACK_SECRET ? { secret: v.FEEDBACK_SECRET } : null,
+    trustProxy: v.TRUST_PROXY ?? 0,
     publicUrl: (v.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     tz: v.TZ ?? 'UTC',
     quietAfterDays: v.QUIET_AFTER_DAYS ?? 30,

@@ -45,6 +45,7 @@ export const REDACT_PATHS = [
   'config.hubspot.clientSecret',
   'config.hubspot.accessToken',
   'config.webhookSecret',
+  'config.feedback.secret',
   // HubSpot / Stripe / webhook credentials when a config section is logged on its own.
   'accessToken',
   'clientSecret',

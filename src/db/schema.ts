@@ -198,6 +198,30 @@ export interface CrmPropertyVersionsTable {
   changed_at: Timestamp;
 }
 
+/** A customer's answer to a feedback link (src/feedback), one row per link. */
+export interface FeedbackAnswersTable {
+  id: Id;
+  token_digest: string;
+  account_id: number;
+  asked_by_owner_id: number | null;
+  link_expires_at: Timestamp;
+  score: number;
+  comment: string | null;
+  touchpoint_id: number;
+  first_answered_at: Timestamp;
+  answered_at: Timestamp;
+  revision: ColumnType<number, number | undefined, number>;
+  /** The post in CELEBRATION_CHANNEL (scores 4–5), kept to rewrite it when the answer changes. */
+  celebration_outbox_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The urgent direct message (scores 1–2). */
+  alert_outbox_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The urgent nudge the direct message's buttons answer. */
+  nudge_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Whether the answer opened that nudge (rather than making the account's open one urgent). */
+  nudge_opened: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+}
+
 /** A modal the bot opened (views.open), kept for the preview page; see migration 0013. */
 export interface OpenedViewsTable {
   id: Id;
@@ -207,6 +231,7 @@ export interface OpenedViewsTable {
 }
 
 export interface Database {
+  feedback_answers: FeedbackAnswersTable;
   crm_property_versions: CrmPropertyVersionsTable;
   celebrations: CelebrationsTable;
   payment_external_refs: PaymentExternalRefsTable;
@@ -232,3 +257,4 @@ export type Touchpoint = Selectable<TouchpointsTable>;
 export type Owner = Selectable<OwnersTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type Nudge = Selectable<NudgesTable>;
+export type FeedbackAnswer = Selectable<FeedbackAnswersTable>;

@@ -29,6 +29,8 @@ const CONTRACT_VARIABLES = [
   'NUDGE_SCHEDULE',
   'DIGEST_SCHEDULE',
   'LOG_LEVEL',
+  'FEEDBACK_SECRET',
+  'TRUST_PROXY',
   'PREVIEW_TOKEN',
 ] as const;
 type Variable = (typeof CONTRACT_VARIABLES)[number];
@@ -69,6 +71,8 @@ describe('parseConfig: defaults', () => {
       stripe: { webhookSecret: null, apiKey: null, apiUrl: null },
       hubspot: { clientSecret: null, accessToken: null, apiUrl: expect.stringMatching(/^https:\/\//) },
       webhookSecret: null,
+      feedback: null,
+      trustProxy: 0,
       publicUrl: 'http://localhost:3000',
       tz: 'UTC',
       quietAfterDays: 30,
@@ -167,6 +171,10 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
     ...LOG_LEVELS.map((l): [Variable, string, Pick, unknown] => ['LOG_LEVEL', l, (c) => c.logLevel, l]),
     ['LOG_LEVEL', 'DEBUG', (c) => c.logLevel, 'debug'],
     ['LOG_LEVEL', ' Warn ', (c) => c.logLevel, 'warn'],
+    ['FEEDBACK_SECRET', 'x'.repeat(32), (c) => c.feedback, { secret: 'x'.repeat(32) }],
+    ['TRUST_PROXY', 'true', (c) => c.trustProxy, 1],
+    ['TRUST_PROXY', 'FALSE', (c) => c.trustProxy, 0],
+    ['TRUST_PROXY', '2', (c) => c.trustProxy, 2],
     ['PREVIEW_TOKEN', ' 0123456789abcdef ', (c) => c.preview.token, '0123456789abcdef'],
   ];
 
@@ -208,6 +216,8 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
         NUDGE_SCHEDULE: '0 8 * * 1-5',
         DIGEST_SCHEDULE: '0 15 * * 5',
         LOG_LEVEL: 'debug',
+        FEEDBACK_SECRET: 'feedback-secret-of-at-least-32-chars',
+        TRUST_PROXY: '1',
         PREVIEW_TOKEN: 'preview-token-0123456789',
       }),
     ).toEqual<Config>({
@@ -224,6 +234,8 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
       stripe: { webhookSecret: 'whsec_x', apiKey: 'sk_test_x', apiUrl: 'http://localhost:12111' },
       hubspot: { clientSecret: 'hcs', accessToken: 'hat', apiUrl: 'http://localhost:4011' },
       webhookSecret: 'a-long-enough-secret',
+      feedback: { secret: 'feedback-secret-of-at-least-32-chars' },
+      trustProxy: 1,
       publicUrl: 'https://bot.example.com',
       tz: 'Europe/Berlin',
       quietAfterDays: 45,
@@ -309,6 +321,9 @@ describe('parseConfig: bad values', () => {
     ['DIGEST_SCHEDULE', '0 16 * * 8', /cron expression/],
     ['LOG_LEVEL', 'loud', /must be one of fatal, error, warn, info, debug, trace, silent/],
     ['LOG_LEVEL', 'verbose', /must be one of/],
+    ['FEEDBACK_SECRET', 'x'.repeat(31), /at least 32 characters/],
+    ['TRUST_PROXY', 'yes please', /true, false, or how many proxies/],
+    ['TRUST_PROXY', '-1', /true, false, or how many proxies/],
   ];
 
   it.each(cases)('%s=%j is one problem line naming the variable', (variable, value, says, base = {}) => {

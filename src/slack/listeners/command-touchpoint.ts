@@ -46,7 +46,7 @@ async function touchpointAnswer(deps: ListenerDeps, command: SlashCommand): Prom
         },
         { now, log },
       );
-      return buildTouchpointLogged({ account: resolution.account, kind: reading.kind, note: reading.note, repeat: !recorded });
+      return buildTouchpointLogged({ account: resolution.account, kind: reading.kind, note: reading.note, repeat: !recorded, offerFeedbackLink: deps.feedback !== null });
     }
     case 'ambiguous':
       return buildTouchpointChoices({ typed: reading.name, choices: resolution.choices, more: resolution.more, kind: reading.kind, note: reading.note });

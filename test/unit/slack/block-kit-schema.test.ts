@@ -8,6 +8,8 @@ import type { ScoredCandidate } from '../../../src/accounts/account-match.js';
 import { buildAnniversaryCelebration, type AnniversaryInput } from '../../../src/celebrate/anniversary-message.js';
 import { buildCelebration, buildCelebrationRollup, buildRefundedCelebration, type CelebrationInput } from '../../../src/celebrate/celebration-message.js';
 import { buildDigest } from '../../../src/digest/digest-message.js';
+import { buildAlertEased, buildPraisePost, buildPraiseWithdrawn, buildUnhappyAlert, type AnswerFacts } from '../../../src/feedback/feedback-messages.js';
+import { buildFeedbackChoices, buildFeedbackLinkAnswer } from '../../../src/slack/views/feedback-link.js';
 import type { DigestFigures } from '../../../src/digest/digest-figures.js';
 import { spendTrend } from '../../../src/domain/quiet.js';
 import { buildNudgeResolution, type NudgeResolution } from '../../../src/nudge/nudge-resolution-message.js';
@@ -91,6 +93,7 @@ function digest(name: string, n: number): DigestFigures {
     answered: { total: n, accounts },
     topReps: Array.from({ length: Math.min(n, 5) }, (_, i) => ({ rep: { slackUserId: i ? `U0REP${i}` : null, name: `${name} ${i}` }, touchpoints: 10 - i })),
     waiting: { total: n, oldest: accounts.slice(0, 5).map((a) => ({ accountId: a.accountId, accountName: a.accountName, owner: { slackUserId: 'U02', name: null }, openedAt: ago(20) })) },
+    feedback: { answers: n, average: 4.2, quotes: accounts.slice(0, 3).map((a) => ({ accountId: a.accountId, accountName: a.accountName, score: 5, comment: name })) },
   };
 }
 
@@ -120,7 +123,16 @@ function card(name: string, touchpoints: number): AccountCardData {
     paymentCount: 97,
     lifetime: { USD: 41_230_000, EUR: 320_000 },
     recentPayments: [{ amountMinor: 100_000, currency: 'USD', paidAt: ago(10) }],
-    touchpoints: Array.from({ length: touchpoints }, (_, i) => ({ kind: 'call', direction: i % 2 ? 'inbound' : 'outbound', occurredAt: ago(i), note: name, byLabel: null, bySlackUserId: i % 2 ? 'U0DANA' : null, byName: name })),
+    touchpoints: Array.from({ length: touchpoints }, (_, i) => ({
+      kind: i % 3 ? 'call' : 'feedback',
+      direction: i % 2 ? 'inbound' : 'outbound',
+      occurredAt: ago(i),
+      note: name,
+      byLabel: null,
+      bySlackUserId: i % 2 ? 'U0DANA' : null,
+      byName: name,
+      feedbackScore: i % 3 ? null : 2,
+    })),
   };
 }
 
@@ -138,6 +150,10 @@ function quiet(name: string, n: number): QuietAccount[] {
 
 function candidates(name: string, n: number): ScoredCandidate[] {
   return Array.from({ length: n }, (_, i) => ({ id: i + 1, name: `${name} ${i}`, status: i % 3 ? 'active' : 'churned', exact: false, prefix: true, wordPrefix: true, similarity: 0.5, wordSimilarity: 0.6, score: 2 }));
+}
+
+function answer(name: string, score: AnswerFacts['score']): AnswerFacts {
+  return { accountId: 3, accountName: name, score, comment: name, rep: DANA, changed: score === 4 };
 }
 
 const resolutions: NudgeResolution[] = [
@@ -166,7 +182,13 @@ function messages(name: string, many: number): Array<[string, unknown]> {
     ['account card', buildAccountCard({ card: card(name, Math.min(many, CARD_TOUCHPOINTS)), now: NOW, tz: TZ })],
     ['/quiet', buildQuietList({ accounts: quiet(name, many), ownsAny: true, now: NOW, tz: TZ })],
     ['/quiet, nothing quiet', buildQuietList({ accounts: [], ownsAny: true, now: NOW, tz: TZ })],
-    ['/touchpoint logged', buildTouchpointLogged({ account: { id: 1, name }, kind: 'gift', note: name, repeat: false })],
+    ['/touchpoint logged', buildTouchpointLogged({ account: { id: 1, name }, kind: 'gift', note: name, repeat: false, offerFeedbackLink: true })],
+    ['feedback praise', buildPraisePost(answer(name, 5))],
+    ['feedback praise withdrawn', buildPraiseWithdrawn(answer(name, 4))],
+    ['feedback, unhappy customer alert', buildUnhappyAlert({ ...answer(name, 1), nudgeId: 9, recipient: 'rep' })],
+    ['feedback, alert eased', buildAlertEased(answer(name, 2))],
+    ['/feedback link', buildFeedbackLinkAnswer({ account: { id: 1, name }, url: 'https://bot.example.com/f/abc.def', expiresAt: ago(-30), tz: TZ })],
+    ['/feedback, which account?', buildFeedbackChoices({ typed: name, choices: candidates(name, Math.min(many, 5)), more: many })],
     ['/touchpoint, which account?', buildTouchpointChoices({ typed: name, choices: candidates(name, Math.min(many, 5)), more: many, kind: 'call', note: name })],
     ['/account, which account?', buildAccountChoices({ typed: name, choices: candidates(name, Math.min(many, 5)), more: many })],
     ['/touchpoint, no such account', buildNoAccountMatch({ typed: name, suggestions: candidates(name, Math.min(many, 5)), usage: 'Usage: /touchpoint <account> [kind] [note]' })],
