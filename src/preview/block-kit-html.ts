@@ -6,7 +6,7 @@
  * does not know is named rather than dropped. Controls are drawn, never live: nothing here can
  * be clicked into doing anything.
  */
-import { escapeHtml, safeUrl } from './html.js';
+import { escapeHtml, safeUrl } from '../http/html.js';
 import { mrkdwnToHtml, noNames, plainTextToHtml, type NameSource } from './mrkdwn-html.js';
 
 type Json = Record<string, unknown>;

@@ -8,7 +8,7 @@
  * Everything is escaped for HTML on the way out; the only markup produced is this module's own.
  */
 import { shortcodeAt } from './emoji.js';
-import { escapeHtml, safeUrl } from './html.js';
+import { escapeHtml, safeUrl } from '../http/html.js';
 
 export interface NameSource {
   /** How a user id is shown after the @: their name when the bot knows it, else null. */

@@ -4,7 +4,7 @@
  * (names, memos, notes, errors) reaches the page through escapeHtml or the Block Kit renderer.
  */
 import { messageHtml, viewHtml } from './block-kit-html.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml } from '../http/html.js';
 import { channelLabel, formatWhen, type Delivery, type PreviewMessage } from './message-state.js';
 import { mrkdwnToHtml, type NameSource } from './mrkdwn-html.js';
 import type { PreviewFeed } from './preview-feed.js';

@@ -1,4 +1,4 @@
-/** HTML text and attribute escaping: every string from a message, a name or the database passes through here. */
+/** HTML text and attribute escaping for the pages the bot serves (the feedback page, the preview): every outside string passes through here. */
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
