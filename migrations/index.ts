@@ -9,6 +9,7 @@ import * as m0007 from './0007-inbox-apply.js';
 import * as m0008 from './0008-celebration-singles.js';
 import * as m0010 from './0010-stripe-same-money.js';
 import * as m0012 from './0012-feedback.js';
+import * as m0013 from './0013-opened-views.js';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008-celebration-singles': m0008,
   '0010-stripe-same-money': m0010,
   '0012-feedback': m0012,
+  '0013-opened-views': m0013,
 };

@@ -12,6 +12,8 @@ import { gatherDueRollups } from './celebrate/rollups.js';
 import { celebrationSettings } from './celebrate/celebration-settings.js';
 import { feedbackRoutes } from './feedback/feedback-routes.js';
 import { feedbackSettings } from './feedback/feedback-settings.js';
+import { previewRoutes } from './preview/preview-routes.js';
+import { previewAccess, previewAddress } from './preview/preview-access.js';
 
 /** How often held-back celebrations are checked for a roll-up that is due. */
 const ROLLUP_CHECK_MS = 30_000;
@@ -33,7 +35,7 @@ export class Bot {
 
   static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean } = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
-    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), await slackRoute(context), ...pageRoutes(context)];
+    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), await slackRoute(context), ...pageRoutes(context), ...previewRoutes(context)];
     const jobsLog = childLogger(context.log, 'jobs');
     const rollups = new IntervalTask(
       'celebration roll-ups',
@@ -66,6 +68,8 @@ export class Bot {
       { port: this.#port, database: config.database.kind, slack: config.slack.mode, tz: config.tz },
       config.slack.mode === 'console' ? 'appreciation-bot ready (console mode: messages are printed, not sent)' : 'appreciation-bot ready',
     );
+    const preview = previewAddress(previewAccess(config), this.#port);
+    if (preview) log.info({ preview }, `see the messages as Slack shows them: ${preview}`);
   }
 
   /** Stop taking requests, finish what is in flight, close the database. Safe to call twice. */

@@ -59,6 +59,8 @@ export interface Config {
   outboxLeaseSeconds: number;
   digestSchedule: string;
   logLevel: LogLevel;
+  /** PREVIEW_TOKEN: with Slack configured, the preview page answers only to `?token=` this; unset, it is off. */
+  preview: { token: string | null };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -173,6 +175,7 @@ const schema = z.object({
   NUDGE_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
   OUTBOX_LEASE_SECONDS: wholeNumber(1, 3600, '60'),
   DIGEST_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
+  PREVIEW_TOKEN: z.preprocess(blankToUndefined, z.string().trim().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 16)').optional()),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
@@ -271,6 +274,7 @@ export function parseConfig(env: Env): Config {
     outboxLeaseSeconds: v.OUTBOX_LEASE_SECONDS ?? 60,
     digestSchedule: v.DIGEST_SCHEDULE ?? '0 16 * * 5',
     logLevel: v.LOG_LEVEL ?? 'info',
+    preview: { token: v.PREVIEW_TOKEN ?? null },
   };
 }
 

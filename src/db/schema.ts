@@ -245,6 +245,14 @@ export interface FeedbackAnswersTable {
   created_at: CreatedAt;
 }
 
+/** A modal the bot opened (views.open), kept for the preview page; see migration 0013. */
+export interface OpenedViewsTable {
+  id: Id;
+  user_id: string;
+  view: ColumnType<unknown, string, string>;
+  opened_at: Timestamp;
+}
+
 export interface Database {
   feedback_answers: FeedbackAnswersTable;
   crm_property_versions: CrmPropertyVersionsTable;
@@ -263,6 +271,7 @@ export interface Database {
   outbox: OutboxTable;
   nudges: NudgesTable;
   job_runs: JobRunsTable;
+  opened_views: OpenedViewsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { COMMENT_MAX } from './feedback-form.js';
 import { routeOf, SCORES, SCORE_LABELS, scoreText, type Score } from './feedback-score.js';
+import { escapeHtml } from '../http/html.js';
 
 /**
  * The one page of the product a customer sees: server-rendered HTML with its own small
@@ -15,11 +16,7 @@ export interface Page {
   html: string;
 }
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
-}
+export { escapeHtml };
 
 const STYLE = `
 :root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--text:#1c1e21;--muted:#575e68;--line:#cfd4db;--accent:#1f56d1;--on-accent:#fff;--picked:#e8efff;--focus:#1f56d1;--warn:#b42318;--warn-bg:#fdecea}

@@ -91,6 +91,8 @@ describe('the appreciation-bot command', () => {
       expect(await exited).toBe(0);
       expect(Date.now() - asked).toBeLessThan(10_000);
       expect(output).toContain('stopped');
+      // Console mode prints where to see its messages as Slack would show them.
+      expect(output).toContain(`see the messages as Slack shows them: http://localhost:${port}/preview`);
       bot = null;
 
       // Once it is gone the database is free again.

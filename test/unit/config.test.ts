@@ -31,6 +31,7 @@ const CONTRACT_VARIABLES = [
   'LOG_LEVEL',
   'FEEDBACK_SECRET',
   'TRUST_PROXY',
+  'PREVIEW_TOKEN',
 ] as const;
 type Variable = (typeof CONTRACT_VARIABLES)[number];
 type Env = Partial<Record<string, string>>;
@@ -85,6 +86,7 @@ describe('parseConfig: defaults', () => {
       outboxLeaseSeconds: 60,
       digestSchedule: '0 16 * * 5',
       logLevel: 'info',
+      preview: { token: null },
     });
   });
 
@@ -173,6 +175,7 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
     ['TRUST_PROXY', 'true', (c) => c.trustProxy, 1],
     ['TRUST_PROXY', 'FALSE', (c) => c.trustProxy, 0],
     ['TRUST_PROXY', '2', (c) => c.trustProxy, 2],
+    ['PREVIEW_TOKEN', ' 0123456789abcdef ', (c) => c.preview.token, '0123456789abcdef'],
   ];
 
   it.each(cases)('%s=%j', (variable, value, pick, expected, base = {}) => {
@@ -215,6 +218,7 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
         LOG_LEVEL: 'debug',
         FEEDBACK_SECRET: 'feedback-secret-of-at-least-32-chars',
         TRUST_PROXY: '1',
+        PREVIEW_TOKEN: 'preview-token-0123456789',
       }),
     ).toEqual<Config>({
       port: 8081,
@@ -245,6 +249,7 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
       outboxLeaseSeconds: 90,
       digestSchedule: '0 15 * * 5',
       logLevel: 'debug',
+      preview: { token: 'preview-token-0123456789' },
     });
   });
 });
@@ -256,6 +261,7 @@ describe('parseConfig: bad values', () => {
     ['QUIET_AFTER_DAYS_BY_TIER', 'gold=0', /between 1 and 3650/],
     ['QUIET_AFTER_DAYS_BY_TIER', 'gold=5,GOLD=6', /given twice/],
     ['OUTBOX_LEASE_SECONDS', '0', /at least 1/],
+    ['PREVIEW_TOKEN', 'short', /at least 16 characters/],
     ['OUTBOX_LEASE_SECONDS', 'soon', /whole number/],
     ['PORT', 'abc', /whole number/],
     ['PORT', '-1', /whole number/],

@@ -134,6 +134,21 @@ describe('fake Slack Web API', () => {
     expect(unknown.data).toMatchObject({ error: 'unknown_method' });
   });
 
+  it('refuses blocks and views Slack would refuse, saying what is wrong', async () => {
+    // The client prints Slack's response_metadata messages at error level; they are expected here.
+    const quiet = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
+    const slack = new WebClient(TOKEN, { slackApiUrl: fake.url, retryConfig: { retries: 0 }, logger: quiet });
+    const tooLong = [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }];
+    const posted = await failure(slack.chat.postMessage({ channel: 'C1', text: 'hi', blocks: tooLong }));
+    expect(posted.code).toBe(ErrorCode.PlatformError);
+    expect(posted.data).toMatchObject({ ok: false, error: 'invalid_blocks', errors: [expect.stringMatching(/^blocks\.0\.text\.text: /)] });
+    const updated = await failure(slack.chat.update({ channel: 'C1', ts: '1700000000.000100', text: 'hi', blocks: [{ type: 'section' }] as never }));
+    expect(updated.data).toMatchObject({ error: 'invalid_blocks' });
+    const modal = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'A title longer than 24 chars' }, blocks: [] };
+    const opened = await failure(slack.views.open({ trigger_id: '123.456', view: modal }));
+    expect(opened.data).toMatchObject({ error: 'invalid_arguments', response_metadata: { messages: [expect.stringMatching(/^\[ERROR\] title\.text: /)] } });
+  });
+
   it('answers ephemeral posts, permalinks and views', async () => {
     const ephemeral = await slack.chat.postEphemeral({ channel: 'C1', user: 'U0ALICE01', text: 'psst' });
     expect(ephemeral.message_ts).toMatch(/^\d{10}\.\d{6}$/);
