@@ -1,3 +1,4 @@
+import { sameTime } from '../../src/clock.js';
 import type { Kysely } from 'kysely';
 import { celebrateAnniversaries, type AnniversarySettings } from '../../src/celebrate/anniversaries.js';
 import { parseThankValue } from '../../src/celebrate/celebration-message.js';
@@ -41,7 +42,7 @@ describe.each(testEngines())('anniversaries job (%s)', (engine) => {
     return { id: row.id, ownerSlackId: owner.slack_user_id!, paymentIds: ids };
   }
 
-  const run = (now: string, tz = 'UTC') => celebrateAnniversaries(db(), settings(tz), new Date(now), silentLogger());
+  const run = (now: string, tz = 'UTC') => celebrateAnniversaries(db(), settings(tz), { time: sameTime(new Date(now)), lastRunAsOf: null }, silentLogger());
   const posts = () => db().selectFrom('outbox').selectAll().orderBy('id').execute();
   const celebrations = () => db().selectFrom('celebrations').selectAll().orderBy('id').execute();
   const bodyOf = (payload: MessagePayload) => JSON.stringify(payload.blocks);
@@ -116,7 +117,7 @@ describe.each(testEngines())('anniversaries job (%s)', (engine) => {
 
   it('holds the message until quiet hours end', async () => {
     await account('Early', [['2020-05-05T12:00:00Z', 1_000]]);
-    await celebrateAnniversaries(db(), { channel: CHANNEL, tz: 'UTC', quietHours: { startHour: 20, endHour: 10 } }, new Date('2025-05-05T09:00:00Z'), silentLogger());
+    await celebrateAnniversaries(db(), { channel: CHANNEL, tz: 'UTC', quietHours: { startHour: 20, endHour: 10 } }, { time: sameTime(new Date('2025-05-05T09:00:00Z')), lastRunAsOf: null }, silentLogger());
     const [post] = await posts();
     expect(post?.next_attempt_at).toEqual(new Date('2025-05-05T10:00:00Z'));
   });

@@ -15,6 +15,9 @@ import { createTestDatabase, testEngines, type TestDatabase } from '../support/t
 
 const T0 = new Date('2026-11-23T09:00:00.000Z');
 const PERIOD = '2026-11-23T09:00';
+const LEASE = 60_000;
+/** A claim deciding as of T0, made at `now`. */
+const at = (now: Date = T0) => ({ asOf: T0, now, leaseMs: LEASE });
 
 describe.each(testEngines())('job claims (%s)', (engine) => {
   let tdb: TestDatabase;
@@ -31,16 +34,25 @@ describe.each(testEngines())('job claims (%s)', (engine) => {
   });
 
   it('two claims of one period: the first wins, the second is refused and changes nothing', async () => {
-    expect(await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'replica-a', now: T0 })).toBe(true);
-    expect(await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'replica-b', now: new Date(T0.getTime() + 1000) })).toBe(false);
-    expect(await findJobRun(db(), 'digest', PERIOD)).toMatchObject({ status: 'running', claimed_by: 'replica-a', started_at: T0, finished_at: null, error: null });
+    expect(await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'replica-a', ...at() })).toBe(true);
+    expect(await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'replica-b', ...at(new Date(T0.getTime() + 1000)) })).toBe(false);
+    expect(await findJobRun(db(), 'digest', PERIOD)).toMatchObject({
+      status: 'running',
+      claimed_by: 'replica-a',
+      started_at: T0,
+      as_of: T0,
+      lease_until: new Date(T0.getTime() + LEASE),
+      attempts: 1,
+      finished_at: null,
+      error: null,
+    });
     // Another period, or another job in the same period, is a claim of its own.
-    expect(await claimJobRun(db(), { job: 'digest', period: '2026-11-30T09:00', claimedBy: 'replica-b', now: T0 })).toBe(true);
-    expect(await claimJobRun(db(), { job: 'nudges', period: PERIOD, claimedBy: 'replica-b', now: T0 })).toBe(true);
+    expect(await claimJobRun(db(), { job: 'digest', period: '2026-11-30T09:00', claimedBy: 'replica-b', ...at() })).toBe(true);
+    expect(await claimJobRun(db(), { job: 'nudges', period: PERIOD, claimedBy: 'replica-b', ...at() })).toBe(true);
   });
 
   it('records done, or failed with its error; only the claimant can finish its run', async () => {
-    await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'a', now: T0 });
+    await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'a', ...at() });
     await finishJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'b', now: T0, status: 'done' });
     expect(await findJobRun(db(), 'digest', PERIOD)).toMatchObject({ status: 'running' });
     const later = new Date(T0.getTime() + 5000);
@@ -51,9 +63,9 @@ describe.each(testEngines())('job claims (%s)', (engine) => {
     expect(row?.error).toHaveLength(2000);
 
     const claims = databaseJobClaims(db(), 'me');
-    expect(await claims.claim('anniversaries', PERIOD, T0)).toBe(true);
-    await claims.finish('anniversaries', PERIOD, { status: 'done' }, later);
-    expect(await findJobRun(db(), 'anniversaries', PERIOD)).toMatchObject({ status: 'done', claimed_by: 'me', error: null, finished_at: later });
+    expect(await claims.claim('anniversaries', PERIOD, at())).toBe(true);
+    await claims.finish('anniversaries', PERIOD, { status: 'done' }, later, LEASE);
+    expect(await findJobRun(db(), 'anniversaries', PERIOD)).toMatchObject({ status: 'done', claimed_by: 'me', error: null, finished_at: later, lease_until: null });
   });
 
   if (engine === 'postgres') {
@@ -63,7 +75,7 @@ describe.each(testEngines())('job claims (%s)', (engine) => {
         for (let round = 0; round < 5; round += 1) {
           const period = `2026-11-2${round}T09:00`;
           const results = await Promise.all(
-            Array.from({ length: 24 }, (_, i) => claimJobRun(handles[i % handles.length]!.db, { job: 'digest', period, claimedBy: `replica-${i}`, now: T0 })),
+            Array.from({ length: 24 }, (_, i) => claimJobRun(handles[i % handles.length]!.db, { job: 'digest', period, claimedBy: `replica-${i}`, ...at() })),
           );
           expect(results.filter(Boolean)).toHaveLength(1);
         }

@@ -1,3 +1,4 @@
+import { sameTime } from '../../src/clock.js';
 import { sql } from 'kysely';
 import { parseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -38,7 +39,7 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
   function settings(env: Record<string, string> = {}, pageSize = 1000): NudgeSettings {
     return nudgeSettings(parseConfig({ TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK, ...env }), { pageSize });
   }
-  const sweep = (s = settings(), now = NOW, database = db()) => sweepNudges(database, s, { now, directory, log: silentLogger() });
+  const sweep = (s = settings(), now = NOW, database = db()) => sweepNudges(database, s, { time: sameTime(now), directory, log: silentLogger() });
 
   async function owner(slackUserId: string | null, email: string | null = null): Promise<number> {
     const row = await db().insertInto('owners').values({ slack_user_id: slackUserId, email, display_name: slackUserId ?? email }).returning('id').executeTakeFirstOrThrow();
@@ -94,17 +95,19 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
     it('uses the default, then the account override, then its tier (case-insensitive); an override beats the tier', async () => {
       const s = settings({ QUIET_AFTER_DAYS: '30', QUIET_AFTER_DAYS_BY_TIER: 'gold=14,silver=60' });
       const defaultQuiet = await account({ name: 'default 31', lastTouchAt: ago(31) });
-      await account({ name: 'default 30', lastTouchAt: ago(30) });
+      // Quiet to the hour: 30 × 24 h is quiet, an hour less is not.
+      const defaultToTheHour = await account({ name: 'default, silent exactly 30 days', lastTouchAt: ago(30) });
+      await account({ name: 'default, an hour short of 30 days', lastTouchAt: ago(30 - 1 / 24) });
       const overrideQuiet = await account({ name: 'override 10, silent 11', lastTouchAt: ago(11), quietAfterDays: 10 });
       await account({ name: 'override 60 beats gold, silent 40', lastTouchAt: ago(40), quietAfterDays: 60, tier: 'gold' });
       const tierQuiet = await account({ name: 'Gold, silent 15', lastTouchAt: ago(15), tier: 'Gold' });
-      await account({ name: 'gold, silent 14', lastTouchAt: ago(14), tier: 'gold' });
+      await account({ name: 'gold, an hour short of 14 days', lastTouchAt: ago(14 - 1 / 24), tier: 'gold' });
       await account({ name: 'silver, silent 45', lastTouchAt: ago(45), tier: 'silver' });
       const unknownTier = await account({ name: 'bronze (not configured), silent 31', lastTouchAt: ago(31), tier: 'bronze' });
 
       const summary = await sweep(s);
-      expect(summary.opened).toBe(4);
-      expect(await nudgedAccounts()).toEqual([defaultQuiet, overrideQuiet, tierQuiet, unknownTier].sort((a, b) => a - b));
+      expect(summary.opened).toBe(5);
+      expect(await nudgedAccounts()).toEqual([defaultQuiet, defaultToTheHour, overrideQuiet, tierQuiet, unknownTier].sort((a, b) => a - b));
       const byAccount = new Map((await nudges()).map((n) => [n.account_id, n]));
       expect(byAccount.get(defaultQuiet)).toMatchObject({ reason: 'quiet', threshold_days: 30, threshold_basis: 'default', status: 'open' });
       expect(byAccount.get(overrideQuiet)).toMatchObject({ threshold_days: 10, threshold_basis: 'override' });
@@ -295,7 +298,7 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
     it('raises the oldest few on their own and gathers the rest into one summary, all marked escalated; a second run raises nothing', async () => {
       const due = await dueNudges(12);
       expect(ESCALATIONS_SEPARATE).toBe(5);
-      expect(await escalateNudges(db(), settings(ESCALATE), NOW)).toBe(12);
+      expect(await escalateNudges(db(), settings(ESCALATE), sameTime(NOW))).toBe(12);
 
       const { singles, summaries, all } = await escalationPosts();
       expect(all).toHaveLength(6);
@@ -320,13 +323,13 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
       expect(after.every((n) => n.status === 'open')).toBe(true);
 
       const before = await posts();
-      expect(await escalateNudges(db(), settings(ESCALATE), new Date(NOW.getTime() + DAY_MS))).toBe(0);
+      expect(await escalateNudges(db(), settings(ESCALATE), sameTime(new Date(NOW.getTime() + DAY_MS)))).toBe(0);
       expect(await posts()).toEqual(before);
     });
 
     it('sends no summary when no more than the few are due', async () => {
       const due = await dueNudges(3);
-      expect(await escalateNudges(db(), settings(ESCALATE), NOW)).toBe(3);
+      expect(await escalateNudges(db(), settings(ESCALATE), sameTime(NOW))).toBe(3);
       const { singles, summaries } = await escalationPosts();
       expect(singles.map((p) => p.dedupe_key)).toEqual(due.map((n) => `nudge:${n.id}:escalation`));
       expect(summaries).toHaveLength(0);
@@ -339,7 +342,7 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
         const second = await openDatabase(tdb.target);
         let counts: number[];
         try {
-          counts = await Promise.all([escalateNudges(db(), settings(ESCALATE), NOW), escalateNudges(second.db, settings(ESCALATE), NOW)]);
+          counts = await Promise.all([escalateNudges(db(), settings(ESCALATE), sameTime(NOW)), escalateNudges(second.db, settings(ESCALATE), sameTime(NOW))]);
         } finally {
           await second.close();
         }
@@ -365,9 +368,9 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
           // The second handle holds every other nudge, as a run that claimed them would.
           await second.db.transaction().execute(async (trx) => {
             await trx.selectFrom('nudges').select('id').where('id', 'in', held).forUpdate().execute();
-            first = await escalateNudges(db(), settings(ESCALATE), NOW);
+            first = await escalateNudges(db(), settings(ESCALATE), sameTime(NOW));
           });
-          rest = await escalateNudges(second.db, settings(ESCALATE), NOW);
+          rest = await escalateNudges(second.db, settings(ESCALATE), sameTime(NOW));
         } finally {
           await second.close();
         }
