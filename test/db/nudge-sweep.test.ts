@@ -434,4 +434,59 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
       expect(all.every((n) => (n.message_outbox_id === null) !== (n.summary_outbox_id === null))).toBe(true);
     });
   }
+
+  describe('two clocks: a sweep as of another instant decides by it and delivers by the wall clock', () => {
+    const sweepAt = (asOf: Date, wall: Date, s = settings({ NUDGES_PER_OWNER_PER_DAY: '1', NUDGE_ESCALATE_AFTER_DAYS: '5' })) =>
+      sweepNudges(db(), s, { time: { asOf, wall }, directory, log: silentLogger() });
+    const AHEAD = new Date(NOW.getTime() + 40 * DAY_MS);
+    const BEHIND = ago(40);
+
+    it('as of 40 days ahead: due at once, opened as of then, and the cap it spends is today’s, not that day’s', async () => {
+      const dana = await owner('U0DANA');
+      // Touched 15 and 20 days ago: not quiet now, quiet 40 days on.
+      const a = await account({ name: 'Alpha', lastTouchAt: ago(15), ownerId: dana });
+      const b = await account({ name: 'Beta', lastTouchAt: ago(20), ownerId: dana });
+      expect(await sweepAt(AHEAD, NOW)).toMatchObject({ opened: 2, separate: 1, summarized: 1, summaries: 1, escalated: 0 });
+      for (const post of await posts()) expect(post.next_attempt_at).toEqual(NOW);
+      for (const n of await nudges()) expect(n).toMatchObject({ opened_at: AHEAD, created_at: NOW });
+
+      // Later today a real sweep finds a really quiet account: today's cap of 1 is spent, so a summary.
+      const c = await account({ name: 'Gamma', lastTouchAt: ago(45), ownerId: dana });
+      const later = new Date(NOW.getTime() + 2 * 3_600_000);
+      expect(await sweepAt(later, later)).toMatchObject({ opened: 1, separate: 0, summarized: 1 });
+      // One open nudge per account: the ones the run opened are not opened again.
+      expect((await nudges()).map((n) => n.account_id).sort((x, y) => x - y)).toEqual([a, b, c].sort((x, y) => x - y));
+
+      // When the wall clock really reaches that day, its cap is whole: the run spent today's.
+      const d = await account({ name: 'Delta', lastTouchAt: ago(45, AHEAD), ownerId: dana });
+      expect(await sweepAt(AHEAD, AHEAD)).toMatchObject({ opened: 1, separate: 1, summarized: 0 });
+      expect((await nudges()).find((n) => n.account_id === d)?.message_outbox_id).not.toBeNull();
+    });
+
+    it('as of 40 days ago: due at once, and a nudge it sent is escalated after the grace from when it was sent, not from then', async () => {
+      const dana = await owner('U0DANA');
+      await account({ name: 'Alpha', lastTouchAt: ago(100), ownerId: dana });
+      expect(await sweepAt(BEHIND, NOW)).toMatchObject({ opened: 1, separate: 1, escalated: 0 });
+      const [nudge] = await nudges();
+      expect(nudge).toMatchObject({ opened_at: NOW, created_at: NOW });
+      expect((await posts())[0]?.next_attempt_at).toEqual(NOW);
+      // The real sweep the next day: the owner has had it for a day, not forty.
+      const tomorrow = new Date(NOW.getTime() + DAY_MS);
+      expect(await sweepAt(tomorrow, tomorrow)).toMatchObject({ escalated: 0 });
+      const sixDays = new Date(NOW.getTime() + 6 * DAY_MS);
+      expect(await sweepAt(sixDays, sixDays)).toMatchObject({ escalated: 1 });
+    });
+
+    it('a nudge opened as of a later day is still answered by a touch recorded today', async () => {
+      const dana = await owner('U0DANA');
+      const a = await account({ name: 'Alpha', lastTouchAt: ago(15), ownerId: dana });
+      await sweepAt(AHEAD, NOW);
+      const [open] = await nudges();
+      expect(open).toMatchObject({ status: 'open', account_id: a });
+      await touch(a, new Date(NOW.getTime() + 3_600_000), 'outbound', new Date(NOW.getTime() + 3_600_000));
+      const tomorrow = new Date(NOW.getTime() + DAY_MS);
+      expect(await sweepAt(tomorrow, tomorrow)).toMatchObject({ expired: 1 });
+      expect((await nudges())[0]).toMatchObject({ id: open!.id, status: 'expired' });
+    });
+  });
 });
