@@ -121,4 +121,20 @@ describe.each(testEngines())('anniversaries job (%s)', (engine) => {
     const [post] = await posts();
     expect(post?.next_attempt_at).toEqual(new Date('2025-05-05T10:00:00Z'));
   });
+
+  it('a run as of another instant waits the same delay from now on the wall clock, never until that instant', async () => {
+    await account('Early', [['2020-05-05T12:00:00Z', 1_000]]);
+    await account('Later', [['2020-05-06T12:00:00Z', 1_000]]);
+    const quietHours = { startHour: 20, endHour: 10 };
+    const wall = new Date('2026-12-05T14:30:00Z');
+    // As of 09:00 in quiet hours: an hour's wait, counted from the wall clock's now.
+    await celebrateAnniversaries(db(), { channel: CHANNEL, tz: 'UTC', quietHours }, { time: { asOf: new Date('2025-05-05T09:00:00Z'), wall }, lastRunAsOf: null }, silentLogger());
+    // As of outside quiet hours, far ahead: at once.
+    await celebrateAnniversaries(db(), { channel: CHANNEL, tz: 'UTC', quietHours }, { time: { asOf: new Date('2030-05-06T12:00:00Z'), wall }, lastRunAsOf: null }, silentLogger());
+    const [held, now] = await posts();
+    expect(held).toMatchObject({ dedupe_key: expect.stringMatching(/:2025$/), next_attempt_at: new Date(wall.getTime() + 3_600_000), created_at: wall });
+    expect(now).toMatchObject({ dedupe_key: expect.stringMatching(/:2030$/), next_attempt_at: wall, created_at: wall });
+    // The celebrations' due times are the wall clock's too: the channel's burst window counts real posts.
+    expect((await celebrations()).map((c) => c.due_at)).toEqual([new Date(wall.getTime() + 3_600_000), wall]);
+  });
 });
