@@ -115,10 +115,7 @@ async function main(): Promise<void> {
 
     say(`Starting the bot in console mode on a throwaway embedded database (port ${port})`);
     let printed = '';
-    // The demo runs the nudges itself, later (run-job): a bot starting after today's 09:00 would
-    // otherwise make up the missed sweep (and a missed digest) at start, before the story gets there.
-    const schedules = { NUDGE_SCHEDULE: '0 9 29 2 *', DIGEST_SCHEDULE: '0 16 29 2 *' };
-    bot = spawn(process.execPath, [cli, 'start'], { env: { ...env, ...schedules }, stdio: ['ignore', 'pipe', 'inherit'] });
+    bot = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     bot.stdout?.on('data', (chunk: Buffer) => {
       printed += chunk.toString();
       process.stdout.write(chunk);

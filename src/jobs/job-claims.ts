@@ -41,6 +41,8 @@ export interface JobClaims {
   finish(job: string, period: string, outcome: RunOutcomeRecord, now: Date, retryAfterMs: number): Promise<void>;
   /** Whether a claim of the period would be won now, without claiming it. */
   claimable(job: string, period: string, now: Date): Promise<boolean>;
+  /** Since when the schedules have been kept on this database (recording `now` the first time). */
+  keptSince(now: Date): Promise<Date>;
 }
 
 /** Who claimed a run, for an operator reading `job_runs`: the host, the process, and this start of it. */
@@ -145,6 +147,27 @@ export async function lastDoneAsOf(db: Kysely<Database>, job: string, before: Da
   return row?.as_of == null ? null : new Date(row.as_of);
 }
 
+const KEPT_SINCE_KEY = 'schedules:kept-since';
+
+/**
+ * Since when this database's schedules have been kept: the first time a scheduler started on it
+ * (recorded here, once), or its earliest recorded run if that is older (a database from before the
+ * record). Only a firing after it can have been missed: a first start makes up nothing before it.
+ */
+export async function scheduleKeptSince(db: Kysely<Database>, now: Date): Promise<Date> {
+  await db
+    .insertInto('sync_state')
+    .values({ key: KEPT_SINCE_KEY, value: JSON.stringify(now.toISOString()), updated_at: now })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
+  const row = await db.selectFrom('sync_state').select('value').where('key', '=', KEPT_SINCE_KEY).executeTakeFirstOrThrow();
+  const recorded = typeof row.value === 'string' ? new Date(row.value) : now;
+  const earliest = await db.selectFrom('job_runs').select((eb) => eb.fn.min('as_of').as('as_of')).executeTakeFirst();
+  const firstRun = earliest?.as_of == null ? null : new Date(earliest.as_of);
+  const since = Number.isNaN(recorded.getTime()) ? now : recorded;
+  return firstRun !== null && firstRun < since ? firstRun : since;
+}
+
 /** The claims of one process against the database, under one claimant id. */
 export function databaseJobClaims(db: Kysely<Database>, claimedBy: string = claimantId()): JobClaims {
   return {
@@ -153,5 +176,6 @@ export function databaseJobClaims(db: Kysely<Database>, claimedBy: string = clai
     finish: (job, period, outcome, now, retryAfterMs) =>
       finishJobRun(db, { job, period, claimedBy, now, status: outcome.status, error: outcome.status === 'failed' ? outcome.error : null, retryAfterMs }),
     claimable: (job, period, now) => jobRunClaimable(db, job, period, now),
+    keptSince: (now) => scheduleKeptSince(db, now),
   };
 }

@@ -86,6 +86,7 @@ export class Scheduler {
   readonly #inFlight = new Map<string, Promise<RunOutcome>>();
   readonly #catchUp: IntervalTask;
   readonly #leaseMs: number;
+  #keptSince: Promise<Date> | null = null;
   #running = false;
 
   constructor(
@@ -126,18 +127,30 @@ export class Scheduler {
 
   /**
    * Makes up the firings missed in their window: for each job that has one, its latest scheduled
-   * instant up to now, unless that run is done or held by a live claim. Returns what each made-up
-   * firing came to. Safe on every replica at once: the claim decides who runs it.
+   * instant up to now, unless that run is done or held by a live claim. Only firings since the
+   * schedules were first kept on this database count as missed: a first start makes up nothing
+   * (a new install does not post the week's digest the moment it starts). Returns what each
+   * made-up firing came to. Safe on every replica at once: the claim decides who runs it.
    */
   async catchUp(): Promise<Array<{ job: string; slot: Date; outcome: RunOutcome }>> {
     const { claims, clock, log, tz } = this.deps;
     const made: Array<{ job: string; slot: Date; outcome: RunOutcome }> = [];
+    let keptSince: Date;
+    try {
+      this.#keptSince ??= claims.keptSince(clock.now());
+      keptSince = await this.#keptSince;
+    } catch (error) {
+      this.#keptSince = null;
+      log.warn({ err: error }, 'could not read since when the schedules are kept; will look again');
+      return made;
+    }
     for (const job of this.jobs) {
       if (job.catchUp === undefined || this.#inFlight.has(job.name)) continue;
       const now = clock.now();
       let slot: Date | null;
       try {
-        slot = latestFiring(job.cron, now, catchUpWindowStart(job.catchUp, now, tz), tz);
+        const windowStart = catchUpWindowStart(job.catchUp, now, tz);
+        slot = latestFiring(job.cron, now, windowStart > keptSince ? windowStart : keptSince, tz);
         if (slot === null || !(await claims.claimable(job.name, periodForSchedule(job.cron, slot, tz), now))) continue;
       } catch (error) {
         log.warn({ err: error, job: job.name }, 'could not look for a missed run; will look again');

@@ -65,6 +65,13 @@ describe('a bot killed in the middle of a run (postgres, real processes)', () =>
     await db.insertInto('payments').values({ account_id: account.id, source: 'generic', external_id: 'phoenix-1', amount_minor: 99_00, currency: 'USD', paid_at: firstPaid }).execute();
     await widenPaidRange(db, account.id, firstPaid);
 
+    // The schedules were kept yesterday (so today's firing can be missed at all).
+    const yesterday = new Date(slot.getTime() - 86_400_000);
+    await db
+      .insertInto('job_runs')
+      .values({ job: 'anniversaries', period: periodForSchedule(ANNIVERSARY_SCHEDULE, yesterday, tz), status: 'done', started_at: yesterday, as_of: yesterday, finished_at: yesterday })
+      .execute();
+
     // The job will need the celebrations table; the test holds it.
     locker = new pg.Client({ connectionString: database.target.url });
     await locker.connect();

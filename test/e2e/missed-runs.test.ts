@@ -85,7 +85,8 @@ describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
   });
 
   it('a digest missed on Friday goes out at the next start that week, covering its week, and only once', async () => {
-    // Saturday 10:00: Friday 16:00 was missed.
+    // The schedules were kept last week; this Saturday at 10:00 the bot comes up: Friday 16:00 was missed.
+    await doneRun('digest', '2026-11-20T16:00', new Date('2026-11-20T16:00:00Z'));
     bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-28T10:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
     await slack.waitFor('chat.postMessage', 1, 15_000);
     const digest = await db().selectFrom('outbox').selectAll().where('dedupe_key', 'like', 'digest:%').execute();
@@ -94,11 +95,26 @@ describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
     await bot.stop();
 
     // The Monday after, that week is over: nothing is made up, and the posted digest stays the only one.
-    await db().deleteFrom('job_runs').execute();
+    await db().deleteFrom('job_runs').where('period', '=', '2026-11-27T16:00').execute();
     bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-30T10:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
     await new Promise((r) => setTimeout(r, 500));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     expect(await findJobRun(db(), 'digest', '2026-11-27T16:00')).toBeNull();
+  });
+
+  it('a first start on a new database makes up nothing before it: the schedules are kept from then on', async () => {
+    await client('Acme', '2020-11-25T15:00:00Z');
+    // A new install comes up on a Saturday (a digest was due Friday) at 11:00 (anniversaries were due at 09:00).
+    bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-28T11:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(await db().selectFrom('job_runs').selectAll().execute()).toEqual([]);
+    await bot.stop();
+    // Down across the next morning's 09:00 and up again at 11:00: that one was missed, and is made up.
+    await client('Sunday Co', '2021-11-29T15:00:00Z');
+    bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-29T11:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
+    await slack.waitFor('chat.postMessage', 1, 15_000);
+    expect(posted()).toEqual([expect.stringMatching(/^🎂 Sunday Co: 5 years as a client today/)]);
   });
 
   it('a run as of three days after the last one posts the two days it missed, saying which day, and each anniversary once', async () => {

@@ -28,6 +28,9 @@ function memoryClaims(): JobClaims & { runs: Map<string, Outcome> } {
     async claimable(job, period) {
       return !runs.has(`${job} ${period}`);
     },
+    async keptSince(now) {
+      return now;
+    },
   };
 }
 
@@ -112,6 +115,7 @@ describe('Scheduler.runFiring', () => {
       renew: async () => false,
       finish: async () => undefined,
       claimable: async () => true,
+      keptSince: async (now) => now,
     };
     let ran = false;
     const { s, metrics } = scheduler([], claims);
