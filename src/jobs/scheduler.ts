@@ -88,6 +88,8 @@ export class Scheduler {
   readonly #leaseMs: number;
   #keptSince: Promise<Date> | null = null;
   #running = false;
+  /** Set by stop: a catch-up pass under way starts nothing more. */
+  #stopping = false;
 
   constructor(
     private readonly jobs: readonly ScheduledJob[],
@@ -100,6 +102,7 @@ export class Scheduler {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#stopping = false;
     if (this.jobs.some((job) => job.catchUp !== undefined)) this.#catchUp.start();
     const logger = cronLogger(this.deps.log);
     for (const job of this.jobs) {
@@ -120,6 +123,7 @@ export class Scheduler {
   /** No new firings; resolves once the runs in flight are over. Safe to call twice. */
   async stop(): Promise<void> {
     this.#running = false;
+    this.#stopping = true;
     for (const task of this.#tasks.splice(0)) void task.destroy();
     await this.#catchUp.stop();
     await Promise.allSettled([...this.#inFlight.values()]);
@@ -145,6 +149,7 @@ export class Scheduler {
       return made;
     }
     for (const job of this.jobs) {
+      if (this.#stopping) break;
       if (job.catchUp === undefined || this.#inFlight.has(job.name)) continue;
       const now = clock.now();
       let slot: Date | null;
