@@ -7,6 +7,7 @@ import * as m0005 from './0005-nudges.js';
 import * as m0006 from './0006-sweep-indexes.js';
 import * as m0007 from './0007-inbox-apply.js';
 import * as m0008 from './0008-celebration-singles.js';
+import * as m0009 from './0009-job-leases.js';
 import * as m0010 from './0010-stripe-same-money.js';
 import * as m0012 from './0012-feedback.js';
 import * as m0013 from './0013-opened-views.js';
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '0006-sweep-indexes': m0006,
   '0007-inbox-apply': m0007,
   '0008-celebration-singles': m0008,
+  '0009-job-leases': m0009,
   '0010-stripe-same-money': m0010,
   '0012-feedback': m0012,
   '0013-opened-views': m0013,

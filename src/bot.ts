@@ -41,7 +41,7 @@ export class Bot {
       'celebration roll-ups',
       ROLLUP_CHECK_MS,
       async () => {
-        const queued = await gatherDueRollups(context.database.db, celebrationSettings(config), context.clock.now());
+        const queued = await gatherDueRollups(context.database.db, celebrationSettings(config), context.wallClock.now());
         if (queued > 0) context.dispatcher.wake();
       },
       jobsLog,

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { FixedClock } from './clock.js';
 import { ConfigError, parseConfig, processEnv, type Config } from './config.js';
-import { createContext } from './context.js';
 import { openDatabase, DatabaseUnavailableError } from './db/database.js';
 import { DatabaseInUseError } from './db/pglite-lock.js';
 import { migrateToLatest, MigrationError, SchemaGapError } from './db/migrator.js';
 import { UsageError, ValidationError } from './errors.js';
 import { findJob, UnknownJobError } from './jobs/job-registry.js';
 import { jobs } from './jobs/jobs.js';
+import { runJobOnce } from './jobs/run-job.js';
 import { runBot } from './main.js';
 
 /**
@@ -80,22 +79,15 @@ async function runJob(args: string[], config: Config): Promise<number> {
   const [name, ...extra] = positionals;
   if (!name) throw new UsageError(`run-job needs a job name; known jobs: ${Object.keys(jobs).join(', ')}`);
   if (extra.length > 0) throw new UsageError(`run-job takes one job name; got ${positionals.join(' ')}`);
-  const job = findJob(jobs, name);
-  let clock: FixedClock | undefined;
+  findJob(jobs, name);
+  let asOf: Date | undefined;
   if (values.now !== undefined) {
-    const at = new Date(values.now);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(values.now) || Number.isNaN(at.getTime())) throw new UsageError(`--now must be an ISO-8601 date-time, e.g. 2026-11-23T09:00:00Z; got "${values.now}"`);
-    clock = new FixedClock(at);
+    asOf = new Date(values.now);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(values.now) || Number.isNaN(asOf.getTime())) throw new UsageError(`--now must be an ISO-8601 date-time, e.g. 2026-11-23T09:00:00Z; got "${values.now}"`);
   }
-  const context = await createContext(config, clock ? { clock } : {});
-  try {
-    const summary = await job(context);
-    context.log.info({ job: name, now: context.clock.now().toISOString(), ...summary }, 'job finished');
-    process.stdout.write(`${name}: ${Object.entries(summary).map(([k, v]) => `${k}=${v}`).join(' ') || 'done'}\n`);
-    return 0;
-  } finally {
-    await context.close();
-  }
+  const { summary } = await runJobOnce(name, config, asOf ? { asOf } : {});
+  process.stdout.write(`${name}: ${Object.entries(summary).map(([k, v]) => `${k}=${v}`).join(' ') || 'done'}\n`);
+  return 0;
 }
 
 /** The one line a user sees for a mistake they can fix; anything else is a bug and keeps its stack. */

@@ -22,7 +22,10 @@ import { SlackUserDirectory, noUserDirectory, type UserDirectory } from './slack
 export interface AppContext {
   config: Config;
   log: Logger;
+  /** What the bot decides by (see clock.ts "two clocks"): the wall clock in a running bot. */
   clock: Clock;
+  /** The machine's clock: deliveries, leases, retries. Jobs decide by their own instant and deliver by this. */
+  wallClock: Clock;
   database: DatabaseHandle;
   metrics: Metrics;
   sender: MessageSender;
@@ -39,6 +42,8 @@ export interface AppContext {
 export interface ContextOverrides {
   database?: DatabaseHandle;
   clock?: Clock;
+  /** The system clock unless a test moves it. */
+  wallClock?: Clock;
   log?: Logger;
   /** Where console mode prints messages (stdout by default). */
   consoleOut?: Writable;
@@ -53,6 +58,7 @@ export interface ContextOverrides {
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const log = overrides.log ?? createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
   const clock = overrides.clock ?? systemClock;
+  const wallClock = overrides.wallClock ?? systemClock;
   const database = overrides.database ?? (await openDatabase(config.database));
   try {
     const applied = await migrateToLatest(database.db, {
@@ -77,7 +83,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       ? new SlackSender(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl))
       : new ConsoleSender(overrides.consoleOut ?? process.stdout));
   const dispatcher = new Dispatcher(
-    { db: database.db, sender, clock, log: childLogger(log, 'outbox'), metrics },
+    { db: database.db, sender, clock: wallClock, log: childLogger(log, 'outbox'), metrics },
     { leaseMs: config.outboxLeaseSeconds * 1000, ...overrides.dispatcher },
   );
   const directory =
@@ -85,7 +91,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     (config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory);
   const webhooks = webhookSources({ config, db: database.db, directory, log });
   const inbox = new InboxWorker(
-    { db: database.db, clock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => dispatcher.wake() },
+    { db: database.db, clock: wallClock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => dispatcher.wake() },
     appliedLater(webhooks),
     overrides.inbox,
   );
@@ -93,6 +99,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     config,
     log,
     clock,
+    wallClock,
     database,
     metrics,
     sender,

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
-import { FixedClock } from '../../src/clock.js';
+import { FixedClock, sameTime } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
 import { createContext } from '../../src/context.js';
 import type { Database } from '../../src/db/schema.js';
@@ -75,9 +75,10 @@ async function main(): Promise<void> {
   const now = new Date(nowText);
   const config = parseConfig({ ...SWEEP_ENV, DATABASE_URL: url, LOG_LEVEL: 'silent' });
   const devNull = createWriteStream('/dev/null');
-  const context = await createContext(config, { clock: new FixedClock(now), log: silentLogger(), consoleOut: devNull, defaultMetrics: false });
+  const context = await createContext(config, { clock: new FixedClock(now), wallClock: new FixedClock(now), log: silentLogger(), consoleOut: devNull, defaultMetrics: false });
   const settings = nudgeSettings(config);
-  const deliveryContext = { now, directory: context.directory, log: silentLogger() };
+  const time = sameTime(now);
+  const deliveryContext = { time, directory: context.directory, log: silentLogger() };
 
   const handlers: Record<ChildRequest['op'], () => Promise<unknown>> = {
     async sweep(): Promise<SweepReply> {
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
       }, 50);
       const t = performance.now();
       try {
-        const summary = await nudgesJob(context);
+        const summary = await nudgesJob(context, now);
         const ms = performance.now() - t;
         const end = process.memoryUsage();
         return {
@@ -114,16 +115,16 @@ async function main(): Promise<void> {
       // The four steps of sweepNudges, one at a time, in its order.
       const db = context.database.db;
       let t = performance.now();
-      await expireMootNudges(db, settings, now);
+      await expireMootNudges(db, settings, time);
       const expireMs = performance.now() - t;
       t = performance.now();
-      const { candidates, opened } = await openQuietNudges(db, settings, now);
+      const { candidates, opened } = await openQuietNudges(db, settings, time);
       const openMs = performance.now() - t;
       t = performance.now();
       await deliverNudges(db, settings, deliveryContext);
       const deliverMs = performance.now() - t;
       t = performance.now();
-      await escalateNudges(db, settings, now);
+      await escalateNudges(db, settings, time);
       const escalateMs = performance.now() - t;
       return { expireMs, openMs, deliverMs, escalateMs, candidates, opened };
     },

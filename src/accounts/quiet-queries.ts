@@ -73,8 +73,9 @@ export function urgentInboundBound(now: Date, tz: string): Date {
 
 /**
  * One keyset page of accounts that may be quiet or urgent now, in (last_touch_at, id) order so the
- * scan walks that index and never holds more than a page. The SQL is a tight superset (whole
- * 24-hour days; urgentInboundBound for two business days), confirmed by the pure quietState.
+ * scan walks that index and never holds more than a page. Quiet is the domain's rule exactly
+ * (isPastThreshold: silent for at least threshold × 24 hours); urgent is a tight superset
+ * (urgentInboundBound for two business days); the pure quietState confirms each row.
  * Everything it reads is in accounts_quiet_sweep_idx, so the scan is index-only: no table reads.
  */
 export async function quietCandidatesPage(
@@ -84,7 +85,7 @@ export async function quietCandidatesPage(
   const { now, after } = query;
   const threshold = thresholdSql(query.rule);
   // No threshold is under a day and nothing is urgent within a day of the inbound contact, so
-  // accounts touched in the last 24 hours are never read.
+  // accounts touched less than 24 hours ago are never read.
   const scanBound = new Date(now.getTime() - 86_400_000);
   const urgentBound = urgentInboundBound(now, query.tz);
   const rows = await db
@@ -100,13 +101,13 @@ export async function quietCandidatesPage(
       threshold.basis.as('threshold_basis'),
       sql<string>`a.last_touch_at::text`.as('cursor_at'),
     ])
-    .where('a.last_touch_at', '<', scanBound)
+    .where('a.last_touch_at', '<=', scanBound)
     .$if(after !== null, (qb) => qb.where(sql<boolean>`(a.last_touch_at, a.id) > (${after!.lastTouchAt}::timestamptz, ${after!.id}::bigint)`))
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
     .where(
-      sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - (${threshold.days} + 1) * interval '24 hours'
+      sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - ${threshold.days} * interval '24 hours'
         or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`,
     )
     .orderBy('a.last_touch_at')

@@ -42,10 +42,12 @@ export async function insertTouchpoint(db: Db, t: NewTouchpoint, now: Date): Pro
 }
 
 /**
- * An outbound touchpoint recorded at `recordedAt` makes the account's open nudge, if it opened at
- * or before then, a candidate for the sweep's expiry (touchedSinceOpened): every touchpoint is
+ * An outbound touchpoint recorded at `recordedAt` makes the account's open nudge, if it was opened
+ * at or before then, a candidate for the sweep's expiry (touchedSinceOpened): every touchpoint is
  * written by insertTouchpoint, so every path (commands, the modal, webhooks, imports) marks it here,
  * in the same transaction. The first such time is kept; whether the nudge is moot is the sweep's call.
+ * Both times are the machine's (the rows' `created_at`): a nudge opened by `run-job nudges --now`
+ * a month ahead is still answered by a touch recorded today.
  */
 export async function markNudgesTouched(db: Db, accountId: number, recordedAt: Date): Promise<void> {
   await db
@@ -53,7 +55,7 @@ export async function markNudgesTouched(db: Db, accountId: number, recordedAt: D
     .set({ touched_at: recordedAt })
     .where('account_id', '=', accountId)
     .where('status', '=', 'open')
-    .where('opened_at', '<=', recordedAt)
+    .where('created_at', '<=', recordedAt)
     .where('touched_at', 'is', null)
     .execute();
 }
@@ -69,7 +71,7 @@ export async function markNudgesTouchedByHistory(db: Db, accountId: number): Pro
       .selectFrom('touchpoints as t')
       .whereRef('t.account_id', '=', 'nudges.account_id')
       .where('t.direction', '=', 'outbound')
-      .whereRef('t.created_at', '>=', 'nudges.opened_at');
+      .whereRef('t.created_at', '>=', 'nudges.created_at');
   await db
     .updateTable('nudges')
     .set((eb) => ({ touched_at: touchesSinceOpened(eb).select((e) => e.fn.min('t.created_at').as('first')) }))

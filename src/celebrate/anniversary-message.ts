@@ -36,7 +36,10 @@ export interface AnniversaryInput {
   /** Per currency, refunds excluded. */
   lifetime: Totals;
   tz: string;
+  /** The anniversary's day (at the time the job decided as of). */
   now: Date;
+  /** Celebrated on a later day than its own, by a run making up a missed one: says which day it was. */
+  belated?: boolean;
 }
 
 const HEADER_EMOJI = '🎂';
@@ -50,8 +53,9 @@ export function buildAnniversaryCelebration(a: AnniversaryInput): SlackMessage {
   const tenure = tenureOf(a.firstPaidAt, a.now, a.tz);
   const lifetime = lifetimeLine(a.lifetime, 'USD');
 
+  const when = a.belated ? `on ${longDate(a.now, a.tz)}` : 'today';
   const body = [
-    `*${escapeAndTruncate(name, BODY_NAME_MAX)}* became a client ${span} ago today (first paid ${longDate(a.firstPaidAt, a.tz)})`,
+    `*${escapeAndTruncate(name, BODY_NAME_MAX)}* became a client ${span} ago ${when} (first paid ${longDate(a.firstPaidAt, a.tz)})`,
     ownerLine(owner),
     customerSinceLine(tenure),
     `🔁 ${plural(a.payments, 'payment')} so far`,
@@ -63,7 +67,7 @@ export function buildAnniversaryCelebration(a: AnniversaryInput): SlackMessage {
     thankActions(a.accountId, a.firstPaymentId),
   ];
   const text = truncate(
-    `${HEADER_EMOJI} ${escapeAndTruncate(name, FALLBACK_NAME_MAX)}: ${span} as a client today — customer since ${tenure.since}, ` +
+    `${HEADER_EMOJI} ${escapeAndTruncate(name, FALLBACK_NAME_MAX)}: ${span} as a client ${when} — customer since ${tenure.since}, ` +
       `${plural(a.payments, 'payment')}, ${lifetime} lifetime · ${ownerFallback(owner)}`,
     FALLBACK_TEXT_MAX,
   );

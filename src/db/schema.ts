@@ -159,6 +159,11 @@ export interface JobRunsTable {
   started_at: Timestamp;
   finished_at: Timestamp | null;
   error: string | null;
+  /** The instant the run decided as of (its firing's scheduled instant), on the job's clock. */
+  as_of: Timestamp;
+  /** Wall clock: until then the claimant holds the run; after it, the next firing may take it back. */
+  lease_until: Timestamp | null;
+  attempts: ColumnType<number, number | undefined, number>;
 }
 
 export type CelebrationStatus = 'single' | 'rollup' | 'rolled_up' | 'withdrawn';

@@ -108,7 +108,9 @@ export function quietState(input: QuietStateInput): QuietState {
   assertValid(lastTouchAt, 'quietState: lastTouchAt');
 
   // A touch dated after now (clock skew, backdated import) counts as "just now", not negative silence.
-  const daysSilent = Math.max(0, Math.floor((now.getTime() - lastTouchAt.getTime()) / DAY_MS));
+  const silentMs = Math.max(0, now.getTime() - lastTouchAt.getTime());
+  // Whole days for people to read; the decision itself is to the hour (isPastThreshold).
+  const daysSilent = Math.floor(silentMs / DAY_MS);
   // An invalid inbound date compares false here and is simply not an unanswered contact.
   if (lastInboundAt !== null && lastInboundAt.getTime() > lastTouchAt.getTime()) {
     const businessDaysWaiting = businessDaysBetween(lastInboundAt, now, input.tz);
@@ -116,8 +118,18 @@ export function quietState(input: QuietStateInput): QuietState {
       return { kind: 'urgent', inboundAt: new Date(lastInboundAt.getTime()), businessDaysWaiting, daysSilent };
     }
   }
-  if (daysSilent > thresholdDays) return { kind: 'quiet', daysSilent, overdueDays: daysSilent - thresholdDays };
+  if (isPastThreshold(silentMs, thresholdDays)) return { kind: 'quiet', daysSilent, overdueDays: daysSilent - thresholdDays };
   return { kind: 'active', daysSilent, daysLeft: thresholdDays - daysSilent };
+}
+
+/**
+ * Quiet once the silence reaches the threshold, to the millisecond: `thresholdDays` × 24 hours.
+ * Touched on the 1st at 10:00 with a 30-day threshold, an account is quiet from the 31st at 10:00
+ * — a 09:00 sweep that day still finds it active, the next day's nudges it. The sweep's SQL
+ * (accounts/quiet-queries.ts) asks the same question: `last_touch_at <= now - threshold * 24 h`.
+ */
+export function isPastThreshold(silentMs: number, thresholdDays: number): boolean {
+  return silentMs >= thresholdDays * DAY_MS;
 }
 
 /** r ↦ r / (1 + r): order-preserving squeeze of [0, ∞) into [0, 1), so each kind keeps its own band. */

@@ -75,6 +75,10 @@ export class InboxWorker {
   #untilQuiet = new Set<() => void>();
 
   constructor(
+    /**
+     * `clock` is the wall clock (clock.ts): `retry_at` and `processed_at` are the machine's. What an
+     * event decides is judged as of its own `received_at`, whoever drains it.
+     */
     private readonly deps: { db: Kysely<Database>; clock: Clock; log: Logger; metrics: Metrics; afterCommit: () => void },
     sources: readonly AnySource[],
     options: Partial<InboxWorkerOptions> = {},

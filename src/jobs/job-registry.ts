@@ -1,7 +1,10 @@
 import type { AppContext } from '../context.js';
 
-/** A job `run-job` and the scheduler can run: does its work once, as of `context.clock.now()`. */
-export type Job = (context: AppContext) => Promise<JobSummary>;
+/**
+ * A job `run-job` and the scheduler can run: does its work once, deciding as of `asOf` (the
+ * `--now` instant, or the firing's scheduled instant) and delivering by `context.wallClock`.
+ */
+export type Job = (context: AppContext, asOf: Date) => Promise<JobSummary>;
 export type JobSummary = Record<string, number | string>;
 
 export class UnknownJobError extends Error {

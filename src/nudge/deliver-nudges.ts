@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { JobTime } from '../clock.js';
 import { findOrCreateOwner, findOwner } from '../accounts/owner-queries.js';
 import type { Database } from '../db/schema.js';
 import { planNudges, quietnessScore, type QuietState } from '../domain/quiet.js';
@@ -14,7 +15,7 @@ import {
   lockDestination,
   nextUndeliveredOwner,
   pendingNudgesFor,
-  separateNudgesSince,
+  separateNudgesOn,
   setNudgeMessage,
   setNudgeSummary,
   type PendingNudge,
@@ -30,7 +31,8 @@ import { openNudgeState } from './nudge-state.js';
  */
 
 export interface DeliveryContext {
-  now: Date;
+  /** Decides as of `asOf` (which nudges still stand, what they say); queues and caps by `wall`. */
+  time: JobTime;
   directory: UserDirectory;
   log: Logger;
 }
@@ -75,7 +77,7 @@ async function slackIdOf(db: Kysely<Database>, ownerId: number, context: Deliver
   if (owner.slack_user_id !== null || owner.email === null) return owner.slack_user_id;
   const found = await context.directory.slackIdForEmail(owner.email);
   if (found === null) return null;
-  const updated = await findOrCreateOwner(db, { email: owner.email, slackUserId: found }, context.now);
+  const updated = await findOrCreateOwner(db, { email: owner.email, slackUserId: found }, context.time.wall);
   return updated?.id === ownerId ? updated.slack_user_id : null;
 }
 
@@ -93,7 +95,8 @@ async function deliverTo(
   settings: NudgeSettings,
   context: DeliveryContext,
 ): Promise<DeliverySummary> {
-  const { now } = context;
+  const { time } = context;
+  const now = time.asOf;
   const channel = slackUserId ?? settings.fallbackChannel;
   const delivery = slackUserId === null ? 'fallback' : 'owner';
   return db.transaction().execute(async (trx) => {
@@ -109,16 +112,16 @@ async function deliverTo(
       else if (await closeOpenNudge(trx, nudge.id, { status: 'expired', resolvedBy: null }, now)) summary.dropped += 1;
     }
 
-    const sentToday = await separateNudgesSince(trx, channel, atLocalHour(now, 0, settings.tz));
+    const sentToday = await separateNudgesOn(trx, channel, { start: atLocalHour(time.wall, 0, settings.tz), end: atLocalHour(time.wall, 0, settings.tz, 1) });
     const plan = planNudges(live, new Map([[channel, sentToday]]), settings.perOwnerPerDay);
     for (const item of plan.separate) {
-      await sendSeparate(trx, item.nudge, channel, delivery, settings, now);
+      await sendSeparate(trx, item.nudge, channel, delivery, settings, time);
       summary.separate += 1;
     }
     const rest = plan.summarized.get(channel) ?? [];
     if (rest.length > 0) {
       const message = buildNudgeSummary({ items: rest.map(summaryItem), delivery });
-      const post = await enqueuePost(trx, { dedupeKey: `nudge:${rest[0]!.nudge.id}:summary`, channel, message }, now);
+      const post = await enqueuePost(trx, { dedupeKey: `nudge:${rest[0]!.nudge.id}:summary`, channel, message }, time.wall);
       await setNudgeSummary(trx, rest.map((r) => r.nudge.id), post.id);
       summary.summarized += rest.length;
       summary.summaries += 1;
@@ -134,7 +137,7 @@ async function sendSeparate(
   channel: string,
   delivery: 'owner' | 'fallback',
   settings: NudgeSettings,
-  now: Date,
+  time: JobTime,
 ): Promise<void> {
   const facts = await loadNudgeFacts(
     trx,
@@ -145,9 +148,9 @@ async function sendSeparate(
       threshold: { days: nudge.threshold_days ?? settings.rule.defaultDays, basis: nudge.threshold_basis ?? 'default' },
       delivery,
     },
-    { now, tz: settings.tz },
+    { now: time.asOf, tz: settings.tz },
   );
-  const post = await enqueuePost(trx, { dedupeKey: `nudge:${nudge.id}:message`, channel, message: buildNudgeMessage(facts) }, now);
+  const post = await enqueuePost(trx, { dedupeKey: `nudge:${nudge.id}:message`, channel, message: buildNudgeMessage(facts) }, time.wall);
   await setNudgeMessage(trx, nudge.id, post.id);
 }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { JobTime } from '../clock.js';
 import type { Database } from '../db/schema.js';
 import { enqueuePost } from '../outbox/outbox-queries.js';
 import { buildEscalationSummary, buildNudgeEscalation, type EscalatedItem } from '../slack/views/nudge-escalation.js';
@@ -24,7 +25,9 @@ export const ESCALATIONS_SEPARATE = 5;
 const PAGE = 1000;
 const DAY_MS = 86_400_000;
 
-export async function escalateNudges(db: Kysely<Database>, settings: NudgeSettings, now: Date): Promise<number> {
+export async function escalateNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<number> {
+  // Whether the grace has run out is the run's decision; the messages go out by the wall clock.
+  const now = time.asOf;
   const cutoff = new Date(now.getTime() - settings.escalateAfterDays * DAY_MS);
   return db.transaction().execute(async (trx) => {
     let separate = 0;
@@ -38,7 +41,7 @@ export async function escalateNudges(db: Kysely<Database>, settings: NudgeSettin
         const item = escalatedItem(row, now);
         if (separate < ESCALATIONS_SEPARATE) {
           const message = buildNudgeEscalation({ ...item, openedAt: row.opened_at, now, tz: settings.tz });
-          await enqueuePost(trx, { dedupeKey: `nudge:${row.id}:escalation`, channel: settings.fallbackChannel, message }, now);
+          await enqueuePost(trx, { dedupeKey: `nudge:${row.id}:escalation`, channel: settings.fallbackChannel, message }, time.wall);
           separate += 1;
         } else {
           summarized += 1;
@@ -52,7 +55,7 @@ export async function escalateNudges(db: Kysely<Database>, settings: NudgeSettin
     if (summarized > 0) {
       const message = buildEscalationSummary({ items: listed, total: summarized, afterDays: settings.escalateAfterDays });
       // A nudge is escalated once, so the smallest id in a summary names that summary alone.
-      await enqueuePost(trx, { dedupeKey: `nudge:${firstSummarizedId}:escalation-summary`, channel: settings.fallbackChannel, message }, now);
+      await enqueuePost(trx, { dedupeKey: `nudge:${firstSummarizedId}:escalation-summary`, channel: settings.fallbackChannel, message }, time.wall);
     }
     return separate + summarized;
   });

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { JobTime } from '../clock.js';
 import { latestTouch } from '../accounts/quiet-queries.js';
 import type { Database } from '../db/schema.js';
 import { isoLocalDate } from '../domain/zoned-time.js';
@@ -17,7 +18,8 @@ import type { NudgeSettings } from './nudge-settings.js';
  * from "touched, but long ago". Only nudges marked touched when the touchpoint was recorded
  * (nudges.touched_at, see markNudgesTouched) are read, so the cost follows the touched nudges.
  */
-export async function expireMootNudges(db: Kysely<Database>, settings: NudgeSettings, now: Date): Promise<number> {
+export async function expireMootNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<number> {
+  const now = time.asOf;
   let after = 0;
   let expired = 0;
   for (;;) {
@@ -32,7 +34,7 @@ export async function expireMootNudges(db: Kysely<Database>, settings: NudgeSett
           const touch = await latestTouch(trx, row.account_id, 'outbound');
           const reason = touch === null ? 'touched since' : `${touchPhrase(touch.kind)} on ${isoLocalDate(touch.occurred_at, settings.tz)}`;
           const message = buildNudgeResolution(row.account_name, { kind: 'expired', reason }, isoLocalDate(now, settings.tz));
-          await enqueueUpdate(trx, { dedupeKey: `nudge:${row.id}:resolved`, updateOf: closed.message_outbox_id, message }, now);
+          await enqueueUpdate(trx, { dedupeKey: `nudge:${row.id}:resolved`, updateOf: closed.message_outbox_id, message }, time.wall);
         }
         return true;
       });

@@ -19,15 +19,17 @@ export interface NewNudge {
 /**
  * Opens nudges; an account that already has an open one is skipped by the partial unique index,
  * which is what keeps two sweeps running at once to one nudge per account. Returns the ids opened.
+ * `openedAt` is on the deciding clock (see nudgeOpenedAt); `createdAt`, the row's, on the wall clock:
+ * the daily cap and "touched since it opened" are read on it.
  */
-export async function insertOpenNudges(db: Db, nudges: readonly NewNudge[], now: Date): Promise<number[]> {
+export async function insertOpenNudges(db: Db, nudges: readonly NewNudge[], openedAt: Date, createdAt: Date = openedAt): Promise<number[]> {
   if (nudges.length === 0) return [];
   // One array per column rather than a VALUES row per nudge: a sweep page is a thousand rows, and
   // seven thousand bound parameters cost more to build and send than the insert itself.
   const column = <T>(pick: (n: NewNudge) => T) => nudges.map(pick);
   const result = await sql<{ id: number }>`
     insert into nudges (account_id, owner_id, reason, status, opened_at, threshold_days, threshold_basis, created_at)
-    select account_id, owner_id, reason, 'open', ${now}::timestamptz, threshold_days, threshold_basis, ${now}::timestamptz
+    select account_id, owner_id, reason, 'open', ${openedAt}::timestamptz, threshold_days, threshold_basis, ${createdAt}::timestamptz
     from unnest(
       ${column((n) => n.accountId)}::bigint[],
       ${column((n) => n.ownerId)}::bigint[],
@@ -113,13 +115,19 @@ export async function lockDestination(trx: Transaction<Database>, destination: s
   await sql`select pg_advisory_xact_lock(hashtext(${`nudge-destination:${destination}`}))`.execute(trx);
 }
 
-/** Nudges given their own message in `channel` since `since` (the start of today in TZ). */
-export async function separateNudgesSince(db: Db, channel: string, since: Date): Promise<number> {
+/**
+ * Nudges given their own message in `channel` within `day` (today in TZ on the wall clock): what the
+ * owner really got today, whatever instant the sweeps that sent them decided as of. Read on the
+ * rows' wall-clock `created_at`, so a run as of another day neither spends that day's cap nor
+ * escapes today's.
+ */
+export async function separateNudgesOn(db: Db, channel: string, day: { start: Date; end: Date }): Promise<number> {
   const row = await db
     .selectFrom('nudges as n')
     .innerJoin('outbox as m', 'm.id', 'n.message_outbox_id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('n.opened_at', '>=', since)
+    .where('n.created_at', '>=', day.start)
+    .where('n.created_at', '<', day.end)
     .where('m.channel', '=', channel)
     .executeTakeFirstOrThrow();
   return Number(row.n);

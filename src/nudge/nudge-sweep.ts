@@ -17,14 +17,14 @@ export interface SweepSummary {
 }
 
 /**
- * One quiet-account sweep: close what became moot, open what became quiet, deliver within each
+ * One quiet-account sweep, deciding as of `time.asOf` and delivering by the wall clock (clock.ts): close what became moot, open what became quiet, deliver within each
  * owner's daily cap, escalate what was left unanswered. Every step is idempotent and safe next to
  * another sweep, so a second run the same day (or a second replica) sends nothing more.
  */
 export async function sweepNudges(db: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<SweepSummary> {
-  const expired = await expireMootNudges(db, settings, context.now);
-  const { opened } = await openQuietNudges(db, settings, context.now);
+  const expired = await expireMootNudges(db, settings, context.time);
+  const { opened } = await openQuietNudges(db, settings, context.time);
   const delivered = await deliverNudges(db, settings, context);
-  const escalated = await escalateNudges(db, settings, context.now);
+  const escalated = await escalateNudges(db, settings, context.time);
   return { expired, opened, ...delivered, escalated };
 }

@@ -63,6 +63,7 @@ export class Dispatcher {
   #rescan = false;
 
   constructor(
+    /** `clock` is the wall clock (clock.ts): claims, leases and retries are never read on a job's clock. */
     private readonly deps: { db: Kysely<Database>; sender: MessageSender; clock: Clock; log: Logger; metrics: Metrics },
     options: Partial<DispatcherOptions> = {},
   ) {
@@ -153,8 +154,8 @@ export class Dispatcher {
       const next = await nextInChannel(this.deps.db, channel, now, WAIT_FOR_NEXT_MS);
       if (!next) return;
       const early = next.dueAt.getTime() - now.getTime();
-      // Wait once; if it is still not due after that (a clock that does not move: run-job --now),
-      // take what is due rather than waiting forever.
+      // Wait once; if it is still not due after that (a test's clock that does not move), take
+      // what is due rather than waiting forever.
       if (early > 0 && waitedFor !== next.id) {
         waitedFor = next.id;
         await this.#sleep(early + 5);

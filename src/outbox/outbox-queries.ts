@@ -2,7 +2,12 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Insertable } from 'kysely';
 import type { Database, MessagePayload, OutboxRow, OutboxTable } from '../db/schema.js';
 
-/** Every query on the outbox table. Writers pass their transaction so the message commits with the change. */
+/**
+ * Every query on the outbox table. Writers pass their transaction so the message commits with the
+ * change. Every time here is the machine's (clock.ts, "two clocks"): `next_attempt_at`, `lease_until`
+ * and `created_at` are read on the wall clock, whatever instant the job that queued the message
+ * decided as of — a job turns its own delays into wall-clock ones with `deliveryTime`.
+ */
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -12,7 +17,7 @@ export interface NewPost {
   /** A channel ID, or a user ID for a direct message. */
   channel: string;
   message: MessagePayload;
-  /** Hold the message until then (quiet hours, a roll-up window). */
+  /** Hold the message until then, on the wall clock (quiet hours, a roll-up window). */
   notBefore?: Date;
 }
 
@@ -23,7 +28,8 @@ export interface NewUpdate {
   message: MessagePayload;
 }
 
-export async function enqueuePost(db: Db, post: NewPost, now: Date): Promise<{ id: number; created: boolean }> {
+/** Queues a post, due at `wallNow` (the wall clock's now) or at its `notBefore`, whichever is later. */
+export async function enqueuePost(db: Db, post: NewPost, wallNow: Date): Promise<{ id: number; created: boolean }> {
   return insertOnce(
     db,
     {
@@ -31,14 +37,15 @@ export async function enqueuePost(db: Db, post: NewPost, now: Date): Promise<{ i
       kind: 'post',
       channel: post.channel,
       payload: JSON.stringify(post.message),
-      next_attempt_at: post.notBefore && post.notBefore > now ? post.notBefore : now,
-      created_at: now,
-      updated_at: now,
+      next_attempt_at: post.notBefore && post.notBefore > wallNow ? post.notBefore : wallNow,
+      created_at: wallNow,
+      updated_at: wallNow,
     },
   );
 }
 
-export async function enqueueUpdate(db: Db, update: NewUpdate, now: Date): Promise<{ id: number; created: boolean }> {
+/** Queues an update in place, due at once: `wallNow` is the wall clock's now. */
+export async function enqueueUpdate(db: Db, update: NewUpdate, wallNow: Date): Promise<{ id: number; created: boolean }> {
   // Paced and ordered with the channel of the message it rewrites.
   const original = await db.selectFrom('outbox').select(['channel']).where('id', '=', update.updateOf).executeTakeFirstOrThrow();
   return insertOnce(db, {
@@ -47,9 +54,9 @@ export async function enqueueUpdate(db: Db, update: NewUpdate, now: Date): Promi
     channel: original.channel,
     payload: JSON.stringify(update.message),
     update_of: update.updateOf,
-    next_attempt_at: now,
-    created_at: now,
-    updated_at: now,
+    next_attempt_at: wallNow,
+    created_at: wallNow,
+    updated_at: wallNow,
   });
 }
 

@@ -1,3 +1,4 @@
+import { sameTime } from '../../src/clock.js';
 import type { Kysely } from 'kysely';
 import { celebrateAnniversaries, type AnniversarySettings } from '../../src/celebrate/anniversaries.js';
 import { parseThankValue } from '../../src/celebrate/celebration-message.js';
@@ -41,7 +42,7 @@ describe.each(testEngines())('anniversaries job (%s)', (engine) => {
     return { id: row.id, ownerSlackId: owner.slack_user_id!, paymentIds: ids };
   }
 
-  const run = (now: string, tz = 'UTC') => celebrateAnniversaries(db(), settings(tz), new Date(now), silentLogger());
+  const run = (now: string, tz = 'UTC') => celebrateAnniversaries(db(), settings(tz), { time: sameTime(new Date(now)), lastRunAsOf: null }, silentLogger());
   const posts = () => db().selectFrom('outbox').selectAll().orderBy('id').execute();
   const celebrations = () => db().selectFrom('celebrations').selectAll().orderBy('id').execute();
   const bodyOf = (payload: MessagePayload) => JSON.stringify(payload.blocks);
@@ -116,8 +117,24 @@ describe.each(testEngines())('anniversaries job (%s)', (engine) => {
 
   it('holds the message until quiet hours end', async () => {
     await account('Early', [['2020-05-05T12:00:00Z', 1_000]]);
-    await celebrateAnniversaries(db(), { channel: CHANNEL, tz: 'UTC', quietHours: { startHour: 20, endHour: 10 } }, new Date('2025-05-05T09:00:00Z'), silentLogger());
+    await celebrateAnniversaries(db(), { channel: CHANNEL, tz: 'UTC', quietHours: { startHour: 20, endHour: 10 } }, { time: sameTime(new Date('2025-05-05T09:00:00Z')), lastRunAsOf: null }, silentLogger());
     const [post] = await posts();
     expect(post?.next_attempt_at).toEqual(new Date('2025-05-05T10:00:00Z'));
+  });
+
+  it('a run as of another instant waits the same delay from now on the wall clock, never until that instant', async () => {
+    await account('Early', [['2020-05-05T12:00:00Z', 1_000]]);
+    await account('Later', [['2020-05-06T12:00:00Z', 1_000]]);
+    const quietHours = { startHour: 20, endHour: 10 };
+    const wall = new Date('2026-12-05T14:30:00Z');
+    // As of 09:00 in quiet hours: an hour's wait, counted from the wall clock's now.
+    await celebrateAnniversaries(db(), { channel: CHANNEL, tz: 'UTC', quietHours }, { time: { asOf: new Date('2025-05-05T09:00:00Z'), wall }, lastRunAsOf: null }, silentLogger());
+    // As of outside quiet hours, far ahead: at once.
+    await celebrateAnniversaries(db(), { channel: CHANNEL, tz: 'UTC', quietHours }, { time: { asOf: new Date('2030-05-06T12:00:00Z'), wall }, lastRunAsOf: null }, silentLogger());
+    const [held, now] = await posts();
+    expect(held).toMatchObject({ dedupe_key: expect.stringMatching(/:2025$/), next_attempt_at: new Date(wall.getTime() + 3_600_000), created_at: wall });
+    expect(now).toMatchObject({ dedupe_key: expect.stringMatching(/:2030$/), next_attempt_at: wall, created_at: wall });
+    // The celebrations' due times are the wall clock's too: the channel's burst window counts real posts.
+    expect((await celebrations()).map((c) => c.due_at)).toEqual([new Date(wall.getTime() + 3_600_000), wall]);
   });
 });

@@ -1,3 +1,4 @@
+import { sameTime } from '../../src/clock.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.js';
 import { digestFigures } from '../../src/digest/digest-queries.js';
@@ -159,8 +160,8 @@ describe.each(testEngines())('weekly digest (%s)', (engine) => {
   });
 
   it('posts the digest to the team channel once per week', async () => {
-    expect(await postWeeklyDigest(db(), { channel: CHANNEL, tz: 'UTC' }, NOW)).toEqual({ week: '2026-W48', queued: 1 });
-    expect(await postWeeklyDigest(db(), { channel: CHANNEL, tz: 'UTC' }, new Date('2026-11-29T20:00:00Z'))).toEqual({ week: '2026-W48', queued: 0 });
+    expect(await postWeeklyDigest(db(), { channel: CHANNEL, tz: 'UTC' }, sameTime(NOW))).toEqual({ week: '2026-W48', queued: 1 });
+    expect(await postWeeklyDigest(db(), { channel: CHANNEL, tz: 'UTC' }, sameTime(new Date('2026-11-29T20:00:00Z')))).toEqual({ week: '2026-W48', queued: 0 });
     const rows = await db().selectFrom('outbox').selectAll().execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ dedupe_key: 'digest:2026-W48', channel: CHANNEL, kind: 'post' });
@@ -171,6 +172,6 @@ describe.each(testEngines())('weekly digest (%s)', (engine) => {
     expect(blocks).toContain('🏅 Most touchpoints: 1. pat@example.com — 6 · 2. <@U0DANA> — 4 · 3. <@U0SOL> — 3 · 4. <@U0LEE> — 2 · 5. <@U0KIM> — 1');
     expect(blocks).toContain('⏳ Still waiting: 3 accounts — Edgeco (since Nov 2, <@U0DANA>)');
     // The next week is a digest of its own.
-    expect(await postWeeklyDigest(db(), { channel: CHANNEL, tz: 'UTC' }, new Date('2026-12-04T16:00:00Z'))).toEqual({ week: '2026-W49', queued: 1 });
+    expect(await postWeeklyDigest(db(), { channel: CHANNEL, tz: 'UTC' }, sameTime(new Date('2026-12-04T16:00:00Z')))).toEqual({ week: '2026-W49', queued: 1 });
   });
 });

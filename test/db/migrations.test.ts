@@ -193,7 +193,7 @@ describe.each(testEngines())('migrations (%s)', (engine) => {
       expect(await pgErrorCode(handle.db.insertInto('outbox').values({ ...message, channel: 'C2' }).execute())).toBe('23505');
       expect(await pgErrorCode(handle.db.insertInto('outbox').values({ ...message, dedupe_key: 'k2', status: 'lost' as never }).execute())).toBe('23514');
 
-      const run = { job: 'quiet-sweep', period: '2024-05-01', started_at: new Date() };
+      const run = { job: 'quiet-sweep', period: '2024-05-01', started_at: new Date(), as_of: new Date() };
       await handle.db.insertInto('job_runs').values(run).execute();
       expect(await pgErrorCode(handle.db.insertInto('job_runs').values(run).execute())).toBe('23505');
       await handle.db.insertInto('job_runs').values({ ...run, period: '2024-05-02' }).execute();

@@ -1,3 +1,4 @@
+import { sameTime } from '../../src/clock.js';
 import { sql } from 'kysely';
 import { parseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -38,7 +39,7 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
   function settings(env: Record<string, string> = {}, pageSize = 1000): NudgeSettings {
     return nudgeSettings(parseConfig({ TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK, ...env }), { pageSize });
   }
-  const sweep = (s = settings(), now = NOW, database = db()) => sweepNudges(database, s, { now, directory, log: silentLogger() });
+  const sweep = (s = settings(), now = NOW, database = db()) => sweepNudges(database, s, { time: sameTime(now), directory, log: silentLogger() });
 
   async function owner(slackUserId: string | null, email: string | null = null): Promise<number> {
     const row = await db().insertInto('owners').values({ slack_user_id: slackUserId, email, display_name: slackUserId ?? email }).returning('id').executeTakeFirstOrThrow();
@@ -94,17 +95,19 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
     it('uses the default, then the account override, then its tier (case-insensitive); an override beats the tier', async () => {
       const s = settings({ QUIET_AFTER_DAYS: '30', QUIET_AFTER_DAYS_BY_TIER: 'gold=14,silver=60' });
       const defaultQuiet = await account({ name: 'default 31', lastTouchAt: ago(31) });
-      await account({ name: 'default 30', lastTouchAt: ago(30) });
+      // Quiet to the hour: 30 × 24 h is quiet, an hour less is not.
+      const defaultToTheHour = await account({ name: 'default, silent exactly 30 days', lastTouchAt: ago(30) });
+      await account({ name: 'default, an hour short of 30 days', lastTouchAt: ago(30 - 1 / 24) });
       const overrideQuiet = await account({ name: 'override 10, silent 11', lastTouchAt: ago(11), quietAfterDays: 10 });
       await account({ name: 'override 60 beats gold, silent 40', lastTouchAt: ago(40), quietAfterDays: 60, tier: 'gold' });
       const tierQuiet = await account({ name: 'Gold, silent 15', lastTouchAt: ago(15), tier: 'Gold' });
-      await account({ name: 'gold, silent 14', lastTouchAt: ago(14), tier: 'gold' });
+      await account({ name: 'gold, an hour short of 14 days', lastTouchAt: ago(14 - 1 / 24), tier: 'gold' });
       await account({ name: 'silver, silent 45', lastTouchAt: ago(45), tier: 'silver' });
       const unknownTier = await account({ name: 'bronze (not configured), silent 31', lastTouchAt: ago(31), tier: 'bronze' });
 
       const summary = await sweep(s);
-      expect(summary.opened).toBe(4);
-      expect(await nudgedAccounts()).toEqual([defaultQuiet, overrideQuiet, tierQuiet, unknownTier].sort((a, b) => a - b));
+      expect(summary.opened).toBe(5);
+      expect(await nudgedAccounts()).toEqual([defaultQuiet, defaultToTheHour, overrideQuiet, tierQuiet, unknownTier].sort((a, b) => a - b));
       const byAccount = new Map((await nudges()).map((n) => [n.account_id, n]));
       expect(byAccount.get(defaultQuiet)).toMatchObject({ reason: 'quiet', threshold_days: 30, threshold_basis: 'default', status: 'open' });
       expect(byAccount.get(overrideQuiet)).toMatchObject({ threshold_days: 10, threshold_basis: 'override' });
@@ -295,7 +298,7 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
     it('raises the oldest few on their own and gathers the rest into one summary, all marked escalated; a second run raises nothing', async () => {
       const due = await dueNudges(12);
       expect(ESCALATIONS_SEPARATE).toBe(5);
-      expect(await escalateNudges(db(), settings(ESCALATE), NOW)).toBe(12);
+      expect(await escalateNudges(db(), settings(ESCALATE), sameTime(NOW))).toBe(12);
 
       const { singles, summaries, all } = await escalationPosts();
       expect(all).toHaveLength(6);
@@ -320,13 +323,13 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
       expect(after.every((n) => n.status === 'open')).toBe(true);
 
       const before = await posts();
-      expect(await escalateNudges(db(), settings(ESCALATE), new Date(NOW.getTime() + DAY_MS))).toBe(0);
+      expect(await escalateNudges(db(), settings(ESCALATE), sameTime(new Date(NOW.getTime() + DAY_MS)))).toBe(0);
       expect(await posts()).toEqual(before);
     });
 
     it('sends no summary when no more than the few are due', async () => {
       const due = await dueNudges(3);
-      expect(await escalateNudges(db(), settings(ESCALATE), NOW)).toBe(3);
+      expect(await escalateNudges(db(), settings(ESCALATE), sameTime(NOW))).toBe(3);
       const { singles, summaries } = await escalationPosts();
       expect(singles.map((p) => p.dedupe_key)).toEqual(due.map((n) => `nudge:${n.id}:escalation`));
       expect(summaries).toHaveLength(0);
@@ -339,7 +342,7 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
         const second = await openDatabase(tdb.target);
         let counts: number[];
         try {
-          counts = await Promise.all([escalateNudges(db(), settings(ESCALATE), NOW), escalateNudges(second.db, settings(ESCALATE), NOW)]);
+          counts = await Promise.all([escalateNudges(db(), settings(ESCALATE), sameTime(NOW)), escalateNudges(second.db, settings(ESCALATE), sameTime(NOW))]);
         } finally {
           await second.close();
         }
@@ -365,9 +368,9 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
           // The second handle holds every other nudge, as a run that claimed them would.
           await second.db.transaction().execute(async (trx) => {
             await trx.selectFrom('nudges').select('id').where('id', 'in', held).forUpdate().execute();
-            first = await escalateNudges(db(), settings(ESCALATE), NOW);
+            first = await escalateNudges(db(), settings(ESCALATE), sameTime(NOW));
           });
-          rest = await escalateNudges(second.db, settings(ESCALATE), NOW);
+          rest = await escalateNudges(second.db, settings(ESCALATE), sameTime(NOW));
         } finally {
           await second.close();
         }
@@ -431,4 +434,59 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
       expect(all.every((n) => (n.message_outbox_id === null) !== (n.summary_outbox_id === null))).toBe(true);
     });
   }
+
+  describe('two clocks: a sweep as of another instant decides by it and delivers by the wall clock', () => {
+    const sweepAt = (asOf: Date, wall: Date, s = settings({ NUDGES_PER_OWNER_PER_DAY: '1', NUDGE_ESCALATE_AFTER_DAYS: '5' })) =>
+      sweepNudges(db(), s, { time: { asOf, wall }, directory, log: silentLogger() });
+    const AHEAD = new Date(NOW.getTime() + 40 * DAY_MS);
+    const BEHIND = ago(40);
+
+    it('as of 40 days ahead: due at once, opened as of then, and the cap it spends is today’s, not that day’s', async () => {
+      const dana = await owner('U0DANA');
+      // Touched 15 and 20 days ago: not quiet now, quiet 40 days on.
+      const a = await account({ name: 'Alpha', lastTouchAt: ago(15), ownerId: dana });
+      const b = await account({ name: 'Beta', lastTouchAt: ago(20), ownerId: dana });
+      expect(await sweepAt(AHEAD, NOW)).toMatchObject({ opened: 2, separate: 1, summarized: 1, summaries: 1, escalated: 0 });
+      for (const post of await posts()) expect(post.next_attempt_at).toEqual(NOW);
+      for (const n of await nudges()) expect(n).toMatchObject({ opened_at: AHEAD, created_at: NOW });
+
+      // Later today a real sweep finds a really quiet account: today's cap of 1 is spent, so a summary.
+      const c = await account({ name: 'Gamma', lastTouchAt: ago(45), ownerId: dana });
+      const later = new Date(NOW.getTime() + 2 * 3_600_000);
+      expect(await sweepAt(later, later)).toMatchObject({ opened: 1, separate: 0, summarized: 1 });
+      // One open nudge per account: the ones the run opened are not opened again.
+      expect((await nudges()).map((n) => n.account_id).sort((x, y) => x - y)).toEqual([a, b, c].sort((x, y) => x - y));
+
+      // When the wall clock really reaches that day, its cap is whole: the run spent today's.
+      const d = await account({ name: 'Delta', lastTouchAt: ago(45, AHEAD), ownerId: dana });
+      expect(await sweepAt(AHEAD, AHEAD)).toMatchObject({ opened: 1, separate: 1, summarized: 0 });
+      expect((await nudges()).find((n) => n.account_id === d)?.message_outbox_id).not.toBeNull();
+    });
+
+    it('as of 40 days ago: due at once, and a nudge it sent is escalated after the grace from when it was sent, not from then', async () => {
+      const dana = await owner('U0DANA');
+      await account({ name: 'Alpha', lastTouchAt: ago(100), ownerId: dana });
+      expect(await sweepAt(BEHIND, NOW)).toMatchObject({ opened: 1, separate: 1, escalated: 0 });
+      const [nudge] = await nudges();
+      expect(nudge).toMatchObject({ opened_at: NOW, created_at: NOW });
+      expect((await posts())[0]?.next_attempt_at).toEqual(NOW);
+      // The real sweep the next day: the owner has had it for a day, not forty.
+      const tomorrow = new Date(NOW.getTime() + DAY_MS);
+      expect(await sweepAt(tomorrow, tomorrow)).toMatchObject({ escalated: 0 });
+      const sixDays = new Date(NOW.getTime() + 6 * DAY_MS);
+      expect(await sweepAt(sixDays, sixDays)).toMatchObject({ escalated: 1 });
+    });
+
+    it('a nudge opened as of a later day is still answered by a touch recorded today', async () => {
+      const dana = await owner('U0DANA');
+      const a = await account({ name: 'Alpha', lastTouchAt: ago(15), ownerId: dana });
+      await sweepAt(AHEAD, NOW);
+      const [open] = await nudges();
+      expect(open).toMatchObject({ status: 'open', account_id: a });
+      await touch(a, new Date(NOW.getTime() + 3_600_000), 'outbound', new Date(NOW.getTime() + 3_600_000));
+      const tomorrow = new Date(NOW.getTime() + DAY_MS);
+      expect(await sweepAt(tomorrow, tomorrow)).toMatchObject({ expired: 1 });
+      expect((await nudges())[0]).toMatchObject({ id: open!.id, status: 'expired' });
+    });
+  });
 });

@@ -4,7 +4,7 @@
 import { Migrator, sql } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import { mergeAccounts } from '../../src/accounts/account-merge.js';
-import { FixedClock } from '../../src/clock.js';
+import { FixedClock, sameTime } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
 import type { Database } from '../../src/db/schema.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
@@ -54,7 +54,7 @@ describe.each(testEngines())('expiring touched nudges (%s)', (engine) => {
     afterEach(() => bot?.stop());
     afterAll(() => slack?.close());
 
-    const sweep = () => nudgesJob(bot.bot.context);
+    const sweep = () => nudgesJob(bot.bot.context, clock.now());
     const webhook = async (body: Record<string, unknown>) => {
       const text = JSON.stringify(body);
       const res = await post(`${bot.url}/webhooks/crm`, text, genericHeaders(text, { timestamp: Math.floor(clock.now().getTime() / 1000) }));
@@ -137,7 +137,7 @@ describe.each(testEngines())('expiring touched nudges (%s)', (engine) => {
 
   describe('recorded directly', () => {
     const settings = () => nudgeSettings(parseConfig({ TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: 'C0FALLBACK' }), { pageSize: 2 });
-    const sweep = (now: Date) => sweepNudges(db(), settings(), { now, directory: { slackIdForEmail: async () => null }, log: silentLogger() });
+    const sweep = (now: Date) => sweepNudges(db(), settings(), { time: sameTime(now), directory: { slackIdForEmail: async () => null }, log: silentLogger() });
 
     async function account(name: string, lastTouchAt: Date): Promise<number> {
       const row = await db().insertInto('accounts').values({ name, last_touch_at: lastTouchAt, created_at: at(-3000) }).returning('id').executeTakeFirstOrThrow();
@@ -268,7 +268,7 @@ describe.each(testEngines())('migration 0006 on a database with open nudges (%s)
       // The first sweep after the upgrade expires the nudge touched before it, and only that one.
       const db = empty.handle.db as Kysely<Database>;
       const settings = nudgeSettings(parseConfig({ TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: 'C0FALLBACK' }));
-      const summary = await sweepNudges(db, settings, { now: at(2), directory: { slackIdForEmail: async () => null }, log: silentLogger() });
+      const summary = await sweepNudges(db, settings, { time: sameTime(at(2)), directory: { slackIdForEmail: async () => null }, log: silentLogger() });
       expect(summary).toMatchObject({ expired: 1, opened: 0, dropped: 0 });
       const statuses = new Map((await db.selectFrom('nudges').select(['id', 'status']).execute()).map((n) => [n.id, n.status]));
       expect(statuses.get(calledNudge)).toBe('expired');

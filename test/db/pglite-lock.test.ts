@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openDatabase } from '../../src/db/database.js';
 import { DatabaseInUseError, acquireDirectoryLock, lockPathFor } from '../../src/db/pglite-lock.js';
 
@@ -52,9 +53,9 @@ describe('PGlite directory lock', () => {
     expect(lockPathFor(`${dir}/`)).toBe(`${resolve(dir)}.lock`);
   });
 
-  it('acquires: writes our pid in the lock file; release removes it', () => {
+  it('acquires: writes our pid in our claim beside the directory; release removes it', () => {
     const lock = acquireDirectoryLock(dir);
-    expect(lock.path).toBe(lockPathFor(dir));
+    expect(dirname(lock.path)).toBe(lockPathFor(dir));
     expect(readFileSync(lock.path, 'utf8')).toBe(String(process.pid));
     lock.release();
     expect(existsSync(lock.path)).toBe(false);
@@ -106,11 +107,35 @@ describe('PGlite directory lock', () => {
 
   it('takes over a lock file with garbage or nothing in it', () => {
     for (const content of ['', 'not a pid', '-5', '0']) {
+      rmSync(lockPathFor(dir), { recursive: true, force: true });
       writeFileSync(lockPathFor(dir), content);
       const lock = acquireDirectoryLock(dir);
       expect(readFileSync(lock.path, 'utf8')).toBe(String(process.pid));
       lock.release();
     }
+    // The same inside the folder of claims.
+    for (const content of ['', 'not a pid', '0']) {
+      rmSync(lockPathFor(dir), { recursive: true, force: true });
+      mkdirSync(lockPathFor(dir));
+      writeFileSync(join(lockPathFor(dir), '7'), content);
+      const lock = acquireDirectoryLock(dir);
+      expect(lock.path).toBe(join(lockPathFor(dir), '8'));
+      lock.release();
+    }
+  });
+
+  it('refuses while a live other process holds the highest claim, and sweeps dead claims below a new one', async () => {
+    const pid = await liveOtherPid();
+    const dead = await deadPid();
+    mkdirSync(lockPathFor(dir));
+    writeFileSync(join(lockPathFor(dir), '3'), String(dead));
+    writeFileSync(join(lockPathFor(dir), '4'), String(pid));
+    expect(() => acquireDirectoryLock(dir)).toThrow(new DatabaseInUseError(dir, pid).message);
+    rmSync(join(lockPathFor(dir), '4'));
+    const lock = acquireDirectoryLock(dir);
+    expect(lock.path).toBe(join(lockPathFor(dir), '4'));
+    expect(readdirSync(lockPathFor(dir))).toEqual(['4']);
+    lock.release();
   });
 
   it('release leaves alone a lock that another process has since taken', async () => {
@@ -120,5 +145,97 @@ describe('PGlite directory lock', () => {
     lock.release();
     expect(readFileSync(lock.path, 'utf8')).toBe(String(pid));
     rmSync(lock.path);
+  });
+
+  describe('several processes starting at once on a directory whose owner died', () => {
+    const lockModule = pathToFileURL(fileURLToPath(new URL('../../dist/src/db/pglite-lock.js', import.meta.url))).href;
+    // Each child takes the lock at the same agreed instant (busy-waiting for it, so they really
+    // collide), says whether it won, and holds on until told to exit: the winner dies holding it,
+    // which leaves the next round a lock whose owner died.
+    const child = `
+      const { acquireDirectoryLock, DatabaseInUseError } = await import(${JSON.stringify(lockModule)});
+      const dir = process.argv[1];
+      let buffer = '';
+      process.stdin.setEncoding('utf8');
+      process.stdin.on('data', (chunk) => {
+        buffer += chunk;
+        const go = /go (\\d+)\\n/.exec(buffer);
+        if (!go) return;
+        buffer = '';
+        while (Date.now() < Number(go[1])) {}
+        try {
+          acquireDirectoryLock(dir);
+          process.stdout.write('won\\n');
+        } catch (error) {
+          process.stdout.write((error instanceof DatabaseInUseError ? 'refused ' : 'error ') + error.message + '\\n');
+        }
+      });
+      process.stdin.on('end', () => process.exit(0));
+      process.stdout.write('ready\\n');
+    `;
+
+    interface Racer {
+      process: ChildProcess & { pid: number };
+      lines: string[];
+      waitFor(count: number): Promise<void>;
+    }
+
+    function racer(lockDir: string): Racer {
+      const proc = spawn(process.execPath, ['--input-type=module', '-e', child, lockDir], { stdio: ['pipe', 'pipe', 'inherit'] }) as ChildProcess & { pid: number };
+      const lines: string[] = [];
+      const waiters: Array<() => void> = [];
+      let partial = '';
+      proc.stdout!.setEncoding('utf8');
+      proc.stdout!.on('data', (chunk: string) => {
+        partial += chunk;
+        const parts = partial.split('\n');
+        partial = parts.pop() ?? '';
+        lines.push(...parts);
+        for (const w of waiters.splice(0)) w();
+      });
+      return {
+        process: proc,
+        lines,
+        waitFor: (count) =>
+          new Promise<void>((done, fail) => {
+            const check = () => (lines.length >= count ? done() : proc.exitCode !== null ? fail(new Error(`racer exited: ${lines.join(' | ')}`)) : waiters.push(check));
+            check();
+          }),
+      };
+    }
+
+    it('exactly one wins, every other one gets the contract message naming the winner, round after round', async () => {
+      const lockDir = join(root, 'raced');
+      const racers = 6;
+      const rounds = 12;
+      // Round one: a plain lock file, as an older version leaves it, whose owner is gone.
+      writeFileSync(lockPathFor(lockDir), String(await deadPid()));
+      for (let round = 0; round < rounds; round++) {
+        const field = Array.from({ length: racers }, () => racer(lockDir));
+        try {
+          await Promise.all(field.map((r) => r.waitFor(1)));
+          const at = Date.now() + 150;
+          for (const r of field) r.process.stdin!.write(`go ${at}\n`);
+          await Promise.all(field.map((r) => r.waitFor(2)));
+          const results = field.map((r) => r.lines[1]!);
+          const winners = field.filter((r) => r.lines[1] === 'won');
+          expect({ round, winners: winners.length }).toEqual({ round, winners: 1 });
+          const expected = new DatabaseInUseError(lockDir, winners[0]!.process.pid).message;
+          expect(results.filter((line) => line !== 'won')).toEqual(Array.from({ length: racers - 1 }, () => `refused ${expected}`));
+        } finally {
+          // Everyone exits; the winner dies holding the lock, for the next round to find.
+          await Promise.all(
+            field.map(
+              (r) =>
+                new Promise<void>((done) => {
+                  if (r.process.exitCode !== null) return done();
+                  r.process.once('exit', () => done());
+                  r.process.stdin!.end();
+                }),
+            ),
+          );
+        }
+      }
+    }, 120_000);
   });
 });

@@ -105,12 +105,12 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
 
     // Before the roll-up delay is over, the dispatch job gathers nothing.
     clock.set(new Date(last.getTime() + 4 * MINUTE));
-    await dispatchJob(bot!.bot.context);
+    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(3);
 
     // Past the roll-up delay: one message naming the other three, with their amounts.
     clock.set(new Date(last.getTime() + 5 * MINUTE + 1000));
-    const summary = await dispatchJob(bot!.bot.context);
+    const summary = await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
     expect(summary).toMatchObject({ pending: 0, failed: 0 });
     const all = await slack.waitFor('chat.postMessage', 4);
     await settle();
@@ -141,7 +141,7 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     expect(new Set(rows.map((c) => c.payment_id))).toEqual(new Set(burstPayments.map((p) => p.id)));
 
     // Running the job again posts nothing more.
-    await dispatchJob(bot!.bot.context);
+    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(4);
 
     // Once the burst window has passed, a payment is celebrated on its own again.
@@ -233,12 +233,12 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     ]);
 
     clock.set('2026-01-16T07:00:00Z');
-    await dispatchJob(bot!.bot.context);
+    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
     await slack.waitFor('chat.postMessage', 3);
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(3);
 
     clock.set('2026-01-16T07:05:00Z');
-    await dispatchJob(bot!.bot.context);
+    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
     const calls = await slack.waitFor('chat.postMessage', 4);
     await settle();
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(4);

@@ -222,7 +222,7 @@ describe.each(testEngines())('feedback links in Slack on %s', (engine) => {
     expect(allText(praise!.body.blocks)).toContain("*Acme Co* answered <@U0DANA>'s feedback link: ★★★★★ *5 · Excellent*");
 
     clock.set(new Date('2026-11-27T21:00:00Z'));
-    await digestJob(bot.bot.context);
+    await digestJob(bot.bot.context, clock.now());
     const digest = await db().selectFrom('outbox').selectAll().where('dedupe_key', 'like', 'digest:%').executeTakeFirstOrThrow();
     const blocks = allText(digest.payload.blocks);
     expect(blocks).toContain('*💬 What customers told us*');

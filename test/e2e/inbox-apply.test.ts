@@ -217,7 +217,7 @@ describe.each(testEngines())('payment webhooks applied from the inbox on %s', (e
     });
     const context = await createContext(config, { database: database.handle, clock, log: silentLogger(), defaultMetrics: false, dispatcher: FAST_DISPATCH });
     try {
-      const summary = await dispatchJob(context);
+      const summary = await dispatchJob(context, context.clock.now());
       expect(summary).toEqual({ applied: 2, rollups: 0, pending: 0, failed: 0 });
       expect(`dispatch: ${Object.entries(summary).map(([k, v]) => `${k}=${v}`).join(' ')}`).toBe('dispatch: applied=2 rollups=0 pending=0 failed=0');
       const posts = accepted(slack, 'chat.postMessage');
@@ -225,7 +225,7 @@ describe.each(testEngines())('payment webhooks applied from the inbox on %s', (e
       expect((await db().selectFrom('outbox').select('status').execute()).map((o) => o.status)).toEqual(['sent', 'sent']);
 
       // Run again: nothing left to apply or send.
-      expect(await dispatchJob(context)).toEqual({ applied: 0, rollups: 0, pending: 0, failed: 0 });
+      expect(await dispatchJob(context, context.clock.now())).toEqual({ applied: 0, rollups: 0, pending: 0, failed: 0 });
       expect(accepted(slack, 'chat.postMessage')).toHaveLength(2);
     } finally {
       await context.close();

@@ -41,7 +41,7 @@ describe.each(testEngines())('nudges for quiet accounts, end to end on %s', (eng
   });
 
   const db = () => database.handle.db;
-  const sweep = () => nudgesJob(bot.bot.context);
+  const sweep = () => nudgesJob(bot.bot.context, clock.now());
 
   /** Acme, owned by Dana, whose last touch was a call Dana logged 45 days ago. */
   async function quietAcme(): Promise<number> {

@@ -17,6 +17,7 @@ export interface TestBot {
   bot: Bot;
   url: string;
   clock: Clock;
+  wallClock: Clock;
   /** Console mode output, when there is no fake Slack. */
   console: () => string;
   /** Applies every webhook event acknowledged but not yet applied (the inbox worker does it moments later on its own). */
@@ -40,7 +41,10 @@ export async function startTestBot(options: {
   database: TestDatabase;
   slack?: FakeSlack;
   env?: Record<string, string>;
+  /** What the bot decides by (webhooks, Slack actions, jobs run through `runJob`). */
   clock?: Clock;
+  /** Deliveries, leases and retries; the same as `clock` unless given (a bot living at one instant). */
+  wallClock?: Clock;
   dispatcher?: Partial<DispatcherOptions>;
   inbox?: Partial<InboxWorkerOptions>;
   schedules?: boolean;
@@ -60,9 +64,11 @@ export async function startTestBot(options: {
     printed += chunk.toString('utf8');
   });
   const clock = options.clock ?? systemClock;
+  const wallClock = options.wallClock ?? clock;
   const bot = await Bot.create(parseConfig(env), {
     database: options.database.handle,
     clock,
+    wallClock,
     log: silentLogger(),
     consoleOut: out,
     defaultMetrics: false,
@@ -76,6 +82,7 @@ export async function startTestBot(options: {
     bot,
     url: bot.url,
     clock,
+    wallClock,
     console: () => printed,
     applied: async () => {
       await bot.context.inbox.drain();

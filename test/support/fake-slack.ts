@@ -29,6 +29,8 @@ export interface FakeSlackOptions {
   users?: FakeSlackUser[];
   /** Answer chat.postMessage/chat.update with 429 when a channel gets more than this. */
   enforceChannelRate?: { perSecond: number };
+  /** Hold every answer this long (a slow Slack: messages stay in flight). */
+  latencyMs?: number;
 }
 
 export interface FakeSlack {
@@ -45,6 +47,8 @@ export interface FakeSlack {
   /** Accepted chat.postMessage calls to a channel (a user id counts as its DM channel). */
   postedTo(channel: string): number;
   addUser(user: FakeSlackUser): void;
+  /** Hold every answer from now on this long (0: answer at once). */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -79,9 +83,11 @@ class FakeSlackServer implements FakeSlack {
   private readonly waiters = new Set<Waiter>();
   private readonly accepted = new Map<string, number[]>();
   private readonly posted = new Map<string, number>();
+  private latencyMs: number;
 
   constructor(private readonly opts: FakeSlackOptions) {
     this.state = new FakeSlackState([...(opts.users ?? [])]);
+    this.latencyMs = opts.latencyMs ?? 0;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) this.json(res, 500, slackError('fake_internal_error', { detail: String(error) }));
@@ -146,6 +152,10 @@ class FakeSlackServer implements FakeSlack {
     this.state.users.push(user);
   }
 
+  setLatency(ms: number): void {
+    this.latencyMs = ms;
+  }
+
   async close(): Promise<void> {
     for (const waiter of this.waiters) {
       clearTimeout(waiter.timer);
@@ -176,6 +186,7 @@ class FakeSlackServer implements FakeSlack {
     }
     const call: SlackCall = { method, body, token: tokenOf(req, body), at: Date.now() };
     this.calls.push(call);
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     this.answer(call, req, res);
     this.notify();
   }

@@ -153,8 +153,9 @@ const quietAndCalling: Partial<QuietStateInput> = { lastTouchAt: daysAgo(60), la
 describe('quietState', () => {
   it.each<[string, Partial<QuietStateInput>, QuietState]>([
     ['recently touched', {}, { kind: 'active', daysSilent: 5, daysLeft: 25 }],
-    ['exactly at the threshold is not yet quiet', { lastTouchAt: daysAgo(30) }, { kind: 'active', daysSilent: 30, daysLeft: 0 }],
-    ['30.99 days floors to 30', { lastTouchAt: new Date(NOW.getTime() - 31 * DAY_MS + 1) }, { kind: 'active', daysSilent: 30, daysLeft: 0 }],
+    ['a millisecond short of the threshold is still active', { lastTouchAt: new Date(NOW.getTime() - 30 * DAY_MS + 1) }, { kind: 'active', daysSilent: 29, daysLeft: 1 }],
+    ['exactly threshold × 24 h is quiet', { lastTouchAt: daysAgo(30) }, { kind: 'quiet', daysSilent: 30, overdueDays: 0 }],
+    ['30 days 23 hours is quiet (shown as 30 days)', { lastTouchAt: new Date(NOW.getTime() - 31 * DAY_MS + 3_600_000) }, { kind: 'quiet', daysSilent: 30, overdueDays: 0 }],
     ['one day past the threshold', { lastTouchAt: daysAgo(31) }, { kind: 'quiet', daysSilent: 31, overdueDays: 1 }],
     ['long silence', { lastTouchAt: daysAgo(100) }, { kind: 'quiet', daysSilent: 100, overdueDays: 70 }],
     ['a touch dated in the future counts as now', { lastTouchAt: daysAgo(-3) }, { kind: 'active', daysSilent: 0, daysLeft: 30 }],
@@ -176,6 +177,16 @@ describe('quietState', () => {
     ['an invalid inbound date is ignored', { lastInboundAt: new Date(Number.NaN) }, { kind: 'active', daysSilent: 5, daysLeft: 25 }],
   ])('%s', (_name, over, expected) => {
     expect(quietState(base(over))).toEqual(expected);
+  });
+
+  it('is quiet to the hour: touched on the 1st at 10:00 with a 30-day threshold, quiet from the 31st at 10:00', () => {
+    const touched = { lastTouchAt: d('2026-01-01T10:00:00Z'), thresholdDays: 30, tz: 'UTC' };
+    expect(quietState(base({ ...touched, now: d('2026-01-31T09:00:00Z') })).kind).toBe('active');
+    expect(quietState(base({ ...touched, now: d('2026-01-31T09:59:59.999Z') })).kind).toBe('active');
+    expect(quietState(base({ ...touched, now: d('2026-01-31T10:00:00Z') }))).toEqual({ kind: 'quiet', daysSilent: 30, overdueDays: 0 });
+    // A Friday touch is due on the Sunday 30 days on, so Monday's sweep nudges it rather than Tuesday's.
+    const friday = { lastTouchAt: d('2026-03-06T16:00:00Z'), thresholdDays: 30, tz: 'UTC' };
+    expect(quietState(base({ ...friday, now: d('2026-04-06T09:00:00Z') })).kind).toBe('quiet');
   });
 
   it('business days are read in the account zone: Friday evening in New York is Saturday in Tokyo', () => {
@@ -308,12 +319,13 @@ describe('quietState properties', () => {
           case 'active':
             expect(state.daysSilent).toBe(silent);
             expect(state.daysSilent + state.daysLeft).toBe(input.thresholdDays);
-            expect(state.daysLeft).toBeGreaterThanOrEqual(0);
+            expect(state.daysLeft).toBeGreaterThanOrEqual(1);
             break;
           case 'quiet':
             expect(state.daysSilent).toBe(silent);
             expect(state.daysSilent - state.overdueDays).toBe(input.thresholdDays);
-            expect(state.overdueDays).toBeGreaterThan(0);
+            expect(state.overdueDays).toBeGreaterThanOrEqual(0);
+            expect(input.now.getTime() - input.lastTouchAt.getTime()).toBeGreaterThanOrEqual(input.thresholdDays * DAY_MS);
             break;
           case 'urgent':
             expect(state.daysSilent).toBe(silent);

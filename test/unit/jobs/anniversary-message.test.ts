@@ -1,6 +1,6 @@
 import type { ActionsBlock, Button } from '@slack/types';
 import { buildAnniversaryCelebration, type AnniversaryInput } from '../../../src/celebrate/anniversary-message.js';
-import { anniversaryDateKeys } from '../../../src/celebrate/anniversary-dates.js';
+import { ANNIVERSARY_CATCH_UP_DAYS, anniversaryDateKeys, anniversaryDays } from '../../../src/celebrate/anniversary-dates.js';
 import { buildCelebration, CELEBRATION_THANK_ACTION, parseThankValue, type CelebrationInput } from '../../../src/celebrate/celebration-message.js';
 import { atLeastAsLoud, measureLoudness } from '../../../src/celebrate/loudness.js';
 import { isAnniversaryDay } from '../../../src/domain/tenure.js';
@@ -86,6 +86,15 @@ describe('buildAnniversaryCelebration', () => {
     expect(named.blocks[1]?.type === 'section' ? named.blocks[1].text?.text : '').toContain('👤 Owner: Sam &lt;Sales&gt; (not on Slack)');
   });
 
+  it('says which day it was when it is celebrated late (a run making up a missed day)', () => {
+    const late = buildAnniversaryCelebration(anniversary({ now: new Date('2025-03-15T09:00:00Z'), belated: true }));
+    expect(late.text).toBe(
+      `🎂 Acme Co: 6 years as a client on March 15, 2025 — customer since March 2019, 73 payments, $91,250 + €3,200 lifetime · owner <@${OWNER}>`,
+    );
+    expect(JSON.stringify(late.blocks)).toContain('became a client 6 years ago on March 15, 2025 (first paid March 15, 2019)');
+    expect(buildAnniversaryCelebration(anniversary()).text).toContain('6 years as a client today');
+  });
+
   it('says 1 year and 1 payment in the singular', () => {
     const message = buildAnniversaryCelebration(anniversary({ years: 1, payments: 1, firstPaidAt: new Date('2024-03-15T12:00:00Z'), lifetime: { USD: 50_000 } }));
     expect(message.text).toBe(`🎂 Acme Co: 1 year as a client today — customer since March 2024, 1 payment, $500 lifetime · owner <@${OWNER}>`);
@@ -121,5 +130,37 @@ describe('anniversaryDateKeys', () => {
         }
       }
     }
+  });
+});
+
+describe('anniversaryDays', () => {
+  const iso = (days: Date[]) => days.map((d) => d.toISOString());
+  it.each<[string, string, string | null, string, string[]]>([
+    ['its own day only, with no earlier run', '2026-11-23T09:00:00Z', null, 'UTC', ['2026-11-23T09:00:00.000Z']],
+    ['its own day only, after yesterday\'s run', '2026-11-23T09:00:00Z', '2026-11-22T09:00:00Z', 'UTC', ['2026-11-23T09:00:00.000Z']],
+    ['its own day when it already ran today (a second run)', '2026-11-23T15:00:00Z', '2026-11-23T09:00:00Z', 'UTC', ['2026-11-23T15:00:00.000Z']],
+    [
+      'three days after the last: the two days missed, then its own',
+      '2026-11-23T09:00:00Z',
+      '2026-11-20T09:00:00Z',
+      'UTC',
+      ['2026-11-21T09:00:00.000Z', '2026-11-22T09:00:00.000Z', '2026-11-23T09:00:00.000Z'],
+    ],
+    [
+      'at most a week back after a long outage',
+      '2026-11-23T09:00:00Z',
+      '2026-10-01T09:00:00Z',
+      'UTC',
+      ['2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23'].map((d) => `${d}T09:00:00.000Z`),
+    ],
+    // Days are the team's: the same 09:00 local time each day, across the end of daylight saving time.
+    ['in the team zone', '2026-11-02T14:00:00Z', '2026-10-31T13:00:00Z', 'America/New_York', ['2026-11-01T14:00:00.000Z', '2026-11-02T14:00:00.000Z']],
+    ['a last run later than this one covers its own day', '2026-11-23T09:00:00Z', '2026-12-01T09:00:00Z', 'UTC', ['2026-11-23T09:00:00.000Z']],
+  ])('%s', (_name, asOf, last, tz, expected) => {
+    expect(iso(anniversaryDays(new Date(asOf), last === null ? null : new Date(last), tz))).toEqual(expected);
+  });
+
+  it('looks back a week', () => {
+    expect(ANNIVERSARY_CATCH_UP_DAYS).toBe(7);
   });
 });

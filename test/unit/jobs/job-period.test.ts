@@ -1,4 +1,4 @@
-import { cronHasSeconds, jobPeriod, periodForSchedule } from '../../../src/jobs/job-period.js';
+import { catchUpWindowStart, cronHasSeconds, jobPeriod, latestFiring, periodForSchedule } from '../../../src/jobs/job-period.js';
 
 describe('jobPeriod', () => {
   it.each([
@@ -39,5 +39,49 @@ describe('cronHasSeconds / periodForSchedule', () => {
     const slot = new Date('2026-11-23T09:00:07Z');
     expect(periodForSchedule('* * * * * *', slot, 'UTC')).toBe('2026-11-23T09:00:07');
     expect(periodForSchedule('0 9 * * *', slot, 'UTC')).toBe('2026-11-23T09:00');
+  });
+});
+
+describe('catchUpWindowStart', () => {
+  it.each([
+    ['day', '2026-11-25T15:00:00Z', 'UTC', '2026-11-25T00:00:00.000Z'],
+    ['day', '2026-11-25T03:00:00Z', 'America/New_York', '2026-11-24T05:00:00.000Z'],
+    // 2026-11-25 is a Wednesday: its ISO week began on Monday the 23rd.
+    ['week', '2026-11-25T15:00:00Z', 'UTC', '2026-11-23T00:00:00.000Z'],
+    ['week', '2026-11-29T23:59:00Z', 'UTC', '2026-11-23T00:00:00.000Z'],
+    ['week', '2026-11-30T00:00:00Z', 'UTC', '2026-11-30T00:00:00.000Z'],
+  ] as const)('%s of %s in %s starts at %s', (window, now, tz, start) => {
+    expect(catchUpWindowStart(window, new Date(now), tz).toISOString()).toBe(start);
+  });
+});
+
+describe('latestFiring', () => {
+  const firing = (cron: string, now: string, notBefore: string, tz = 'UTC') => latestFiring(cron, new Date(now), new Date(notBefore), tz)?.toISOString() ?? null;
+
+  it('is the latest scheduled instant up to now within the window', () => {
+    // Started at 11:00: today's 09:00 was missed.
+    expect(firing('0 9 * * *', '2026-11-25T11:00:00Z', '2026-11-25T00:00:00Z')).toBe('2026-11-25T09:00:00.000Z');
+    // At 09:00 exactly the firing is due; a second before it, there is none today.
+    expect(firing('0 9 * * *', '2026-11-25T09:00:00Z', '2026-11-25T00:00:00Z')).toBe('2026-11-25T09:00:00.000Z');
+    expect(firing('0 9 * * *', '2026-11-25T08:59:59Z', '2026-11-25T00:00:00Z')).toBeNull();
+    // The weekly digest (Friday 16:00), looked for on Saturday within the ISO week.
+    expect(firing('0 16 * * 5', '2026-11-28T10:00:00Z', '2026-11-23T00:00:00Z')).toBe('2026-11-27T16:00:00.000Z');
+    // …and not found on the Monday after: that week is over.
+    expect(firing('0 16 * * 5', '2026-11-30T10:00:00Z', '2026-11-30T00:00:00Z')).toBeNull();
+    // Weekdays only: nothing on a Saturday.
+    expect(firing('0 9 * * 1-5', '2026-11-28T12:00:00Z', '2026-11-28T00:00:00Z')).toBeNull();
+    expect(firing('*/15 * * * *', '2026-11-25T11:07:00Z', '2026-11-25T00:00:00Z')).toBe('2026-11-25T11:00:00.000Z');
+    expect(firing('30 8,17 * * *', '2026-11-25T20:00:00Z', '2026-11-25T00:00:00Z')).toBe('2026-11-25T17:30:00.000Z');
+  });
+
+  it('reads the schedule on the team wall clock', () => {
+    // 09:00 in New York is 14:00 UTC in November.
+    expect(firing('0 9 * * *', '2026-11-25T16:00:00Z', '2026-11-25T05:00:00Z', 'America/New_York')).toBe('2026-11-25T14:00:00.000Z');
+    // A time the zone skips (02:30 on the first Sunday of November does exist; on 8 March it does not).
+    expect(firing('30 2 * * *', '2026-03-08T12:00:00Z', '2026-03-08T05:00:00Z', 'America/New_York')).toBeNull();
+  });
+
+  it('leaves schedules with calendar tokens alone', () => {
+    expect(firing('0 9 L * *', '2026-11-30T12:00:00Z', '2026-11-30T00:00:00Z')).toBeNull();
   });
 });

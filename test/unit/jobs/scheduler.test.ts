@@ -19,8 +19,17 @@ function memoryClaims(): JobClaims & { runs: Map<string, Outcome> } {
       runs.set(key, { status: 'running' });
       return true;
     },
+    async renew(job, period) {
+      return runs.get(`${job} ${period}`)?.status === 'running';
+    },
     async finish(job, period, outcome) {
       runs.set(`${job} ${period}`, outcome);
+    },
+    async claimable(job, period) {
+      return !runs.has(`${job} ${period}`);
+    },
+    async keptSince(now) {
+      return now;
     },
   };
 }
@@ -49,9 +58,9 @@ describe('jobSchedules', () => {
   it('runs nudges and the digest on the configured schedules and anniversaries daily at 09:00', () => {
     const config = parseConfig({ NUDGE_SCHEDULE: '30 8 * * 1-5', DIGEST_SCHEDULE: '0 17 * * 4' });
     expect(jobSchedules(config)).toEqual([
-      { name: 'nudges', cron: '30 8 * * 1-5' },
-      { name: 'digest', cron: '0 17 * * 4' },
-      { name: 'anniversaries', cron: ANNIVERSARY_SCHEDULE },
+      { name: 'nudges', cron: '30 8 * * 1-5', catchUp: 'day' },
+      { name: 'digest', cron: '0 17 * * 4', catchUp: 'week' },
+      { name: 'anniversaries', cron: ANNIVERSARY_SCHEDULE, catchUp: 'day' },
     ]);
     expect(ANNIVERSARY_SCHEDULE).toBe('0 9 * * *');
   });
@@ -101,7 +110,13 @@ describe('Scheduler.runFiring', () => {
   });
 
   it('does not run when the claim itself fails, and says so', async () => {
-    const claims: JobClaims = { claim: async () => Promise.reject(new Error('connection refused')), finish: async () => undefined };
+    const claims: JobClaims = {
+      claim: async () => Promise.reject(new Error('connection refused')),
+      renew: async () => false,
+      finish: async () => undefined,
+      claimable: async () => true,
+      keptSince: async (now) => now,
+    };
     let ran = false;
     const { s, metrics } = scheduler([], claims);
     expect(await s.runFiring({ name: 'digest', cron: '0 16 * * 5', run: async () => ((ran = true), {}) }, SLOT)).toBe('failed');
