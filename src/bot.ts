@@ -90,7 +90,11 @@ async function slackRoute(context: AppContext): Promise<Route> {
     };
   }
   // Loaded only here: Bolt (~0.3 s to import) and the listeners are not needed in console mode.
-  const [{ createBoltApp }, { registerListeners }] = await Promise.all([import('./slack/bolt-app.js'), import('./slack/register-listeners.js')]);
+  const [{ createBoltApp }, { registerListeners }, { slackEventsRoute }] = await Promise.all([
+    import('./slack/bolt-app.js'),
+    import('./slack/register-listeners.js'),
+    import('./slack/slack-events-route.js'),
+  ]);
   const { app, requestListener } = createBoltApp(config.slack, childLogger(context.log, 'slack'));
   registerListeners(app, {
     db: context.database.db,
@@ -101,5 +105,9 @@ async function slackRoute(context: AppContext): Promise<Route> {
     quietAfterDaysByTier: config.quietAfterDaysByTier,
     afterCommit: () => context.dispatcher.wake(),
   });
-  return { method: 'POST', path: '/slack/events', handler: (req, res) => requestListener(req, res) };
+  return {
+    method: 'POST',
+    path: '/slack/events',
+    handler: slackEventsRoute({ signingSecret: config.slack.signingSecret, requestListener, log: childLogger(context.log, 'slack') }),
+  };
 }

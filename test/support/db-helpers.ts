@@ -99,3 +99,21 @@ export async function thawPayments(db: DatabaseHandle['db']): Promise<void> {
   await sql.raw('DROP TRIGGER IF EXISTS test_freeze_payments ON payments').execute(db);
   await sql.raw('DROP FUNCTION IF EXISTS test_freeze_payments()').execute(db);
 }
+
+/**
+ * The application tables that hold rows, with their counts: `{}` when a refused request left
+ * nothing behind. Every table, so a refusal that wrote somewhere unexpected still shows.
+ */
+export async function tablesWithRows(handle: DatabaseHandle): Promise<Record<string, number>> {
+  const tables = await sql<{ tablename: string }>`
+    select tablename from pg_tables
+    where schemaname = current_schema() and tablename not like 'kysely_%'
+    order by tablename`.execute(handle.db);
+  const counts: Record<string, number> = {};
+  for (const { tablename } of tables.rows) {
+    const result = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(tablename)}`.execute(handle.db);
+    const n = Number(result.rows[0]?.n ?? 0);
+    if (n > 0) counts[tablename] = n;
+  }
+  return counts;
+}
