@@ -31,7 +31,8 @@ export class Bot {
 
   static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean } = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
-    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), await slackRoute(context)];
+    const health = healthRoutes({ database: context.database, metrics: context.metrics, log: childLogger(context.log, 'http'), metricsToken: config.metricsToken });
+    const routes: Route[] = [...health, ...webhookRoutes(context), await slackRoute(context)];
     const jobsLog = childLogger(context.log, 'jobs');
     const rollups = new IntervalTask(
       'celebration roll-ups',
@@ -55,7 +56,9 @@ export class Bot {
   }
 
   async start(): Promise<void> {
-    const { config, log, dispatcher, inbox } = this.context;
+    const { config, log, dispatcher, inbox, backlogRefresh } = this.context;
+    // Read once before listening, so the first scrape already has backlog figures.
+    await backlogRefresh.start();
     this.#port = await this.http.listen(config.port);
     dispatcher.start();
     inbox.start();

@@ -37,6 +37,8 @@ export interface Config {
   stripe: { webhookSecret: string | null; apiKey: string | null; apiUrl: string | null };
   hubspot: { clientSecret: string | null; accessToken: string | null; apiUrl: string };
   webhookSecret: string | null;
+  /** When set, GET /metrics needs `Authorization: Bearer <it>`. */
+  metricsToken: string | null;
   publicUrl: string;
   tz: string;
   quietAfterDays: number;
@@ -132,6 +134,15 @@ const schema = z.object({
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_API_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
   WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_TOKEN: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII with no spaces, as it is sent in an Authorization header')
+      .optional(),
+  ),
   PUBLIC_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
   TZ: z.preprocess(blankToUndefined, timeZone.optional()),
   QUIET_AFTER_DAYS: wholeNumber(1, 3650, '30'),
@@ -238,6 +249,7 @@ export function parseConfig(env: Env): Config {
       apiUrl: v.HUBSPOT_API_URL ?? 'https://api.hubapi.com',
     },
     webhookSecret: v.WEBHOOK_SECRET ?? null,
+    metricsToken: v.METRICS_TOKEN ?? null,
     publicUrl: (v.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     tz: v.TZ ?? 'UTC',
     quietAfterDays: v.QUIET_AFTER_DAYS ?? 30,

@@ -45,6 +45,7 @@ export const REDACT_PATHS = [
   'config.hubspot.clientSecret',
   'config.hubspot.accessToken',
   'config.webhookSecret',
+  'config.metricsToken',
   // HubSpot / Stripe / webhook credentials when a config section is logged on its own.
   'accessToken',
   'clientSecret',
@@ -52,6 +53,8 @@ export const REDACT_PATHS = [
   '*.accessToken',
   '*.clientSecret',
   '*.webhookSecret',
+  'metricsToken',
+  '*.metricsToken',
   // A postgres:// URL may carry a password: only the password is masked (see censor).
   'config.database.url',
   'database.url',
