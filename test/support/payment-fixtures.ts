@@ -5,7 +5,6 @@ import { request } from 'node:http';
 import Stripe from 'stripe';
 import { sql } from 'kysely';
 import type { Clock } from '../../src/clock.js';
-import type { SlackMessage } from '../../src/celebrate/celebration-message.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { readJsonFixture } from './fixtures.js';
 import type { FakeSlack, SlackCall } from './fake-slack.js';
@@ -176,11 +175,6 @@ export interface PostedText {
   /** `mrkdwn` (parsed by Slack: mentions and links work) or `plain_text` (shown literally). */
   type: 'mrkdwn' | 'plain_text';
   text: string;
-}
-
-/** The message as sent, in the shape `measureLoudness` reads. */
-export function messageOf(call: SlackCall): SlackMessage {
-  return { text: String(call.body['text'] ?? ''), blocks: (call.body['blocks'] ?? []) as SlackMessage['blocks'] };
 }
 
 /** Every text a reader could see, with whether Slack parses it as mrkdwn. The fallback `text` is mrkdwn. */

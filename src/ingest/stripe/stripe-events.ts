@@ -35,6 +35,10 @@ export type StripeChange =
 const id = z.string().min(1);
 const expandable = z.union([id, z.object({ id }).passthrough()]).nullish();
 const metadata = z.record(z.string(), z.string()).nullish();
+/** Unix seconds that make a date PostgreSQL and JavaScript both hold (up to the year 9999). */
+const unixSeconds = z.number().int().min(0).max(253_402_300_799);
+/** Minor units that fit a bigint and stay exact in a JavaScript number. */
+const minorUnits = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 const invoiceSchema = z
   .object({
@@ -42,14 +46,14 @@ const invoiceSchema = z
     customer: expandable,
     customer_name: z.string().nullish(),
     customer_email: z.string().nullish(),
-    amount_paid: z.number().int().nonnegative(),
+    amount_paid: minorUnits,
     currency: z.string(),
     billing_reason: z.string().nullish(),
     number: z.string().nullish(),
     charge: expandable,
     payment_intent: expandable,
-    created: z.number().nullish(),
-    status_transitions: z.object({ paid_at: z.number().nullish() }).passthrough().nullish(),
+    created: unixSeconds.nullish(),
+    status_transitions: z.object({ paid_at: unixSeconds.nullish() }).passthrough().nullish(),
     metadata,
   });
 
@@ -58,7 +62,7 @@ const checkoutSchema = z
     id,
     mode: z.string(),
     payment_status: z.string(),
-    amount_total: z.number().int().nonnegative().nullish(),
+    amount_total: minorUnits.nullish(),
     currency: z.string().nullish(),
     customer: expandable,
     customer_email: z.string().nullish(),
@@ -71,7 +75,7 @@ const checkoutSchema = z
 const chargeSchema = z
   .object({
     id,
-    amount_refunded: z.number().int().nonnegative(),
+    amount_refunded: minorUnits,
     invoice: expandable,
     payment_intent: expandable,
   });
@@ -83,7 +87,7 @@ const jsonObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object
 
 // Unknown keys are dropped, not copied: an invoice carries about 80 of them (and its lines), and
 // copying them cost more than the rest of reading the event (see BENCHMARKS.md).
-export const stripeEventSchema = z.object({ id, type: z.string().min(1), created: z.number(), data: z.object({ object: jsonObject }) });
+export const stripeEventSchema = z.object({ id, type: z.string().min(1), created: unixSeconds, data: z.object({ object: jsonObject }) });
 export type StripeEventEnvelope = z.infer<typeof stripeEventSchema>;
 
 export class StripePayloadError extends Error {
