@@ -120,8 +120,16 @@ async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-me
  * network) even when no request happened to be waiting on it.
  */
 function survivesLostConnections(pool: pg.Pool, log: Logger | undefined): void {
+  // An idle client's error reaches both listeners; each loss is logged once, by whoever holds it.
+  const inUse = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => inUse.add(client));
+  pool.on('release', (_error, client) => inUse.delete(client));
   pool.on('error', (error) => log?.warn({ err: error, connection: 'idle' }, 'database connection lost'));
-  pool.on('connect', (client) => client.on('error', (error) => log?.warn({ err: error, connection: 'in use' }, 'database connection lost')));
+  pool.on('connect', (client) =>
+    client.on('error', (error) => {
+      if (inUse.has(client)) log?.warn({ err: error, connection: 'in use' }, 'database connection lost');
+    }),
+  );
 }
 
 /** The extensions our migrations use must be loaded into PGlite when it starts. */

@@ -1,14 +1,17 @@
 // PostgreSQL going away under a running bot (a TCP proxy cut in front of the real server): the
 // HubSpot and CRM webhooks answer 503 and store nothing, /readyz and /metrics say so without
 // detail, and once the server is back the same requests are stored.
+import { sql } from 'kysely';
 import { Bot } from '../../src/bot.js';
 import { parseConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
 import { silentLogger } from '../../src/log.js';
 import { TEST_WEBHOOK_SECRET } from '../support/bot-harness.js';
 import { tablesWithRows } from '../support/db-helpers.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually, genericHeaders, hubspotHeaders, post, TEST_PUBLIC_URL } from '../support/signing.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { captureLog } from '../support/log-capture.js';
 
 const HUBSPOT_SECRET = 'hubspot-client-secret-db-down-pg';
 
@@ -77,4 +80,25 @@ describe('the database going away under a running bot (PostgreSQL)', () => {
     expect(stored).toMatchObject({ inbox_events: 3, accounts: 2, touchpoints: 1 });
     await eventually(async () => (await (await fetch(`${bot.url}/metrics`)).text()).includes('appreciation_database_up 1'));
   }, 60_000);
+
+  it('logs a pooled connection the server drops, instead of dropping the error', async () => {
+    const target = new URL((database.target as { url: string }).url);
+    const own = new TcpProxy(target.hostname, Number(target.port || 5432));
+    await own.start();
+    target.host = `127.0.0.1:${own.port}`;
+    const log = captureLog();
+    const handle = await openDatabase({ kind: 'postgres', url: target.toString() }, { log: log.logger, poolSize: 2 });
+    try {
+      await sql`select 1`.execute(handle.db); // one connection, now idle in the pool
+      await own.cut();
+      await eventually(() => log.lines().some((l) => l['msg'] === 'database connection lost'));
+      const line = log.lines().find((l) => l['msg'] === 'database connection lost')!;
+      expect(line).toMatchObject({ level: 40, connection: 'idle' });
+      expect(line['err']).toBeDefined();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(log.lines().filter((l) => l['msg'] === 'database connection lost')).toHaveLength(1);
+    } finally {
+      await handle.close();
+    }
+  });
 });
