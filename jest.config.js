@@ -6,6 +6,8 @@
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
 };
+/** Suites with nothing to run against PostgreSQL: the CLI on the embedded database, its lock. */
+const embeddedOnly = ['/test/e2e/cli\\.test\\.ts$', '/test/e2e/cli-bin\\.test\\.ts$', '/test/e2e/cli-modules\\.test\\.ts$', '/test/db/pglite-lock\\.test\\.ts$'];
 const common = {
   transform,
   extensionsToTreatAsEsm: ['.ts'],
@@ -13,7 +15,13 @@ const common = {
   testEnvironment: 'node',
   // *.pg.test.ts need a real PostgreSQL server (several processes on one database, the server
   // going away): they run whenever TEST_DATABASE_URL is set, as it is in CI.
-  testPathIgnorePatterns: process.env.TEST_DATABASE_URL ? ['/node_modules/'] : ['/node_modules/', '\\.pg\\.test\\.ts$'],
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...(process.env.TEST_DATABASE_URL ? [] : ['\\.pg\\.test\\.ts$']),
+    // CI's PostgreSQL pass (TEST_ENGINES=postgres) leaves out the suites that only exercise the
+    // embedded database or no database at all: `npm test` has run them already.
+    ...(process.env.TEST_ENGINES === 'postgres' ? embeddedOnly : []),
+  ],
 };
 
 /** @type {import('jest').Config} */
@@ -22,6 +30,9 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'db', testMatch: ['<rootDir>/test/db/**/*.test.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+    // Pages a person opens, in Debian's Chromium (test/support/browser.ts): skipped, saying why, on a
+    // machine without it; CI installs it.
+    { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
   testTimeout: 60_000,
 };

@@ -7,7 +7,10 @@ import * as m0005 from './0005-nudges.js';
 import * as m0006 from './0006-sweep-indexes.js';
 import * as m0007 from './0007-inbox-apply.js';
 import * as m0008 from './0008-celebration-singles.js';
+import * as m0010 from './0010-stripe-same-money.js';
 import * as m0011 from './0011-outbox-backlog-index.js';
+import * as m0012 from './0012-feedback.js';
+import * as m0013 from './0013-opened-views.js';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -22,5 +25,8 @@ export const migrations: Record<string, Migration> = {
   '0006-sweep-indexes': m0006,
   '0007-inbox-apply': m0007,
   '0008-celebration-singles': m0008,
+  '0010-stripe-same-money': m0010,
   '0011-outbox-backlog-index': m0011,
+  '0012-feedback': m0012,
+  '0013-opened-views': m0013,
 };

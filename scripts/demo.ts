@@ -2,7 +2,9 @@
  * `npm run demo`: a guided local run with no Slack and no Stripe account. It imports a few accounts
  * with years of history into a throwaway embedded database, starts the bot in console mode, sends
  * signed webhooks for a loyal client's check and a new client's check of the same size, shows both
- * celebrations, then runs the quiet-account sweep to show a nudge.
+ * celebrations, a billing run gathered into a roll-up, a nudge and the weekly digest, then keeps the
+ * bot running so its preview page shows all of them as Slack would, until Ctrl-C (`-- --exit` ends
+ * the tour at once instead).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signGeneric } from '../src/ingest/generic-signature.js';
+
+const exitAtEnd = process.argv.includes('--exit');
 
 const cli = fileURLToPath(new URL('../src/cli.js', import.meta.url));
 const secret = 'demo-webhook-secret-0123456789';
@@ -100,11 +104,22 @@ async function sendPayment(port: number, payment: Record<string, unknown>): Prom
   process.stdout.write(`  POST /webhooks/payments → ${res.status} ${await res.text()}\n`);
 }
 
+/** SIGTERM, and wait for the exit (Ctrl-C in a terminal may have reached the bot already). */
+async function stopBot(bot: ChildProcess): Promise<void> {
+  const exited = new Promise<number | null>((resolve) => {
+    if (bot.exitCode !== null || bot.signalCode !== null) resolve(bot.exitCode);
+    else bot.once('exit', (code) => resolve(code));
+  });
+  bot.kill('SIGTERM');
+  process.stdout.write(`  exit status ${await exited}\n`);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'appreciation-demo-'));
   const port = await freePort();
   const now = new Date();
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `pglite://${join(dir, 'db')}`, PORT: String(port), WEBHOOK_SECRET: secret, LOG_LEVEL: 'warn', TZ: 'UTC' };
+  // CELEBRATION_BURST=2 so that a billing run of four payments shows the roll-up (the default is 10).
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: `pglite://${join(dir, 'db')}`, PORT: String(port), WEBHOOK_SECRET: secret, LOG_LEVEL: 'warn', TZ: 'UTC', CELEBRATION_BURST: '2' };
   let bot: ChildProcess | null = null;
   try {
     say('Importing four accounts and years of payment history (CSV import records history only: no celebrations)');
@@ -113,7 +128,7 @@ async function main(): Promise<void> {
     runCli(['import', files.payments], env);
     runCli(['import', files.touchpoints], env);
 
-    say(`Starting the bot in console mode on a throwaway embedded database (port ${port})`);
+    say(`Starting the bot in console mode on a throwaway embedded database (port ${port}); watch http://localhost:${port}/preview as it goes`);
     let printed = '';
     bot = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     bot.stdout?.on('data', (chunk: Buffer) => {
@@ -141,17 +156,48 @@ async function main(): Promise<void> {
       memo: 'First invoice',
     });
     await waitFor(() => (printed.match(/message to /g) ?? []).length >= 2, 'both celebrations');
-    await new Promise((r) => setTimeout(r, 300));
+
+    say('A billing run: four more payments in the same minute. Past CELEBRATION_BURST (2 here) they wait to be gathered into one roll-up');
+    const run: Array<[string, string, string, string]> = [
+      ['northwind', 'Northwind Traders', '1180.00', 'EUR'],
+      ['globex', 'Globex', '640.00', 'USD'],
+      ['orbit-coffee', 'Orbit Coffee Roasters', '89.00', 'USD'],
+      ['lumen', 'Lumen & Co', '2400.00', 'USD'],
+    ];
+    for (const [externalId, name, amount, currency] of run) {
+      await sendPayment(port, { id: `demo-run-${externalId}-${now.getTime()}`, account: { external_id: externalId, name }, amount, currency, paid_at: iso(now), memo: 'Subscription renewal' });
+    }
+    await new Promise((r) => setTimeout(r, 1_500));
 
     say('Stopping the bot (SIGTERM: it finishes what is in flight and exits 0)');
-    const exited = new Promise<number | null>((resolve) => bot!.once('exit', resolve));
-    bot.kill('SIGTERM');
-    process.stdout.write(`  exit status ${await exited}\n`);
+    await stopBot(bot);
     bot = null;
+
+    say('Five minutes on, the roll-up names every account of the run (run-job dispatch --now, so the demo need not wait)');
+    // From the wall clock, not the demo's start: importing the history may have taken a minute.
+    runCli(['run-job', 'dispatch', '--now', iso(new Date(Date.now() + 6 * 60_000))], env);
 
     say('Acme Co was last called 45 days ago: the quiet-account sweep nudges its owner');
     runCli(['run-job', 'nudges'], env);
     runCli(['run-job', 'dispatch'], env);
+
+    say("The weekly digest: the week's new and returning clients, and who is waiting");
+    runCli(['run-job', 'digest'], env);
+    runCli(['run-job', 'dispatch'], env);
+
+    say('Starting the bot again: its preview page shows every message above as Slack shows it');
+    bot = spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok, 'the bot to be ready');
+    say(`Open http://localhost:${port}/preview to see them, live (a new payment shows within seconds).`);
+    if (!exitAtEnd) {
+      say('The bot keeps running for the preview; Ctrl-C ends the demo and deletes its database.');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
+    await stopBot(bot);
+    bot = null;
     say('Done. Connect Slack (README) and these go to your channel and your reps’ DMs instead.');
   } finally {
     bot?.kill('SIGKILL');

@@ -10,6 +10,10 @@ import { createJobScheduler } from './jobs/scheduler.js';
 import { jobs } from './jobs/jobs.js';
 import { gatherDueRollups } from './celebrate/rollups.js';
 import { celebrationSettings } from './celebrate/celebration-settings.js';
+import { feedbackRoutes } from './feedback/feedback-routes.js';
+import { feedbackSettings } from './feedback/feedback-settings.js';
+import { previewRoutes } from './preview/preview-routes.js';
+import { previewAccess, previewAddress } from './preview/preview-access.js';
 
 /** How often held-back celebrations are checked for a roll-up that is due. */
 const ROLLUP_CHECK_MS = 30_000;
@@ -32,7 +36,7 @@ export class Bot {
   static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean } = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
     const health = healthRoutes({ database: context.database, metrics: context.metrics, log: childLogger(context.log, 'http'), metricsToken: config.metricsToken });
-    const routes: Route[] = [...health, ...webhookRoutes(context), await slackRoute(context)];
+    const routes: Route[] = [...health, ...webhookRoutes(context), await slackRoute(context), ...pageRoutes(context), ...previewRoutes(context)];
     const jobsLog = childLogger(context.log, 'jobs');
     const rollups = new IntervalTask(
       'celebration roll-ups',
@@ -67,6 +71,8 @@ export class Bot {
       { port: this.#port, database: config.database.kind, slack: config.slack.mode, tz: config.tz },
       config.slack.mode === 'console' ? 'appreciation-bot ready (console mode: messages are printed, not sent)' : 'appreciation-bot ready',
     );
+    const preview = previewAddress(previewAccess(config), this.#port);
+    if (preview) log.info({ preview }, `see the messages as Slack shows them: ${preview}`);
   }
 
   /** Stop taking requests, finish what is in flight, close the database. Safe to call twice. */
@@ -81,6 +87,19 @@ export class Bot {
     })();
     return this.#stopping;
   }
+}
+
+/** The pages customers open: the feedback link's question and answer. */
+function pageRoutes(context: AppContext): Route[] {
+  const { config } = context;
+  return feedbackRoutes({
+    db: context.database.db,
+    clock: context.clock,
+    log: childLogger(context.log, 'http'),
+    settings: feedbackSettings(config),
+    trustProxy: config.trustProxy,
+    afterCommit: () => context.dispatcher.wake(),
+  });
 }
 
 async function slackRoute(context: AppContext): Promise<Route> {
@@ -106,6 +125,7 @@ async function slackRoute(context: AppContext): Promise<Route> {
     tz: config.tz,
     quietAfterDays: config.quietAfterDays,
     quietAfterDaysByTier: config.quietAfterDaysByTier,
+    feedback: feedbackSettings(config),
     afterCommit: () => context.dispatcher.wake(),
   });
   return {

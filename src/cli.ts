@@ -5,7 +5,7 @@ import { ConfigError, parseConfig, processEnv, type Config } from './config.js';
 import { createContext } from './context.js';
 import { openDatabase, DatabaseUnavailableError } from './db/database.js';
 import { DatabaseInUseError } from './db/pglite-lock.js';
-import { migrateToLatest, MigrationError } from './db/migrator.js';
+import { migrateToLatest, MigrationError, SchemaGapError } from './db/migrator.js';
 import { UsageError, ValidationError } from './errors.js';
 import { findJob, UnknownJobError } from './jobs/job-registry.js';
 import { jobs } from './jobs/jobs.js';
@@ -21,9 +21,10 @@ const USAGE = `usage: appreciation-bot <command>
   migrate                                bring the database schema up to date
   run-job <${Object.keys(jobs).join('|')}> [--now <ISO-8601>]   run one scheduled job once
   import <accounts.csv|payments.csv|touchpoints.csv>             import history (kind read from the header row)
-  backfill stripe [--since <YYYY-MM-DD>]                         import paid Stripe invoices as history`;
+  backfill stripe [--since <YYYY-MM-DD>]                         import paid Stripe invoices as history
+  feedback-link <account external id or name>                    print the account's feedback link (needs FEEDBACK_SECRET)`;
 
-const COMMANDS = ['start', 'migrate', 'run-job', 'import', 'backfill'] as const;
+const COMMANDS = ['start', 'migrate', 'run-job', 'import', 'backfill', 'feedback-link'] as const;
 
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,6 +49,10 @@ export async function runCli(argv: string[]): Promise<number> {
       const { runBackfillCommand } = await import('./ingest/stripe/backfill-command.js');
       return runBackfillCommand(rest, loadConfig());
     }
+    case 'feedback-link': {
+      const { runFeedbackLinkCommand } = await import('./feedback/feedback-link-command.js');
+      return runFeedbackLinkCommand(rest, loadConfig());
+    }
     default:
       throw new UsageError(`unknown command "${command}"; known commands: ${COMMANDS.join(', ')}`);
   }
@@ -60,8 +65,10 @@ function loadConfig(): Config {
 async function migrate(config: Config): Promise<number> {
   const database = await openDatabase(config.database);
   try {
-    const applied = await migrateToLatest(database.db);
-    process.stdout.write(applied.length === 0 ? 'database schema is up to date\n' : `applied ${applied.map((m) => m.migrationName).join(', ')}\n`);
+    let newer: string[] = [];
+    const applied = await migrateToLatest(database.db, { onNewerSchema: (unknown) => (newer = unknown) });
+    if (newer.length > 0) process.stdout.write(`the database is ahead of this build (${newer.join(', ')}); nothing to apply\n`);
+    else process.stdout.write(applied.length === 0 ? 'database schema is up to date\n' : `applied ${applied.map((m) => m.migrationName).join(', ')}\n`);
     return 0;
   } finally {
     await database.close();
@@ -96,7 +103,7 @@ export function describeFailure(error: unknown): { message: string; status: numb
   if (error instanceof ConfigError) return { message: error.message, status: 1 };
   if (error instanceof UsageError || error instanceof UnknownJobError) return { message: error.message, status: 2 };
   if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return { message: (error as Error).message, status: 2 };
-  if (error instanceof DatabaseInUseError || error instanceof ValidationError || error instanceof MigrationError || error instanceof DatabaseUnavailableError)
+  if (error instanceof DatabaseInUseError || error instanceof ValidationError || error instanceof MigrationError || error instanceof SchemaGapError || error instanceof DatabaseUnavailableError)
     return { message: error.message, status: 1 };
   const code = (error as { code?: string }).code;
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000')

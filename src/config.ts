@@ -39,6 +39,13 @@ export interface Config {
   webhookSecret: string | null;
   /** When set, GET /metrics needs `Authorization: Bearer <it>`. */
   metricsToken: string | null;
+  /** FEEDBACK_SECRET signs the customers' feedback links; null turns the feature off. */
+  feedback: { secret: string } | null;
+  /**
+   * TRUST_PROXY: how many proxies in front of the bot append to X-Forwarded-For; the client's address
+   * is the entry that many from the right. 0 (the default): the connection's own address.
+   */
+  trustProxy: number;
   publicUrl: string;
   tz: string;
   quietAfterDays: number;
@@ -54,6 +61,8 @@ export interface Config {
   outboxLeaseSeconds: number;
   digestSchedule: string;
   logLevel: LogLevel;
+  /** PREVIEW_TOKEN: with Slack configured, the preview page answers only to `?token=` this; unset, it is off. */
+  preview: { token: string | null };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -143,6 +152,17 @@ const schema = z.object({
       .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII with no spaces, as it is sent in an Authorization header')
       .optional(),
   ),
+  FEEDBACK_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters, e.g. the output of openssl rand -base64 32').optional()),
+  TRUST_PROXY: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^(true|false|\d{1,2})$/, 'must be true, false, or how many proxies are in front of the bot (e.g. 1)')
+      .transform((v) => (v === 'true' ? 1 : v === 'false' ? 0 : Number(v)))
+      .optional(),
+  ),
   PUBLIC_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
   TZ: z.preprocess(blankToUndefined, timeZone.optional()),
   QUIET_AFTER_DAYS: wholeNumber(1, 3650, '30'),
@@ -166,6 +186,7 @@ const schema = z.object({
   NUDGE_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
   OUTBOX_LEASE_SECONDS: wholeNumber(1, 3600, '60'),
   DIGEST_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
+  PREVIEW_TOKEN: z.preprocess(blankToUndefined, z.string().trim().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 16)').optional()),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v),
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).optional(),
@@ -250,6 +271,8 @@ export function parseConfig(env: Env): Config {
     },
     webhookSecret: v.WEBHOOK_SECRET ?? null,
     metricsToken: v.METRICS_TOKEN ?? null,
+    feedback: v.FEEDBACK_SECRET ? { secret: v.FEEDBACK_SECRET } : null,
+    trustProxy: v.TRUST_PROXY ?? 0,
     publicUrl: (v.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     tz: v.TZ ?? 'UTC',
     quietAfterDays: v.QUIET_AFTER_DAYS ?? 30,
@@ -263,6 +286,7 @@ export function parseConfig(env: Env): Config {
     outboxLeaseSeconds: v.OUTBOX_LEASE_SECONDS ?? 60,
     digestSchedule: v.DIGEST_SCHEDULE ?? '0 16 * * 5',
     logLevel: v.LOG_LEVEL ?? 'info',
+    preview: { token: v.PREVIEW_TOKEN ?? null },
   };
 }
 

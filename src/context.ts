@@ -57,7 +57,10 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const clock = overrides.clock ?? systemClock;
   const database = overrides.database ?? (await openDatabase(config.database, { log: childLogger(log, 'db') }));
   try {
-    const applied = await migrateToLatest(database.db);
+    const applied = await migrateToLatest(database.db, {
+      onNewerSchema: (unknown) =>
+        childLogger(log, 'db').warn({ unknown }, 'the database was migrated by a newer build; starting with the schema as it is'),
+    });
     if (applied.length > 0) childLogger(log, 'db').info({ migrations: applied.map((m) => m.migrationName) }, 'database migrated');
   } catch (error) {
     if (!overrides.database) await database.close();

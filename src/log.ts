@@ -46,6 +46,7 @@ export const REDACT_PATHS = [
   'config.hubspot.accessToken',
   'config.webhookSecret',
   'config.metricsToken',
+  'config.feedback.secret',
   // HubSpot / Stripe / webhook credentials when a config section is logged on its own.
   'accessToken',
   'clientSecret',

@@ -5,7 +5,7 @@ import { markNudgesTouchedByHistory } from './touchpoint-queries.js';
 /**
  * Folds one account into another when two records turn out to be the same client (a Stripe
  * customer created before its metadata named the imported account). Everything the first one had
- * — ids, payments, touchpoints, celebrations, nudges — moves over, so tenure and lifetime value
+ * — ids, payments, touchpoints, celebrations, nudges, feedback answers — moves over, so tenure and lifetime value
  * come out as one history; then the empty account is removed.
  */
 export async function mergeAccounts(trx: Transaction<Database>, fromId: number, intoId: number, now: Date): Promise<Account> {
@@ -22,6 +22,7 @@ export async function mergeAccounts(trx: Transaction<Database>, fromId: number, 
   await trx.updateTable('touchpoints').set({ account_id: intoId }).where('account_id', '=', fromId).execute();
   await trx.updateTable('celebrations').set({ account_id: intoId }).where('account_id', '=', fromId).execute();
   await trx.updateTable('nudges').set({ account_id: intoId }).where('account_id', '=', fromId).execute();
+  await trx.updateTable('feedback_answers').set({ account_id: intoId }).where('account_id', '=', fromId).execute();
   // The touchpoints moved too: a nudge now open on the account is touched by either side's history.
   await markNudgesTouchedByHistory(trx, intoId);
 

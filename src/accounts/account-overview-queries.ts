@@ -21,6 +21,8 @@ export interface CardTouchpoint {
   byLabel: string | null;
   bySlackUserId: string | null;
   byName: string | null;
+  /** The customer's score (1–5) when this is their answer to a feedback link. */
+  feedbackScore: number | null;
 }
 
 export interface AccountCardData {
@@ -93,6 +95,7 @@ export async function accountCard(db: Db, accountId: number, now: Date): Promise
       byLabel: t.by_label,
       bySlackUserId: t.by_slack_user_id,
       byName: t.by_name,
+      feedbackScore: t.feedback_score,
     })),
   };
 }

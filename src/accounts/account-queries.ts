@@ -17,6 +17,16 @@ export async function findAccountByExternalId(db: Db, source: AccountSource, ext
   return row ?? null;
 }
 
+/** Accounts known by `externalId` in any source (a CLI user does not say which system the id is from). */
+export async function findAccountsByAnyExternalId(db: Db, externalId: string): Promise<Account[]> {
+  return db
+    .selectFrom('accounts as a')
+    .selectAll('a')
+    .where('a.id', 'in', (eb) => eb.selectFrom('account_external_ids as x').select('x.account_id').where('x.external_id', '=', externalId))
+    .orderBy('a.id')
+    .execute();
+}
+
 export async function findAccount(db: Db, id: number): Promise<Account | null> {
   return (await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
 }

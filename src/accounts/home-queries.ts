@@ -138,6 +138,8 @@ export async function celebrationsDueBetween(db: Db, from: Date, to: Date, limit
     .select(['c.id', 'c.kind', 'c.account_id', 'c.facts', 'c.due_at', 'a.name', sql<number>`count(*) over ()`.as('total')])
     .where('c.due_at', '>=', from)
     .where('c.due_at', '<', to)
+    // Withdrawn: the payment was refunded in full before its celebration went out.
+    .where('c.status', '!=', 'withdrawn')
     .orderBy('c.due_at')
     .orderBy('c.id')
     .limit(limit)

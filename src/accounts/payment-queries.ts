@@ -5,6 +5,12 @@ type Db = Kysely<Database> | Transaction<Database>;
 
 export type PaymentSource = 'generic' | 'stripe';
 
+/**
+ * How long ids and refunds that came before their payment are kept for it. Stripe retries a delivery
+ * for up to 3 days; a month covers a refund issued before a late or backfilled payment is recorded.
+ */
+export const PENDING_KEEP_MS = 30 * 24 * 3_600_000;
+
 export interface NewPayment {
   accountId: number;
   source: PaymentSource;
@@ -13,17 +19,54 @@ export interface NewPayment {
   currency: string;
   paidAt: Date;
   memo: string | null;
-  /** Other ids the payment is known by at its source (a Stripe charge or payment intent). */
+  /**
+   * Other ids the same money is known by at its source (a Stripe charge, payment intent, invoice or
+   * Checkout session). Given — even empty — the payment takes part in matching by ids: its own id is
+   * kept among its refs, and a payment whose ids meet a stored one's is that stored payment.
+   */
   refs?: string[];
 }
 
+export type InsertedPayment =
+  /** `refs`: every id the new payment is known by, its own included, after absorbing pending links. */
+  | { created: true; payment: Payment; refs: string[] }
+  /** The money was already there (the same id, or ids that meet a stored payment's): its new ids were added. */
+  | { created: false; payment: Payment; addedRefs: string[] };
+
 /**
- * Inserts a payment once per source and id, with the other ids it is known by, and widens its
- * account's first/last paid dates — one statement, because it runs for every payment applied.
- * Null when the payment was already there (a retry, a re-import): then nothing changes.
+ * Inserts a payment once, and widens its account's first/last paid dates.
+ *
+ * A payment without refs (generic webhook, CSV) is unique on its source and id, in one statement,
+ * because it runs for every payment applied. A payment with refs is also the same as any stored
+ * payment of its source that shares one of its ids, whichever arrived first: an invoice paid through
+ * a Checkout session, announced by both, is one payment. Two transactions inserting the same money at
+ * once collide on `payment_external_refs`' key (unique_violation) and the later one, tried again,
+ * finds the first.
  */
-export async function insertPayment(db: Db, p: NewPayment, now: Date): Promise<Payment | null> {
-  const refs = [...new Set(p.refs ?? [])].filter((r) => r && r !== p.externalId);
+export async function insertPayment(db: Db, p: NewPayment, now: Date): Promise<InsertedPayment> {
+  if (p.refs === undefined) {
+    const row = await insertRow(db, p, now);
+    if (row) return { created: true, payment: row, refs: [] };
+    return { created: false, payment: await paymentByExternalId(db, p.source, p.externalId), addedRefs: [] };
+  }
+  const ids = uniqueIds([p.externalId, ...p.refs]);
+  const existing = await findPaymentByRef(db, p.source, ids);
+  if (existing) return { created: false, payment: existing, addedRefs: await attachRefs(db, existing.id, p.source, ids) };
+  const row = await insertRow(db, p, now);
+  if (!row) {
+    const again = await paymentByExternalId(db, p.source, p.externalId);
+    return { created: false, payment: again, addedRefs: await attachRefs(db, again.id, p.source, ids) };
+  }
+  // No ON CONFLICT: an id another payment has just claimed must fail this transaction, not be shared.
+  await db
+    .insertInto('payment_external_refs')
+    .values(ids.map((ref) => ({ source: p.source, ref, payment_id: row.id })))
+    .execute();
+  const absorbed = await absorbPendingLinks(db, row.id, p.source, ids);
+  return { created: true, payment: row, refs: [...ids, ...absorbed] };
+}
+
+async function insertRow(db: Db, p: NewPayment, now: Date): Promise<Payment | null> {
   const row = await db
     .with('inserted', (qb) =>
       qb
@@ -52,22 +95,94 @@ export async function insertPayment(db: Db, p: NewPayment, now: Date): Promise<P
         .whereRef('accounts.id', '=', 'inserted.account_id')
         .returning('accounts.id'),
     )
-    .with('referenced', (qb) =>
-      qb
-        .insertInto('payment_external_refs')
-        .columns(['source', 'ref', 'payment_id'])
-        .expression((eb) =>
-          eb
-            .selectFrom(['inserted', sql<{ r: string }>`unnest(${refs}::text[])`.as('r')])
-            .select([sql<string>`${p.source}::text`.as('source'), sql<string>`r.r`.as('ref'), 'inserted.id as payment_id']),
-        )
-        .onConflict((oc) => oc.columns(['source', 'ref']).doNothing())
-        .returning('payment_external_refs.ref'),
-    )
     .selectFrom('inserted')
     .selectAll()
     .executeTakeFirst();
   return row ?? null;
+}
+
+async function paymentByExternalId(db: Db, source: PaymentSource, externalId: string): Promise<Payment> {
+  return db.selectFrom('payments').selectAll().where('source', '=', source).where('external_id', '=', externalId).executeTakeFirstOrThrow();
+}
+
+function uniqueIds(ids: ReadonlyArray<string | null | undefined>): string[] {
+  return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
+}
+
+/**
+ * Adds ids to a stored payment, and the ids of pending links that meet them. Returns the ids that
+ * were new to it (a refund kept for one of them can now be applied).
+ */
+export async function attachRefs(db: Db, paymentId: number, source: PaymentSource, refs: readonly string[]): Promise<string[]> {
+  const ids = uniqueIds(refs);
+  if (ids.length === 0) return [];
+  const inserted = await addRefs(db, paymentId, source, ids);
+  const absorbed = await absorbPendingLinks(db, paymentId, source, ids);
+  return [...inserted, ...absorbed];
+}
+
+/** Ids the payment is known by from now on; those it (or another payment) already had are left. Returns the new ones. */
+async function addRefs(db: Db, paymentId: number, source: PaymentSource, refs: readonly string[]): Promise<string[]> {
+  const rows = await db
+    .insertInto('payment_external_refs')
+    .values(refs.map((ref) => ({ source, ref, payment_id: paymentId })))
+    .onConflict((oc) => oc.columns(['source', 'ref']).doNothing())
+    .returning('ref')
+    .execute();
+  return rows.map((r) => r.ref);
+}
+
+/**
+ * Ids that arrived before their payment (a charge naming its payment intent, an
+ * `invoice_payment.paid`) are kept as pending links; a payment that meets one takes its ids, and
+ * those may meet further links. Returns the ids added.
+ */
+async function absorbPendingLinks(db: Db, paymentId: number, source: PaymentSource, known: readonly string[]): Promise<string[]> {
+  const seen = new Set(known);
+  const added: string[] = [];
+  let frontier = [...known];
+  while (frontier.length > 0) {
+    const links = await db
+      .deleteFrom('pending_payment_links')
+      .where('source', '=', source)
+      .where(sql<boolean>`refs && ${frontier}::text[]`)
+      .returning(['refs', 'owner'])
+      .execute();
+    const fresh = uniqueIds(links.flatMap((l) => [...l.refs, l.owner])).filter((r) => !seen.has(r));
+    if (fresh.length === 0) break;
+    for (const r of fresh) seen.add(r);
+    added.push(...(await addRefs(db, paymentId, source, fresh)));
+    frontier = fresh;
+  }
+  return added;
+}
+
+/** Keeps ids of one payment that is not recorded yet, with the invoice or session they belong to. */
+export async function keepPendingLink(db: Db, link: { source: PaymentSource; refs: string[]; owner: string | null }, now: Date): Promise<void> {
+  // The owner among the refs too, so that the owner's own id finds the link.
+  await db.insertInto('pending_payment_links').values({ source: link.source, refs: uniqueIds([...link.refs, link.owner]), owner: link.owner, created_at: now }).execute();
+}
+
+/** The invoice or session a pending link names for any of these ids, if one does. */
+export async function pendingOwnerOf(db: Db, source: PaymentSource, ids: readonly string[], since: Date): Promise<string | null> {
+  if (ids.length === 0) return null;
+  const row = await db
+    .selectFrom('pending_payment_links')
+    .select('owner')
+    .where('source', '=', source)
+    .where('owner', 'is not', null)
+    .where('created_at', '>=', since)
+    .where(sql<boolean>`refs && ${[...ids]}::text[]`)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.owner ?? null;
+}
+
+/** Pending links and refunds older than `before` are dropped: what never found its payment in that time never will. */
+export async function prunePending(db: Db, before: Date): Promise<void> {
+  await db.deleteFrom('pending_payment_links').where('created_at', '<', before).execute();
+  await db.deleteFrom('pending_refunds').where('created_at', '<', before).execute();
 }
 
 export async function paymentExists(db: Db, source: PaymentSource, externalId: string): Promise<boolean> {
@@ -75,20 +190,71 @@ export async function paymentExists(db: Db, source: PaymentSource, externalId: s
   return row !== undefined;
 }
 
-/** A payment by its own id at the source or by any other id it is known by there. */
-export async function findPaymentByRef(db: Db, source: PaymentSource, refs: string[]): Promise<Payment | null> {
-  const wanted = refs.filter(Boolean);
+/**
+ * A payment by its own id at the source or by any other id it is known by there; the oldest, should
+ * two payments (recorded before their ids were known to meet) share them.
+ */
+export async function findPaymentByRef(db: Db, source: PaymentSource, refs: readonly string[]): Promise<Payment | null> {
+  const wanted = uniqueIds(refs);
   if (wanted.length === 0) return null;
-  const direct = await db.selectFrom('payments').selectAll().where('source', '=', source).where('external_id', 'in', wanted).executeTakeFirst();
-  if (direct) return direct;
-  const viaRef = await db
-    .selectFrom('payment_external_refs as r')
-    .innerJoin('payments as p', 'p.id', 'r.payment_id')
-    .selectAll('p')
-    .where('r.source', '=', source)
-    .where('r.ref', 'in', wanted)
+  const row = await db
+    .selectFrom('payments')
+    .selectAll()
+    .where('id', '=', (eb) =>
+      eb
+        .selectFrom(
+          eb
+            .selectFrom('payment_external_refs')
+            .select('payment_id as id')
+            .where('source', '=', source)
+            .where('ref', 'in', wanted)
+            .unionAll(eb.selectFrom('payments').select('id').where('source', '=', source).where('external_id', 'in', wanted))
+            .as('m'),
+        )
+        .select((m) => m.fn.min('m.id').as('id')),
+    )
     .executeTakeFirst();
-  return viaRef ?? null;
+  return row ?? null;
+}
+
+/**
+ * A stored payment that is the same money by its details, for when no id ties them (Stripe API
+ * 2025-03-31+ without an API key): of the same account, amount and currency, paid within
+ * `toleranceMs` of `around`, whose own id matches one of `idPatterns` (SQL LIKE) and which has no
+ * ref matching `lackingRefPatterns` yet (it has not been tied to such an id already). The closest in
+ * time wins.
+ */
+export async function findSameMoney(
+  db: Db,
+  q: { source: PaymentSource; accountId: number; amountMinor: number; currency: string; around: Date; toleranceMs: number; idPatterns: string[]; lackingRefPatterns: string[] },
+): Promise<Payment | null> {
+  const from = new Date(q.around.getTime() - q.toleranceMs);
+  const to = new Date(q.around.getTime() + q.toleranceMs);
+  const row = await db
+    .selectFrom('payments as p')
+    .selectAll('p')
+    .where('p.account_id', '=', q.accountId)
+    .where('p.paid_at', '>=', from)
+    .where('p.paid_at', '<=', to)
+    .where('p.source', '=', q.source)
+    .where('p.amount_minor', '=', q.amountMinor)
+    .where('p.currency', '=', q.currency)
+    .where(sql<boolean>`p.external_id like any (${q.idPatterns}::text[])`)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('payment_external_refs as r')
+            .select('r.ref')
+            .whereRef('r.payment_id', '=', 'p.id')
+            .where(sql<boolean>`r.ref like any (${q.lackingRefPatterns}::text[])`),
+        ),
+      ),
+    )
+    .orderBy(sql`abs(extract(epoch from (p.paid_at - ${q.around}::timestamptz)))`)
+    .orderBy('p.id')
+    .limit(1)
+    .executeTakeFirst();
+  return row ?? null;
 }
 
 export async function setRefunded(db: Db, paymentId: number, refundedMinor: number, refundedAt: Date): Promise<Payment> {
@@ -98,6 +264,46 @@ export async function setRefunded(db: Db, paymentId: number, refundedMinor: numb
     .where('id', '=', paymentId)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+export interface PendingRefund {
+  refundedMinor: number;
+  currency: string | null;
+  refundedAt: Date;
+}
+
+/**
+ * Keeps a refund whose payment is not recorded yet, by the ids it names. Refund events carry the
+ * total refunded so far for their charge, so a later one for the same charge raises the amount and
+ * a replay changes nothing.
+ */
+export async function keepPendingRefund(db: Db, r: { source: PaymentSource; key: string; refs: string[]; refundedMinor: number; currency: string | null; refundedAt: Date }, now: Date): Promise<void> {
+  await db
+    .insertInto('pending_refunds')
+    .values({ source: r.source, key: r.key, refs: uniqueIds(r.refs), refunded_minor: r.refundedMinor, currency: r.currency, refunded_at: r.refundedAt, created_at: now })
+    .onConflict((oc) =>
+      oc.columns(['source', 'key']).doUpdateSet({
+        refunded_minor: sql<number>`greatest(pending_refunds.refunded_minor, excluded.refunded_minor)`,
+        refunded_at: sql<Date>`case when excluded.refunded_minor > pending_refunds.refunded_minor then excluded.refunded_at else pending_refunds.refunded_at end`,
+        refs: sql<string[]>`(select array(select distinct unnest(pending_refunds.refs || excluded.refs)))`,
+      }),
+    )
+    .execute();
+}
+
+/** Takes (and forgets) the refunds kept for any of these ids since `since`, largest first. */
+export async function takePendingRefunds(db: Db, source: PaymentSource, ids: readonly string[], since: Date): Promise<PendingRefund[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .deleteFrom('pending_refunds')
+    .where('source', '=', source)
+    .where(sql<boolean>`refs && ${[...ids]}::text[]`)
+    .returning(['refunded_minor', 'currency', 'refunded_at', 'created_at'])
+    .execute();
+  return rows
+    .filter((r) => r.created_at.getTime() >= since.getTime())
+    .map((r) => ({ refundedMinor: r.refunded_minor, currency: r.currency, refundedAt: r.refunded_at }))
+    .sort((a, b) => b.refundedMinor - a.refundedMinor);
 }
 
 export interface HistoryEntry {

@@ -3,8 +3,8 @@ import type { Database, Touchpoint, TouchpointDirection, TouchpointKind } from '
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-/** Where a touchpoint was recorded: its id space. CSV imports share the generic CRM webhook's. */
-export type TouchpointSource = 'generic' | 'hubspot' | 'slack';
+/** Where a touchpoint was recorded: its id space. CSV imports share the generic CRM webhook's; `feedback` is a customer's answer to a feedback link. */
+export type TouchpointSource = 'generic' | 'hubspot' | 'slack' | 'feedback';
 
 export interface NewTouchpoint {
   accountId: number;
@@ -118,11 +118,18 @@ export async function advanceLastTouch(db: Db, accountId: number, direction: Tou
   }
 }
 
+/** A feedback answer changed within its window: its touchpoint says what the customer says now. */
+export async function setTouchpointNote(db: Db, touchpointId: number, note: string | null): Promise<void> {
+  await db.updateTable('touchpoints').set({ note }).where('id', '=', touchpointId).execute();
+}
+
 export async function latestTouchpoints(db: Db, accountId: number, limit: number) {
   return db
     .selectFrom('touchpoints as t')
     .leftJoin('owners as o', 'o.id', 't.by_owner_id')
-    .select(['t.id', 't.kind', 't.direction', 't.occurred_at', 't.note', 't.by_label', 'o.slack_user_id as by_slack_user_id', 'o.display_name as by_name'])
+    // A customer's answer to a feedback link carries its score.
+    .leftJoin('feedback_answers as fa', 'fa.touchpoint_id', 't.id')
+    .select(['t.id', 't.kind', 't.direction', 't.occurred_at', 't.note', 't.by_label', 'o.slack_user_id as by_slack_user_id', 'o.display_name as by_name', 'fa.score as feedback_score'])
     .where('t.account_id', '=', accountId)
     .orderBy('t.occurred_at', 'desc')
     .orderBy('t.id', 'desc')

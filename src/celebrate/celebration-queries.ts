@@ -77,3 +77,8 @@ export async function markRolledUp(trx: Transaction<Database>, ids: number[], ou
   if (ids.length === 0) return;
   await trx.updateTable('celebrations').set({ status: 'rolled_up', outbox_id: outboxId }).where('id', 'in', ids).execute();
 }
+
+/** A celebration that will not go out after all (its payment refunded in full first). */
+export async function withdrawCelebration(trx: Transaction<Database>, id: number): Promise<void> {
+  await trx.updateTable('celebrations').set({ status: 'withdrawn', outbox_id: null }).where('id', '=', id).execute();
+}

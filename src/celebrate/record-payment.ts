@@ -3,10 +3,11 @@ import type { QuietHours } from '../config.js';
 import type { Account, Database, Owner } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { findOwner } from '../accounts/owner-queries.js';
-import { insertPayment, paymentHistory, type NewPayment } from '../accounts/payment-queries.js';
+import { insertPayment, paymentHistory, PENDING_KEEP_MS, setRefunded, takePendingRefunds, type NewPayment } from '../accounts/payment-queries.js';
 import { enqueuePost } from '../outbox/outbox-queries.js';
 import { serializeFacts } from '../domain/celebration-facts-json.js';
-import { buildCelebration } from './celebration-message.js';
+import { buildCelebration, buildRefundedCelebration } from './celebration-message.js';
+import { applyKeptRefunds } from './refunds.js';
 import { celebrationFacts } from './celebration-facts.js';
 import { planCelebration, releaseTime } from './celebration-plan.js';
 import { insertCelebration, lockBurstDecisions, singlesInWindow } from './celebration-queries.js';
@@ -30,6 +31,8 @@ export interface CelebrationSettings {
 export type RecordOutcome =
   | { outcome: 'duplicate' }
   | { outcome: 'history'; paymentId: number }
+  /** Refunded in full (a refund that came first) before its celebration would go out: recorded, not celebrated. */
+  | { outcome: 'refunded'; paymentId: number }
   | { outcome: 'celebrated'; paymentId: number; status: 'single' | 'rollup'; dueAt: Date };
 
 export interface RecordOptions {
@@ -39,7 +42,10 @@ export interface RecordOptions {
 
 /**
  * Records a payment and, when it is fresh, queues its celebration in the same transaction. The
- * payment's source and id make it unique, so a retried webhook or a re-import changes nothing.
+ * payment's source and id make it unique, so a retried webhook or a re-import changes nothing; a
+ * payment with refs is also the stored payment whose ids it meets (insertPayment). A refund kept
+ * for it (it came first) is applied before the celebration is decided: refunded in full, the
+ * payment is recorded and not celebrated; in part, it is celebrated with its refund line.
  */
 export async function recordPayment(
   trx: Transaction<Database>,
@@ -50,13 +56,28 @@ export async function recordPayment(
   options: RecordOptions = {},
 ): Promise<RecordOutcome> {
   const { now, log } = context;
-  const row = await insertPayment(trx, { ...payment, accountId: payment.account.id }, now);
-  if (!row) return { outcome: 'duplicate' };
+  const inserted = await insertPayment(trx, { ...payment, accountId: payment.account.id }, now);
+  if (!inserted.created) {
+    if (inserted.addedRefs.length > 0) await applyKeptRefunds(trx, inserted.payment, payment.source, inserted.addedRefs, context);
+    return { outcome: 'duplicate' };
+  }
+  let row = inserted.payment;
+  if (inserted.refs.length > 0) {
+    const [kept] = await takePendingRefunds(trx, payment.source, inserted.refs, new Date(now.getTime() - PENDING_KEEP_MS));
+    if (kept && (kept.currency === null || kept.currency === row.currency) && kept.refundedMinor > 0) {
+      row = await setRefunded(trx, row.id, Math.min(kept.refundedMinor, row.amount_minor), kept.refundedAt);
+      log.info({ paymentId: row.id, refundedMinor: row.refunded_minor }, 'refund that came before its payment applied');
+    }
+  }
 
   const ageMs = now.getTime() - payment.paidAt.getTime();
   if (options.historyOnly || ageMs > settings.maxAgeHours * 3_600_000) {
     log.info({ paymentId: row.id, accountId: payment.account.id }, 'payment recorded as history');
     return { outcome: 'history', paymentId: row.id };
+  }
+  if (row.refunded_minor > 0 && row.refunded_minor >= row.amount_minor) {
+    log.info({ paymentId: row.id, accountId: payment.account.id }, 'payment recorded; refunded in full before its celebration, so not celebrated');
+    return { outcome: 'refunded', paymentId: row.id };
   }
 
   const ownerId = payment.account.owner_id;
@@ -82,7 +103,7 @@ export async function recordPayment(
   const dedupeKey = `celebration:payment:${row.id}`;
   let outboxId: number | null = null;
   if (plan.status === 'single') {
-    const message = buildCelebration(facts);
+    const message = row.refunded_minor > 0 && row.refunded_at ? buildRefundedCelebration(facts, { refundedMinor: row.refunded_minor, refundedAt: row.refunded_at }) : buildCelebration(facts);
     outboxId = (await enqueuePost(trx, { dedupeKey, channel: settings.channel, message, notBefore: plan.dueAt }, now)).id;
   }
   await insertCelebration(

@@ -161,7 +161,7 @@ export interface JobRunsTable {
   error: string | null;
 }
 
-export type CelebrationStatus = 'single' | 'rollup' | 'rolled_up';
+export type CelebrationStatus = 'single' | 'rollup' | 'rolled_up' | 'withdrawn';
 
 export interface CelebrationsTable {
   id: Id;
@@ -183,6 +183,29 @@ export interface PaymentExternalRefsTable {
   payment_id: number;
 }
 
+/** Ids of one payment that arrived before the payment itself (migration 0010). */
+export interface PendingPaymentLinksTable {
+  id: Id;
+  source: string;
+  refs: string[];
+  /** The invoice or Checkout session the ids belong to, when the event named it. */
+  owner: string | null;
+  created_at: Timestamp;
+}
+
+/** A refund that arrived before its payment, kept by the ids it names (migration 0010). */
+export interface PendingRefundsTable {
+  id: Id;
+  source: string;
+  /** The charge refunded: later refund events for it raise the amount instead of adding a row. */
+  key: string;
+  refs: string[];
+  refunded_minor: number;
+  currency: string | null;
+  refunded_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface SyncStateTable {
   key: string;
   value: ColumnType<unknown, string, string>;
@@ -198,10 +221,45 @@ export interface CrmPropertyVersionsTable {
   changed_at: Timestamp;
 }
 
+/** A customer's answer to a feedback link (src/feedback), one row per link. */
+export interface FeedbackAnswersTable {
+  id: Id;
+  token_digest: string;
+  account_id: number;
+  asked_by_owner_id: number | null;
+  link_expires_at: Timestamp;
+  score: number;
+  comment: string | null;
+  touchpoint_id: number;
+  first_answered_at: Timestamp;
+  answered_at: Timestamp;
+  revision: ColumnType<number, number | undefined, number>;
+  /** The post in CELEBRATION_CHANNEL (scores 4–5), kept to rewrite it when the answer changes. */
+  celebration_outbox_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The urgent direct message (scores 1–2). */
+  alert_outbox_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** The urgent nudge the direct message's buttons answer. */
+  nudge_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Whether the answer opened that nudge (rather than making the account's open one urgent). */
+  nudge_opened: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: CreatedAt;
+}
+
+/** A modal the bot opened (views.open), kept for the preview page; see migration 0013. */
+export interface OpenedViewsTable {
+  id: Id;
+  user_id: string;
+  view: ColumnType<unknown, string, string>;
+  opened_at: Timestamp;
+}
+
 export interface Database {
+  feedback_answers: FeedbackAnswersTable;
   crm_property_versions: CrmPropertyVersionsTable;
   celebrations: CelebrationsTable;
   payment_external_refs: PaymentExternalRefsTable;
+  pending_payment_links: PendingPaymentLinksTable;
+  pending_refunds: PendingRefundsTable;
   sync_state: SyncStateTable;
   owners: OwnersTable;
   owner_external_ids: OwnerExternalIdsTable;
@@ -213,6 +271,7 @@ export interface Database {
   outbox: OutboxTable;
   nudges: NudgesTable;
   job_runs: JobRunsTable;
+  opened_views: OpenedViewsTable;
 }
 
 export type Account = Selectable<AccountsTable>;
@@ -223,3 +282,4 @@ export type Touchpoint = Selectable<TouchpointsTable>;
 export type Owner = Selectable<OwnersTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type Nudge = Selectable<NudgesTable>;
+export type FeedbackAnswer = Selectable<FeedbackAnswersTable>;

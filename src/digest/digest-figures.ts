@@ -1,4 +1,5 @@
 import type { Totals } from '../domain/money.js';
+import type { FeedbackWeek } from '../feedback/feedback-queries.js';
 
 /**
  * What the weekly digest says, as numbers the queries compute and the message builder only
@@ -36,4 +37,6 @@ export interface DigestFigures {
   topReps: Array<{ rep: Person; touchpoints: number }>;
   /** Nudges still open at the end of the week, longest waiting first. */
   waiting: { total: number; oldest: Array<{ accountId: number; accountName: string; owner: Person | null; openedAt: Date }> };
+  /** Customers' answers to feedback links this week: how many, their average, the best quotes. */
+  feedback: FeedbackWeek;
 }

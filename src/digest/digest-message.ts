@@ -9,9 +9,11 @@ import { formatTotals, type Totals } from '../domain/money.js';
 import { localDate } from '../domain/tenure.js';
 import type { SlackMessage } from '../celebrate/celebration-message.js';
 import { FALLBACK_TEXT_MAX, HEADER_MAX, SECTION_TEXT_MAX, escapeAndTruncate, mention, plainText, singleLine, truncate } from '../slack/mrkdwn.js';
+import { isScore, scoreText } from '../feedback/feedback-score.js';
 import type { DigestFigures, PaymentGroup, Person } from './digest-figures.js';
 
 const NAME_MAX = 60;
+const QUOTE_MAX = 200;
 const SHORT_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 const integerFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -55,6 +57,17 @@ function section(lines: string[]): SectionBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(lines.join('\n'), SECTION_TEXT_MAX) } };
 }
 
+/** What customers said through feedback links this week; nothing when nobody answered. */
+function feedbackLines(f: DigestFigures['feedback']): string[] {
+  if (f.answers === 0) return [];
+  const average = f.average === null ? '' : `, average *${f.average.toFixed(1)}* of 5`;
+  const quotes = f.quotes.map((q) => {
+    const score = isScore(q.score) ? ` (${scoreText(q.score)})` : '';
+    return `> “${escapeAndTruncate(singleLine(q.comment), QUOTE_MAX)}” — ${accountName(q.accountName, q.accountId)}${score}`;
+  });
+  return ['*💬 What customers told us*', `${count(f.answers, 'answer')} to feedback links${average}`, ...quotes];
+}
+
 export function buildDigest(f: DigestFigures, tz: string): SlackMessage {
   const header = `📊 Weekly digest · ${day(f.start, tz)} – ${day(f.end, tz)}`;
   const payments = [
@@ -91,6 +104,7 @@ export function buildDigest(f: DigestFigures, tz: string): SlackMessage {
     { type: 'header', text: plainText(header, HEADER_MAX) } satisfies HeaderBlock,
     section(payments),
     section(['*🙌 Attention*', answered, reps, waiting]),
+    ...(f.feedback.answers > 0 ? [section(feedbackLines(f.feedback))] : []),
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Week ${f.week}. Amounts are per currency, net of refunds.` }] } satisfies ContextBlock,
   ];
   const text = truncate(

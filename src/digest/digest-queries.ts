@@ -1,7 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { addMoney, type Totals } from '../domain/money.js';
+import { feedbackWeek } from '../feedback/feedback-queries.js';
 import type { DigestFigures, PaymentGroup, Person } from './digest-figures.js';
+
+/** Customers' comments quoted in a digest. */
+const FEEDBACK_QUOTES = 3;
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -137,5 +141,6 @@ export async function digestFigures(db: Db, q: DigestQuery): Promise<DigestFigur
     answered: await answeredNudges(db, q),
     topReps: await topReps(db, q),
     waiting: await waitingNudges(db, q),
+    feedback: await feedbackWeek(db, { start: q.start, end: q.end, quotes: FEEDBACK_QUOTES }),
   };
 }

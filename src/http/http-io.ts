@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
 /** The largest body any route accepts (webhooks and Slack alike). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -80,22 +80,29 @@ export function readRawBody(req: IncomingMessage, limit: number = MAX_BODY_BYTES
  * the upload is then read and thrown away in the background (up to DISCARD_MAX_BYTES in all, or
  * DISCARD_MAX_MS) so the sender can finish writing, and only then is the connection closed. Past
  * either bound the socket is closed under the sender: a client that keeps uploading forever gets
- * no more of our time. The caller need not wait: the sender has its answer, and neither the inbox
- * worker (which gives way to requests being answered) nor a shutdown should wait on a refused upload.
+ * no more of our time. The caller need not wait: the sender has its answer, and the inbox worker
+ * (which gives way to requests being answered) should not wait on a refused upload. The response
+ * stays open until then, so a shutdown lets the sender finish (within the same bounds).
  */
 export function answerTooLarge(
   req: IncomingMessage,
   res: ServerResponse,
   error: BodyTooLargeError,
-  bounds: { maxBytes: number; maxMs: number } = { maxBytes: DISCARD_MAX_BYTES, maxMs: DISCARD_MAX_MS },
+  options: {
+    /** Another answer than the JSON error (a page for a browser); `connection: close` is added. */
+    answer?: { headers: OutgoingHttpHeaders; body: string };
+    maxBytes?: number;
+    maxMs?: number;
+  } = {},
 ): void {
-  const text = JSON.stringify({ error: error.message });
+  const text = options.answer?.body ?? JSON.stringify({ error: error.message });
+  const headers = options.answer?.headers ?? { 'content-type': 'application/json; charset=utf-8' };
   if (!res.headersSent) {
-    res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' });
+    res.writeHead(413, { ...headers, 'content-length': Buffer.byteLength(text), connection: 'close' });
     // Written, not ended: ending now lets Node close the socket while the sender is still writing.
     res.write(text);
   }
-  void discardBody(req, bounds.maxBytes - error.received, bounds.maxMs).then((drained) => {
+  void discardBody(req, (options.maxBytes ?? DISCARD_MAX_BYTES) - error.received, options.maxMs ?? DISCARD_MAX_MS).then((drained) => {
     res.end();
     if (!drained) req.socket.destroySoon();
   });

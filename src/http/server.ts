@@ -9,6 +9,8 @@ export interface Route {
   method: 'GET' | 'POST';
   path: string;
   handler: RouteHandler;
+  /** The route also answers every path below `path` (which then ends in `/`), e.g. `/f/<token>`. */
+  prefix?: boolean;
 }
 
 /**
@@ -19,6 +21,7 @@ export interface Route {
 export class HttpServer {
   readonly #server: Server;
   readonly #routes = new Map<string, Route>();
+  /** Responses not yet finished: a request counts until its answer has gone out (or its connection died). */
   readonly #inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -27,9 +30,12 @@ export class HttpServer {
   ) {
     for (const route of routes) this.#routes.set(`${route.method} ${route.path}`, route);
     this.#server = createServer((req, res) => {
-      const work = this.#dispatch(req, res);
-      this.#inFlight.add(work);
-      void work.finally(() => this.#inFlight.delete(work));
+      // Tracked by the response, not by the handler's promise: Bolt's listener returns before it
+      // has answered, and a deploy must not cut a slash command off mid-answer (Slack never retries one).
+      const answered = new Promise<void>((resolve) => res.once('close', resolve));
+      this.#inFlight.add(answered);
+      void answered.then(() => this.#inFlight.delete(answered));
+      void this.#dispatch(req, res);
     });
     this.#server.keepAliveTimeout = 5_000;
     this.#server.headersTimeout = 10_000;
@@ -47,7 +53,10 @@ export class HttpServer {
     return (this.#server.address() as AddressInfo).port;
   }
 
-  /** Stops taking requests and waits for those in progress. */
+  /**
+   * Stops taking requests and waits until every request in progress has been answered (the
+   * process's shutdown grace bounds the wait), then closes the remaining connections.
+   */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
@@ -56,12 +65,19 @@ export class HttpServer {
     await closed;
   }
 
+  #prefixRoute(method: string | undefined, path: string): Route | undefined {
+    for (const route of this.#routes.values()) {
+      if (route.prefix === true && route.method === method && path.startsWith(route.path)) return route;
+    }
+    return undefined;
+  }
+
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const route = this.#routes.get(`${req.method} ${path}`);
+    const route = this.#routes.get(`${req.method} ${path}`) ?? this.#prefixRoute(req.method, path);
     try {
       if (!route) {
-        const knownPath = [...this.#routes.values()].some((r) => r.path === path);
+        const knownPath = [...this.#routes.values()].some((r) => r.path === path || (r.prefix === true && path.startsWith(r.path)));
         sendJson(res, knownPath ? 405 : 404, { error: knownPath ? `${req.method} is not allowed on ${path}` : `no route for ${path}` });
         return;
       }

@@ -100,6 +100,14 @@ export async function markApplied(db: Db, ids: readonly number[], at: Date): Pro
   await db.updateTable('inbox_events').set({ processed_at: at, last_error: null, retry_at: null }).where('id', 'in', ids).execute();
 }
 
+/**
+ * Leaves an event unapplied until `until`: its source is waiting for something else to arrive (not a
+ * failure, so no attempt is counted and no error kept).
+ */
+export async function markHeld(db: Db, id: number, until: Date): Promise<void> {
+  await db.updateTable('inbox_events').set({ retry_at: until }).where('id', '=', id).where('processed_at', 'is', null).execute();
+}
+
 /** Records a failed attempt: tried again at `retryAt`, or given up on when `retryAt` is null. */
 export async function markAttemptFailed(db: Db, id: number, error: string, at: Date, retryAt: Date | null): Promise<void> {
   await db

@@ -4,8 +4,8 @@ import type { Database } from '../db/schema.js';
 import { isConnectionError } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { claimUnapplied, markApplied, markAttemptFailed, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
-import type { ParsedEvent, WebhookSource } from './webhook-route.js';
+import { claimUnapplied, markApplied, markAttemptFailed, markHeld, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
+import type { ApplyHold, ParsedEvent, WebhookSource } from './webhook-route.js';
 
 export interface InboxWorkerOptions {
   /** Events applied in one transaction: one commit for many payments is what lets apply keep up with acknowledging. */
@@ -219,16 +219,24 @@ export class InboxWorker {
           pending.map((p) => p.row.id),
         );
         const claimed = pending.filter((p) => mine.has(p.row.id));
-        for (const p of claimed) await this.#applyOne(trx, p, prepared);
+        const held = new Set<Pending>();
+        for (const p of claimed) {
+          const hold = await this.#applyOne(trx, p, prepared);
+          if (hold) {
+            await markHeld(trx, p.row.id, hold.hold.until);
+            held.add(p);
+          }
+        }
+        const done = claimed.filter((p) => !held.has(p));
         await markApplied(
           trx,
-          claimed.map((p) => p.row.id),
+          done.map((p) => p.row.id),
           clock.now(),
         );
-        return claimed;
+        return { done, held: held.size };
       });
-      this.#applied(applied);
-      return { tried: rows.length, done: applied.length + setAside };
+      this.#applied(applied.done);
+      return { tried: rows.length, done: applied.done.length + applied.held + setAside };
     } catch (error) {
       if (isConnectionError(error)) throw error;
       // One event spoiled the batch: apply them one by one so only that one is retried.
@@ -243,13 +251,17 @@ export class InboxWorker {
       try {
         const applied = await this.deps.db.transaction().execute(async (trx) => {
           const mine = await claimUnapplied(trx, [p.row.id]);
-          if (!mine.has(p.row.id)) return false;
-          await this.#applyOne(trx, p, prepared);
+          if (!mine.has(p.row.id)) return 'theirs' as const;
+          const hold = await this.#applyOne(trx, p, prepared);
+          if (hold) {
+            await markHeld(trx, p.row.id, hold.hold.until);
+            return 'held' as const;
+          }
           await markApplied(trx, [p.row.id], this.deps.clock.now());
-          return true;
+          return 'applied' as const;
         });
-        if (applied) this.#applied([p]);
-        return applied ? 1 : 0;
+        if (applied === 'applied') this.#applied([p]);
+        return applied === 'theirs' ? 0 : 1;
       } catch (error) {
         if (isConnectionError(error)) throw error;
         // A replica created the same new account a moment earlier (or the two deadlocked): it has
@@ -261,10 +273,15 @@ export class InboxWorker {
     }
   }
 
-  #applyOne(trx: Parameters<AnySource['apply']>[0], p: Pending, prepared: Map<AnySource, unknown>): Promise<void> {
+  /** Applies one event; a hold leaves it unapplied, to be tried again at the time the source named. */
+  async #applyOne(trx: Parameters<AnySource['apply']>[0], p: Pending, prepared: Map<AnySource, unknown>): Promise<ApplyHold | null> {
     const log = this.deps.log.child({ source: p.row.source, eventId: p.row.event_id, eventType: p.row.event_type, inboxId: p.row.id });
-    // "Now" for an event is when it arrived: an event applied a minute late is judged as it would have been on arrival.
-    return p.source.apply(trx, p.event, { now: p.row.received_at, log, prepared: prepared.get(p.source) });
+    // "Now" for an event is when it arrived: an event applied a minute late is judged as it would have
+    // been on arrival. A hold is measured by the wall clock.
+    const result = await p.source.apply(trx, p.event, { now: p.row.received_at, appliedAt: this.deps.clock.now(), log, prepared: prepared.get(p.source) });
+    if (!result) return null;
+    log.debug({ until: result.hold.until, reason: result.hold.reason }, 'stored webhook event held');
+    return result;
   }
 
   /** The event of a stored row: as the route parsed it, or parsed again from the stored body (after a restart, on a replica). */

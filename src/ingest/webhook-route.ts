@@ -48,7 +48,29 @@ export interface WebhookSource<E, P = undefined> {
   parse(rawBody: string, now: Date): ParseResult<E>;
   /** Work outside the transaction (look-ups over the network) for the events not seen before. */
   prepare?(events: ParsedEvent<E>[], now: Date): Promise<P>;
-  apply(trx: Transaction<Database>, event: ParsedEvent<E>, context: { now: Date; log: Logger; prepared: P | undefined }): Promise<void>;
+  /**
+   * Applies one event in the caller's transaction. `now` is when it was received (the event is judged
+   * as of its arrival); `appliedAt` is the wall clock's reading now, by which holds are measured.
+   * A source of `once-stored` events may answer a hold instead of applying: the event has written
+   * nothing and the inbox worker tries it again at `until` (see ApplyHold).
+   */
+  apply(trx: Transaction<Database>, event: ParsedEvent<E>, context: ApplyContext<P>): Promise<void | ApplyHold>;
+}
+
+export interface ApplyContext<P> {
+  now: Date;
+  appliedAt: Date;
+  log: Logger;
+  prepared: P | undefined;
+}
+
+/**
+ * "Not yet": the event cannot be decided until something else has had time to arrive (a Stripe
+ * payment intent waiting a moment for the invoice that owns it). Not a failure: no attempt is
+ * counted and nothing is logged as an error.
+ */
+export interface ApplyHold {
+  hold: { until: Date; reason: string };
 }
 
 export interface WebhookDeps {
@@ -162,7 +184,9 @@ async function storeAndApply<E, P>(deps: WebhookDeps, source: WebhookSource<E, P
       const [inserted] = await storeInboxEvents(trx, [{ source: source.source, eventId: event.id, eventType: event.type, raw: event.raw }], now, now);
       if (!inserted) continue;
       stored += 1;
-      await source.apply(trx, event, { now, log: deps.log.child({ source: source.source, eventId: event.id, eventType: event.type }), prepared });
+      const held = await source.apply(trx, event, { now, appliedAt: now, log: deps.log.child({ source: source.source, eventId: event.id, eventType: event.type }), prepared });
+      // Applied before answering, an event has no inbox retry to wait in.
+      if (held) throw new Error(`the ${source.source} source held event ${event.id}; only sources applied by the inbox worker may hold`);
     }
   });
   if (stored > 0) deps.afterCommit();

@@ -249,3 +249,31 @@ export async function markEscalated(db: Db, nudgeIds: readonly number[], now: Da
     await db.updateTable('nudges').set({ escalated_at: now }).where('id', 'in', ids).where('escalated_at', 'is', null).execute();
   }
 }
+
+// ---- feedback ------------------------------------------------------------------------------------
+
+/**
+ * The account's urgent nudge for an unhappy feedback answer: a new one, delivered by its caller at
+ * once, or — the account having one open already (one per account) — that one, made urgent.
+ */
+export async function openOrPromoteUrgentNudge(trx: Transaction<Database>, accountId: number, ownerId: number | null, now: Date): Promise<{ id: number; opened: boolean }> {
+  // Twice at most: an open nudge closed by someone else between the two statements leaves room for ours.
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const opened = await trx
+      .insertInto('nudges')
+      .values({ account_id: accountId, owner_id: ownerId, reason: 'urgent', status: 'open', opened_at: now, created_at: now })
+      .onConflict((oc) => oc.column('account_id').where('status', '=', 'open').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (opened) return { id: opened.id, opened: true };
+    const promoted = await trx
+      .updateTable('nudges')
+      .set({ reason: 'urgent' })
+      .where('account_id', '=', accountId)
+      .where('status', '=', 'open')
+      .returning('id')
+      .executeTakeFirst();
+    if (promoted) return { id: promoted.id, opened: false };
+  }
+  throw new Error(`could not open an urgent nudge for account ${accountId}`);
+}

@@ -183,3 +183,32 @@ export async function backlog(db: Db): Promise<{ pending: number; sending: numbe
   for (const r of rows) counts[r.status as keyof typeof counts] = Number(r.n);
   return counts;
 }
+
+/**
+ * Locks a post that has never been tried (pending, no attempt, nothing rewriting it), so it can be
+ * withdrawn or rewritten before it goes out: senders skip locked rows, and a post tried once may
+ * already be in the channel. False when it is on its way, or out.
+ */
+export async function lockUntriedPost(trx: Transaction<Database>, id: number): Promise<boolean> {
+  const row = await trx
+    .selectFrom('outbox as o')
+    .select('o.id')
+    .where('o.id', '=', id)
+    .where('o.kind', '=', 'post')
+    .where('o.status', '=', 'pending')
+    .where('o.attempts', '=', 0)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('outbox as u').select('u.id').whereRef('u.update_of', '=', 'o.id'))))
+    .forUpdate()
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** A locked, untried post (lockUntriedPost) that should never go out. */
+export async function deleteUntriedPost(trx: Transaction<Database>, id: number): Promise<void> {
+  await trx.deleteFrom('outbox').where('id', '=', id).where('status', '=', 'pending').where('attempts', '=', 0).execute();
+}
+
+/** A locked, untried post (lockUntriedPost) goes out saying this instead. */
+export async function rewriteUntriedPost(trx: Transaction<Database>, id: number, message: MessagePayload, now: Date): Promise<void> {
+  await trx.updateTable('outbox').set({ payload: JSON.stringify(message), updated_at: now }).where('id', '=', id).where('status', '=', 'pending').execute();
+}

@@ -133,9 +133,14 @@ export function escapeAndTruncate(text: string, max: number): string {
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]+$/;
 
+/** Whether `id` has the shape of a Slack user id (a person to mention or message). */
+export function isSlackUserId(id: string): boolean {
+  return SLACK_USER_ID.test(id);
+}
+
 /** `<@U123>` for a real-looking id; anything else is shown as text and cannot ping. */
 export function mention(slackUserId: string): string {
-  return SLACK_USER_ID.test(slackUserId) ? `<@${slackUserId}>` : escapeMrkdwn(slackUserId);
+  return isSlackUserId(slackUserId) ? `<@${slackUserId}>` : escapeMrkdwn(slackUserId);
 }
 
 /**

@@ -12,6 +12,8 @@ import { registerTouchpointPick } from './listeners/touchpoint-pick.js';
 import { registerNudgeLog } from './listeners/nudge-log.js';
 import { registerNudgeSnooze } from './listeners/nudge-snooze.js';
 import { registerNudgeReassign } from './listeners/nudge-reassign.js';
+import { registerFeedbackCommand } from './listeners/command-feedback.js';
+import { registerFeedbackLinkAction } from './listeners/feedback-link-action.js';
 
 /** Every Slack command, action, view and event the bot answers. */
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -27,4 +29,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerNudgeLog(app, deps);
   registerNudgeSnooze(app, deps);
   registerNudgeReassign(app, deps);
+  registerFeedbackCommand(app, deps);
+  registerFeedbackLinkAction(app, deps);
 }

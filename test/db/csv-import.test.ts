@@ -146,7 +146,7 @@ describe.each(testEngines())('CSV import (%s)', (engine) => {
       const parsed = source.parse(JSON.stringify(body), NOW);
       if (!parsed.ok) throw new Error(parsed.error);
       for (const event of parsed.events) {
-        await db().transaction().execute((trx) => source.apply(trx, event, { now: NOW, log: silentLogger(), prepared: undefined }));
+        await db().transaction().execute((trx) => source.apply(trx, event, { now: NOW, appliedAt: NOW, log: silentLogger(), prepared: undefined }));
       }
     };
     const acmeRef = { external_id: 'acme', name: 'Acme, Inc.' };

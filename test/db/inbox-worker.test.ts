@@ -45,11 +45,11 @@ describe.each(testEngines())('InboxWorker on %s', (engine) => {
     commits = 0;
   });
   afterEach(async () => {
-    for (const w of workers.splice(0)) await w.stop();
+    for (const w of workers.splice(0)) await w?.stop();
     await thawPayments(db());
   });
   afterAll(async () => {
-    await database.destroy();
+    await database?.destroy();
   });
 
   function makeWorker(options: Partial<InboxWorkerOptions> = {}): InboxWorker {

@@ -1,6 +1,6 @@
 import { Migrator, sql } from 'kysely';
 import { migrations } from '../../migrations/index.js';
-import { migrateToLatest } from '../../src/db/migrator.js';
+import { compareMigrations, migrateToLatest, SchemaGapError } from '../../src/db/migrator.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { testEngines } from '../support/test-database.js';
 import { createEmptyDatabase, type EmptyDatabase } from '../support/db-helpers.js';
@@ -70,5 +70,43 @@ describe.each(testEngines())('migrateToLatest fast path (%s)', (engine) => {
     );
     expect(outcome === newest || (Array.isArray(outcome) && outcome.includes(newest))).toBe(true);
     expect(await tableExists(handle, 'kysely_migration_lock')).toBe(true);
+  });
+});
+
+describe('an older build against a database a newer build migrated', () => {
+  const known = ['0001-a', '0002-b', '0003-c'];
+  it.each([
+    [known, { kind: 'current' }],
+    [['0001-a', '0002-b'], { kind: 'behind' }],
+    [[], { kind: 'behind' }],
+    [[...known, '0004-d', '0005-e'], { kind: 'newer', unknown: ['0004-d', '0005-e'] }],
+    [['0001-a', '0002-b', '0004-d'], { kind: 'gap', unknown: ['0004-d'], missing: ['0003-c'] }],
+    [[...known, '0002-x'], { kind: 'gap', unknown: ['0002-x'], missing: [] }],
+  ])('applied %j → %j', (applied, state) => {
+    expect(compareMigrations(applied, known)).toEqual(state);
+  });
+});
+
+describe.each(testEngines())('migrateToLatest with migrations it does not know (%s)', (engine) => {
+  let empty: EmptyDatabase;
+  beforeAll(async () => {
+    empty = await createEmptyDatabase(engine);
+    await migrateToLatest(empty.handle.db);
+  });
+  afterAll(async () => {
+    await empty?.destroy();
+  });
+
+  it('starts on a schema a newer build migrated further, and says so', async () => {
+    await sql`insert into kysely_migration (name, timestamp) values ('9999-from-a-newer-build', now()::text)`.execute(empty.handle.db);
+    const told: string[][] = [];
+    expect(await migrateToLatest(empty.handle.db, { onNewerSchema: (unknown) => told.push(unknown) })).toEqual([]);
+    expect(told).toEqual([['9999-from-a-newer-build']]);
+  });
+
+  it('refuses a real gap: an unknown migration before the newest known one', async () => {
+    await sql`insert into kysely_migration (name, timestamp) values ('0001a-from-another-branch', now()::text)`.execute(empty.handle.db);
+    await expect(migrateToLatest(empty.handle.db)).rejects.toThrow(SchemaGapError);
+    await expect(migrateToLatest(empty.handle.db)).rejects.toThrow(/does not know \(0001a-from-another-branch, 9999-from-a-newer-build\)/);
   });
 });

@@ -51,8 +51,8 @@ describe.each(testEngines())('expiring touched nudges (%s)', (engine) => {
       clock = new FixedClock(NOW);
       bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30', NUDGE_FALLBACK_CHANNEL: 'C0FALLBACK' } });
     });
-    afterEach(() => bot.stop());
-    afterAll(() => slack.close());
+    afterEach(() => bot?.stop());
+    afterAll(() => slack?.close());
 
     const sweep = () => nudgesJob(bot.bot.context);
     const webhook = async (body: Record<string, unknown>) => {

@@ -140,7 +140,10 @@ describe.each(testEngines())('backfill stripe (%s)', (engine) => {
     }
     expect(byId.get('in_bf0002')?.memo).toBe('Subscription renewal BF-2');
 
-    const refs = await db().selectFrom('payment_external_refs as r').innerJoin('payments as p', 'p.id', 'r.payment_id').select(['r.ref', 'p.external_id']).execute();
+    const all = await db().selectFrom('payment_external_refs as r').innerJoin('payments as p', 'p.id', 'r.payment_id').select(['r.ref', 'p.external_id']).execute();
+    // Each payment is also known by its own id (so a Checkout session naming the invoice finds it).
+    expect(all.filter((r) => r.ref === r.external_id)).toHaveLength(expected.length);
+    const refs = all.filter((r) => r.ref !== r.external_id);
     expect(refs).toHaveLength(expected.reduce((n, e) => n + e.refs.length, 0));
     expect(refs).toContainEqual({ ref: 'pi_bf5', external_id: 'in_bf0005' });
     expect(refs).toContainEqual({ ref: 'ch_bf1', external_id: 'in_bf0001' });
@@ -161,6 +164,31 @@ describe.each(testEngines())('backfill stripe (%s)', (engine) => {
     const state = await readBackfillState(db());
     expect(state).toMatchObject({ status: 'done', since: null, lastInvoiceId: listed[249]!.id, totals: result.total });
     expect(state?.finishedAt).toBe(NOW.toISOString());
+  });
+
+  it("reads amounts in Stripe's units: ISK and UGX two-decimal, MGA zero-decimal, JPY and KWD as they are", async () => {
+    const created = unix(NOW.toISOString()) - 10 * DAY;
+    const cases: Array<[string, number, string, number]> = [
+      ['isk', 500000, 'ISK', 5000],
+      ['ugx', 1000000, 'UGX', 10000],
+      ['mga', 10000, 'MGA', 1000000],
+      ['jpy', 5000, 'JPY', 5000],
+      ['kwd', 5120, 'KWD', 5120],
+    ];
+    const other = await startFakeStripe({
+      customers: [customers.acme],
+      invoices: cases.map(([currency, amount], i) => makeInvoice({ id: `in_units_${currency}`, customer: customers.acme.id, currency, amount, created: created + i })),
+    });
+    try {
+      const result = await backfill({ stripe: createStripeClient(other.apiKey, other.url, { retries: 0 }) });
+      expect(result.total).toMatchObject({ invoices: cases.length, recorded: cases.length });
+      const rows = await db().selectFrom('payments').select(['external_id', 'currency', 'amount_minor']).orderBy('external_id').execute();
+      expect(rows).toEqual(
+        cases.map(([currency, , iso, stored]) => ({ external_id: `in_units_${currency}`, currency: iso, amount_minor: stored })).sort((a, b) => a.external_id.localeCompare(b.external_id)),
+      );
+    } finally {
+      await other.close();
+    }
   });
 
   it('a second run records nothing new and changes no account', async () => {

@@ -11,7 +11,7 @@ describe.each(testEngines())('the quiet clock on %s', (engine) => {
     database = await createTestDatabase(engine);
   });
   beforeEach(() => database.reset());
-  afterAll(() => database.destroy());
+  afterAll(() => database?.destroy());
 
   async function newAccount(): Promise<number> {
     return database.handle.db.transaction().execute(async (trx) => (await createAccount(trx, { source: 'generic', externalId: 'acme', name: 'Acme' }, created)).id);

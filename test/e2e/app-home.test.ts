@@ -31,10 +31,10 @@ describe.each(testEngines())('the App Home tab on %s', (engine) => {
     slack.reset();
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York' } });
   });
-  afterEach(() => bot.stop());
+  afterEach(() => bot?.stop());
   afterAll(async () => {
-    await slack.close();
-    await database.destroy();
+    await slack?.close();
+    await database?.destroy();
   });
 
   const db = () => database.handle.db;

@@ -6,7 +6,7 @@ import { thankValue } from '../../src/celebrate/celebration-message.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, TEST_SIGNING_SECRET, type TestBot } from '../support/bot-harness.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
-import { genericHeaders, hubspotHeaders, post, slackHeaders, TEST_PUBLIC_URL } from '../support/signing.js';
+import { eventually, genericHeaders, hubspotHeaders, post, slackHeaders, TEST_PUBLIC_URL } from '../support/signing.js';
 import { tablesWithRows } from '../support/db-helpers.js';
 import { buttonClick, viewSubmission, type SlackRequest } from '../support/slack-payloads.js';
 import { genericPayment, STRIPE_SECRET, stripeEvent, stripeSignature } from '../support/payment-fixtures.js';
@@ -157,6 +157,8 @@ describe.each(testEngines())('bad input on %s', (engine) => {
       // The same click, correctly signed, does open the modal: the refusals above were the signature's.
       expect((await postSlack(click)).status).toBe(200);
       await slack.waitFor('views.open', 1);
+      // Opening it is recorded (for the preview) once Slack has answered: let that land in this test.
+      await eventually(async () => (await tablesWithRows(database.handle))['opened_views'] === 1);
     });
 
     it('refuses a modal submission signed with another secret, or changed after signing: 401, nothing recorded', async () => {

@@ -37,8 +37,8 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     bot = null;
   });
   afterAll(async () => {
-    await slack.close();
-    await database.destroy();
+    await slack?.close();
+    await database?.destroy();
   });
 
   const start = async (at: string, env: Record<string, string>): Promise<TestBot> => {

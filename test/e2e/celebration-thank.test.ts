@@ -21,10 +21,10 @@ describe.each(testEngines())('thanking a client from a celebration on %s', (engi
     slack.reset();
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York' } });
   });
-  afterEach(() => bot.stop());
+  afterEach(() => bot?.stop());
   afterAll(async () => {
-    await slack.close();
-    await database.destroy();
+    await slack?.close();
+    await database?.destroy();
   });
 
   async function account(name: string): Promise<number> {

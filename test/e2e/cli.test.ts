@@ -43,7 +43,7 @@ describe('the appreciation-bot command', () => {
   it('names the known commands and jobs when given an unknown one', () => {
     const command = run(['frobnicate'], {}, dir);
     expect(command.status).toBe(2);
-    expect(command.stderr.trim()).toBe('appreciation-bot: unknown command "frobnicate"; known commands: start, migrate, run-job, import, backfill');
+    expect(command.stderr.trim()).toBe('appreciation-bot: unknown command "frobnicate"; known commands: start, migrate, run-job, import, backfill, feedback-link');
     const job = run(['run-job', 'nope'], { DATABASE_URL: 'pglite://memory' }, dir);
     expect(job.status).toBe(2);
     expect(job.stderr.trim()).toBe('appreciation-bot: unknown job "nope"; known jobs: dispatch, digest, anniversaries, nudges');
@@ -76,7 +76,7 @@ describe('the appreciation-bot command', () => {
       let output = '';
       bot.stdout?.on('data', (d: Buffer) => (output += d.toString()));
       bot.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-      const health = await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status, 20_000);
+      const health = await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status, 45_000);
       expect(health).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
 
@@ -91,10 +91,12 @@ describe('the appreciation-bot command', () => {
       expect(await exited).toBe(0);
       expect(Date.now() - asked).toBeLessThan(10_000);
       expect(output).toContain('stopped');
+      // Console mode prints where to see its messages as Slack would show them.
+      expect(output).toContain(`see the messages as Slack shows them: http://localhost:${port}/preview`);
       bot = null;
 
       // Once it is gone the database is free again.
       expect(run(['migrate'], {}, dir).status).toBe(0);
-    }, 40_000);
+    }, 90_000);
   });
 });

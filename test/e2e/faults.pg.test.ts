@@ -68,8 +68,8 @@ describe('faults on PostgreSQL', () => {
     for (const child of children.splice(0)) child.kill('SIGKILL');
   });
   afterAll(async () => {
-    await slack.close();
-    await database.destroy();
+    await slack?.close();
+    await database?.destroy();
   });
 
   it('two replicas receiving the same events celebrate each payment once', async () => {

@@ -44,8 +44,8 @@ describe.each(testEngines())('POST /webhooks/payments on %s', (engine) => {
     bot = null;
   });
   afterAll(async () => {
-    await slack.close();
-    await database.destroy();
+    await slack?.close();
+    await database?.destroy();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {

@@ -73,9 +73,9 @@ describe.each(testEngines())('POST /webhooks/hubspot on %s', (engine) => {
     bot = null;
   });
   afterAll(async () => {
-    await slack.close();
-    await hubspot.close();
-    await database.destroy();
+    await slack?.close();
+    await hubspot?.close();
+    await database?.destroy();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {

@@ -31,12 +31,12 @@ describe.each(testEngines())('payment webhooks applied from the inbox on %s', (e
     clock = new FixedClock(NOW);
   });
   afterEach(async () => {
-    for (const b of bots.splice(0)) await b.stop().catch(() => undefined);
+    for (const b of bots.splice(0)) await b?.stop().catch(() => undefined);
     await thawPayments(db());
   });
   afterAll(async () => {
-    await slack.close();
-    await database.destroy();
+    await slack?.close();
+    await database?.destroy();
   });
 
   const start = async (options: { env?: Record<string, string>; inbox?: Parameters<typeof startTestBot>[0]['inbox'] } = {}): Promise<TestBot> => {

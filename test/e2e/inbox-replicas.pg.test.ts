@@ -32,11 +32,11 @@ describe('inbox workers on replicas sharing PostgreSQL', () => {
     clock = new FixedClock(NOW);
   });
   afterEach(async () => {
-    for (const w of workers.splice(0)) await w.stop();
+    for (const w of workers.splice(0)) await w?.stop();
   });
   afterAll(async () => {
-    await other.close();
-    await database.destroy();
+    await other?.close();
+    await database?.destroy();
   });
 
   function replica(handle: DatabaseHandle, options: Partial<InboxWorkerOptions> = {}) {
@@ -157,10 +157,10 @@ describe('inbox workers on replicas sharing PostgreSQL', () => {
     });
     beforeEach(() => slack.reset());
     afterEach(async () => {
-      for (const b of bots.splice(0)) await b.stop().catch(() => undefined);
+      for (const b of bots.splice(0)) await b?.stop().catch(() => undefined);
     });
     afterAll(async () => {
-      await slack.close();
+      await slack?.close();
     });
 
     /** A bot with its own pool on the shared database, as a second process would have. */

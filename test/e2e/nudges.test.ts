@@ -33,11 +33,11 @@ describe.each(testEngines())('nudges for quiet accounts, end to end on %s', (eng
     clock = new FixedClock(NOW);
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK } });
   });
-  afterEach(() => bot.stop());
+  afterEach(() => bot?.stop());
   afterAll(async () => {
-    await hook.close();
-    await slack.close();
-    await database.destroy();
+    await hook?.close();
+    await slack?.close();
+    await database?.destroy();
   });
 
   const db = () => database.handle.db;

@@ -19,11 +19,11 @@ describe.each(testEngines())('the service skeleton on %s', (engine) => {
     bot = await startTestBot({ database, slack });
   });
   afterEach(async () => {
-    await bot.stop().catch(() => undefined);
+    await bot?.stop().catch(() => undefined);
   });
   afterAll(async () => {
-    await slack.close();
-    await database.destroy();
+    await slack?.close();
+    await database?.destroy();
   });
 
   const queue = async (key: string, text: string, channel = TEST_CHANNEL) => {
@@ -133,7 +133,7 @@ describe('console mode', () => {
     database = await createTestDatabase('pglite');
   });
   afterAll(async () => {
-    await database.destroy();
+    await database?.destroy();
   });
 
   it('prints what it would post, readably, and answers /slack/events with 404', async () => {

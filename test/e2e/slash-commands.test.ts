@@ -32,11 +32,11 @@ describe.each(testEngines())('the slash commands on %s', (engine) => {
     slack.reset();
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
   });
-  afterEach(() => bot.stop());
+  afterEach(() => bot?.stop());
   afterAll(async () => {
-    await hook.close();
-    await slack.close();
-    await database.destroy();
+    await hook?.close();
+    await slack?.close();
+    await database?.destroy();
   });
 
   const db = () => database.handle.db;

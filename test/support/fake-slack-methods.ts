@@ -1,5 +1,6 @@
 // The answers of the fake Slack Web API, built from Slack's own response examples
 // (test/fixtures/slack/web-api/*.json).
+import { blockKitProblems, homeViewSchema, modalViewSchema, slackMessageSchema } from './block-kit-schema.js';
 import { slackFixture, slackFixtureObject, type Json } from './fake-slack-fixtures.js';
 
 export interface FakeSlackUser {
@@ -57,6 +58,30 @@ function obj(value: unknown): Json | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Slack refuses blocks outside its limits with invalid_blocks, naming what is wrong; so does the
+ * fake (test/support/block-kit-schema.ts), so a message Slack would refuse fails the test that sent it.
+ */
+function invalidBlocks(body: Record<string, unknown>): Json | null {
+  if (body['blocks'] === undefined) return null;
+  const blocks = typeof body['blocks'] === 'string' ? parseJson(body['blocks']) : body['blocks'];
+  const problems = blockKitProblems(slackMessageSchema, { text: str(body, 'text') ?? '', blocks });
+  return problems.length === 0 ? null : slackError('invalid_blocks', { errors: problems, response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
+}
+
+function invalidView(view: Json): Json | null {
+  const problems = blockKitProblems(view['type'] === 'home' ? homeViewSchema : modalViewSchema, view);
+  return problems.length === 0 ? null : slackError('invalid_arguments', { response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function hasContent(body: Record<string, unknown>): boolean {
@@ -118,8 +143,9 @@ function openView(body: Record<string, unknown>, state: FakeSlackState): Json {
   if (str(body, 'trigger_id') === undefined && str(body, 'interactivity_pointer') === undefined) {
     return slackError('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: trigger_id'] } });
   }
-  if (obj(body['view']) === undefined) return slackError('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: view'] } });
-  return { ok: true, view: viewFrom(body, 'views.open', state.nextViewId()) };
+  const view = obj(body['view']);
+  if (view === undefined) return slackError('invalid_arguments', { response_metadata: { messages: ['[ERROR] missing required field: view'] } });
+  return invalidView(view) ?? { ok: true, view: viewFrom(body, 'views.open', state.nextViewId()) };
 }
 
 export const methodHandlers: Record<string, MethodHandler> = {
@@ -129,6 +155,8 @@ export const methodHandlers: Record<string, MethodHandler> = {
     const channel = str(body, 'channel');
     if (channel === undefined) return slackError('channel_not_found');
     if (!hasContent(body)) return slackError('no_text');
+    const refused = invalidBlocks(body);
+    if (refused) return refused;
     const ts = state.nextTs();
     const template = slackFixtureObject('chat.postMessage', 'message');
     return { ok: true, channel: resolveChannel(channel), ts, message: messageFrom(body, ts, template) };
@@ -140,6 +168,8 @@ export const methodHandlers: Record<string, MethodHandler> = {
     if (channel === undefined) return slackError('channel_not_found');
     if (ts === undefined) return slackError('message_not_found');
     if (!hasContent(body)) return slackError('no_text');
+    const refused = invalidBlocks(body);
+    if (refused) return refused;
     const template = slackFixtureObject('chat.update', 'message');
     const { ts: _ignored, ...message } = messageFrom(body, ts, template);
     return { ok: true, channel: resolveChannel(channel), ts, text: str(body, 'text') ?? '', message };
@@ -195,7 +225,8 @@ export const methodHandlers: Record<string, MethodHandler> = {
 
   'views.publish': (body, state) => {
     if (str(body, 'user_id') === undefined) return slackFixture('views.publish.error');
-    if (obj(body['view']) === undefined) return slackError('invalid_arguments');
-    return { ok: true, view: viewFrom(body, 'views.publish', state.nextViewId(), { type: 'home' }) };
+    const view = obj(body['view']);
+    if (view === undefined) return slackError('invalid_arguments');
+    return invalidView(view) ?? { ok: true, view: viewFrom(body, 'views.publish', state.nextViewId(), { type: 'home' }) };
   },
 };

@@ -33,12 +33,23 @@ export interface StripeInvoicePaymentLike {
   [key: string]: unknown;
 }
 
+/** A Checkout session, as far as `GET /v1/checkout/sessions?payment_intent=…` needs it. */
+export interface StripeCheckoutSessionLike {
+  id: string;
+  object?: 'checkout.session';
+  payment_intent?: string | null;
+  created?: number;
+  [key: string]: unknown;
+}
+
 export interface FakeStripeOptions {
   customers?: StripeCustomerLike[];
   /** Paid invoices (any order; listed newest first). */
   invoices?: StripeInvoiceLike[];
   /** Listed by `GET /v1/invoice_payments?invoice=…`. */
   invoicePayments?: StripeInvoicePaymentLike[];
+  /** Listed by `GET /v1/checkout/sessions?payment_intent=…`. */
+  checkoutSessions?: StripeCheckoutSessionLike[];
   /** The secret key the fake accepts; default `sk_test_fake`. */
   apiKey?: string;
 }
@@ -70,6 +81,7 @@ export interface FakeStripe {
   addCustomers(...customers: StripeCustomerLike[]): void;
   addInvoices(...invoices: StripeInvoiceLike[]): void;
   addInvoicePayments(...payments: StripeInvoicePaymentLike[]): void;
+  addCheckoutSessions(...sessions: StripeCheckoutSessionLike[]): void;
   /** Forget calls and pending faults (data is kept). */
   reset(): void;
   close(): Promise<void>;
@@ -97,7 +109,7 @@ export interface InvoiceOverrides extends Partial<StripeInvoiceLike> {
   paid_at?: number;
 }
 
-/** A paid invoice: a deep copy of stripe/objects/invoice_paid.json with a fresh id, then `overrides`. */
+/** A paid invoice: a deep copy of stripe/objects/invoice_paid.json with fresh ids (its own, its charge's, its payment intent's), then `overrides`. */
 export function makeInvoice(overrides: InvoiceOverrides = {}): StripeInvoiceLike {
   invoiceTemplate ??= stripeFixture('invoice_paid');
   const invoice = structuredClone(invoiceTemplate) as StripeInvoiceLike;
@@ -107,7 +119,8 @@ export function makeInvoice(overrides: InvoiceOverrides = {}): StripeInvoiceLike
   const cents = amount ?? rest.amount_paid;
   const lines = invoice['lines'] as { data: Array<Json & { price?: Json }>; url: string };
   lines.url = `/v1/invoices/${id}/lines`;
-  Object.assign(invoice, { id, created, period_start: created, period_end: created, webhooks_delivered_at: created });
+  // Each invoice is paid by its own charge and payment intent (the fixture's would tie them all into one payment).
+  Object.assign(invoice, { id, created, period_start: created, period_end: created, webhooks_delivered_at: created, charge: nextId('ch'), payment_intent: nextId('pi') });
   invoice['status_transitions'] = { ...(invoice['status_transitions'] as Json), finalized_at: created, paid_at: paidAt ?? created };
   if (cents !== undefined) {
     Object.assign(invoice, { amount_due: cents, amount_paid: cents, amount_remaining: 0, subtotal: cents, total: cents });
@@ -159,6 +172,16 @@ export function makeInvoicePayment(opts: {
   };
 }
 
+/** A list's `limit` (1–100, default 10), or Stripe's 400 answer to a bad one. */
+function listLimit(query: URLSearchParams): number | [number, Json] {
+  const limitText = query.get('limit') ?? '10';
+  const limit = Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    return [400, stripeError('invalid_request_error', `Invalid integer: ${limitText}`, { param: 'limit' })];
+  }
+  return limit;
+}
+
 function stripeError(type: string, message: string, extra: Json = {}): Json {
   return { error: { ...extra, message, type } };
 }
@@ -180,6 +203,7 @@ class FakeStripeServer implements FakeStripe {
   private readonly customers = new Map<string, StripeCustomerLike>();
   private readonly invoices: StripeInvoiceLike[] = [];
   private readonly invoicePayments: StripeInvoicePaymentLike[] = [];
+  private readonly checkoutSessions: StripeCheckoutSessionLike[] = [];
   private readonly added = new Map<StripeInvoiceLike, number>();
   private readonly faults: Array<{ prefix: string; status: number; remaining: number }> = [];
 
@@ -188,6 +212,7 @@ class FakeStripeServer implements FakeStripe {
     this.addCustomers(...(opts.customers ?? []));
     this.addInvoices(...(opts.invoices ?? []));
     this.addInvoicePayments(...(opts.invoicePayments ?? []));
+    this.addCheckoutSessions(...(opts.checkoutSessions ?? []));
     this.server = createServer((req, res) => this.handle(req, res));
   }
 
@@ -225,6 +250,10 @@ class FakeStripeServer implements FakeStripe {
 
   addInvoicePayments(...payments: StripeInvoicePaymentLike[]): void {
     this.invoicePayments.push(...payments);
+  }
+
+  addCheckoutSessions(...sessions: StripeCheckoutSessionLike[]): void {
+    this.checkoutSessions.push(...sessions);
   }
 
   reset(): void {
@@ -295,16 +324,28 @@ class FakeStripeServer implements FakeStripe {
       const [status, body] = this.listInvoicePayments(url.searchParams);
       return send(status, body);
     }
+    if (call.path === '/v1/checkout/sessions') {
+      const [status, body] = this.listCheckoutSessions(url.searchParams);
+      return send(status, body);
+    }
     send(404, stripeError('invalid_request_error', `Unrecognized request URL (${call.method}: ${call.path}).`));
+  }
+
+  /** Filters `payment_intent`; newest first; no cursors. */
+  private listCheckoutSessions(query: URLSearchParams): [number, Json] {
+    const limit = listLimit(query);
+    if (typeof limit !== 'number') return limit;
+    const rows = this.checkoutSessions
+      .filter((c) => !query.has('payment_intent') || c.payment_intent === query.get('payment_intent'))
+      .map((c) => ({ object: 'checkout.session', created: 0, ...c }))
+      .sort((a, b) => b.created - a.created);
+    return [200, { object: 'list', data: rows.slice(0, limit), has_more: rows.length > limit, url: '/v1/checkout/sessions' }];
   }
 
   /** Filters `invoice`, `status`, `payment[type]`, `payment[payment_intent]`; newest first; no cursors. */
   private listInvoicePayments(query: URLSearchParams): [number, Json] {
-    const limitText = query.get('limit') ?? '10';
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      return [400, stripeError('invalid_request_error', `Invalid integer: ${limitText}`, { param: 'limit' })];
-    }
+    const limit = listLimit(query);
+    if (typeof limit !== 'number') return limit;
     const rows = this.invoicePayments
       .filter((p) => !query.has('invoice') || p.invoice === query.get('invoice'))
       .filter((p) => !query.has('status') || p.status === query.get('status'))
@@ -315,11 +356,8 @@ class FakeStripeServer implements FakeStripe {
   }
 
   private listInvoices(query: URLSearchParams): [number, Json] {
-    const limitText = query.get('limit') ?? '10';
-    const limit = Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      return [400, stripeError('invalid_request_error', `Invalid integer: ${limitText}`, { param: 'limit' })];
-    }
+    const limit = listLimit(query);
+    if (typeof limit !== 'number') return limit;
     const bounds: Array<[string, (created: number, bound: number) => boolean]> = [
       ['created', (c, b) => c === b], ['created[gte]', (c, b) => c >= b], ['created[gt]', (c, b) => c > b],
       ['created[lte]', (c, b) => c <= b], ['created[lt]', (c, b) => c < b],

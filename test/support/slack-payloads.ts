@@ -32,6 +32,23 @@ export function buttonClick(input: { actionId: string; value: string; userId?: s
 }
 
 /**
+ * A button clicked inside a modal: the button fixture's action in the envelope Slack sends for a
+ * view (container type `view`, the view itself, no channel, message or response_url), with the view
+ * taken from the modal fixture (view_submission_sample.json).
+ */
+export function viewButtonClick(input: { actionId: string; value: string; viewId: string; userId?: string }): SlackRequest {
+  const payload = fixture<Record<string, any>>('interactivity/block_actions_message_button_bolt_python.json');
+  const modal = fixture<Record<string, any>>('interactivity/view_submission_sample.json');
+  payload.user = { ...payload.user, id: input.userId ?? 'U0REP1', username: 'dana', name: 'dana' };
+  payload.container = { type: 'view', view_id: input.viewId };
+  payload.view = { ...modal.view, id: input.viewId };
+  delete payload.channel;
+  delete payload.response_url;
+  payload.actions = [{ ...payload.actions[0], action_id: input.actionId, block_id: 'actions', value: input.value }];
+  return interactive(payload);
+}
+
+/**
  * A choice in a select menu of a message: `users_select` (selected_user) or `static_select`
  * (selected_option), in the button fixture's envelope with the element's shape per Slack's docs.
  */

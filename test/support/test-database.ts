@@ -15,8 +15,20 @@ import type { DatabaseTarget } from '../../src/config.js';
 
 export type TestEngine = 'pglite' | 'postgres';
 
+/**
+ * The engines a database suite runs on: PGlite always, PostgreSQL too when TEST_DATABASE_URL is set.
+ * TEST_ENGINES (e.g. `postgres`) narrows that, so CI's PostgreSQL pass does not run the PGlite half
+ * again after `npm test` has.
+ */
 export function testEngines(): TestEngine[] {
-  return process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+  const available: TestEngine[] = process.env.TEST_DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+  const wanted = process.env.TEST_ENGINES?.split(',').map((e) => e.trim());
+  if (!wanted) return available;
+  const unknown = wanted.filter((e) => e !== 'pglite' && e !== 'postgres');
+  if (unknown.length > 0) throw new Error(`TEST_ENGINES names unknown engines: ${unknown.join(', ')} (known: pglite, postgres)`);
+  const missing = wanted.filter((e) => !available.includes(e as TestEngine));
+  if (missing.length > 0) throw new Error(`TEST_ENGINES asks for ${missing.join(', ')}, which needs TEST_DATABASE_URL`);
+  return available.filter((e) => wanted.includes(e));
 }
 
 export interface TestDatabase {

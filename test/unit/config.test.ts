@@ -30,6 +30,9 @@ const CONTRACT_VARIABLES = [
   'DIGEST_SCHEDULE',
   'LOG_LEVEL',
   'METRICS_TOKEN',
+  'FEEDBACK_SECRET',
+  'TRUST_PROXY',
+  'PREVIEW_TOKEN',
 ] as const;
 type Variable = (typeof CONTRACT_VARIABLES)[number];
 type Env = Partial<Record<string, string>>;
@@ -70,6 +73,8 @@ describe('parseConfig: defaults', () => {
       hubspot: { clientSecret: null, accessToken: null, apiUrl: expect.stringMatching(/^https:\/\//) },
       webhookSecret: null,
       metricsToken: null,
+      feedback: null,
+      trustProxy: 0,
       publicUrl: 'http://localhost:3000',
       tz: 'UTC',
       quietAfterDays: 30,
@@ -83,6 +88,7 @@ describe('parseConfig: defaults', () => {
       outboxLeaseSeconds: 60,
       digestSchedule: '0 16 * * 5',
       logLevel: 'info',
+      preview: { token: null },
     });
   });
 
@@ -169,6 +175,11 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
     ...LOG_LEVELS.map((l): [Variable, string, Pick, unknown] => ['LOG_LEVEL', l, (c) => c.logLevel, l]),
     ['LOG_LEVEL', 'DEBUG', (c) => c.logLevel, 'debug'],
     ['LOG_LEVEL', ' Warn ', (c) => c.logLevel, 'warn'],
+    ['FEEDBACK_SECRET', 'x'.repeat(32), (c) => c.feedback, { secret: 'x'.repeat(32) }],
+    ['TRUST_PROXY', 'true', (c) => c.trustProxy, 1],
+    ['TRUST_PROXY', 'FALSE', (c) => c.trustProxy, 0],
+    ['TRUST_PROXY', '2', (c) => c.trustProxy, 2],
+    ['PREVIEW_TOKEN', ' 0123456789abcdef ', (c) => c.preview.token, '0123456789abcdef'],
   ];
 
   it.each(cases)('%s=%j', (variable, value, pick, expected, base = {}) => {
@@ -210,6 +221,9 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
         NUDGE_SCHEDULE: '0 8 * * 1-5',
         DIGEST_SCHEDULE: '0 15 * * 5',
         LOG_LEVEL: 'debug',
+        FEEDBACK_SECRET: 'feedback-secret-of-at-least-32-chars',
+        TRUST_PROXY: '1',
+        PREVIEW_TOKEN: 'preview-token-0123456789',
       }),
     ).toEqual<Config>({
       port: 8081,
@@ -226,6 +240,8 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
       hubspot: { clientSecret: 'hcs', accessToken: 'hat', apiUrl: 'http://localhost:4011' },
       webhookSecret: 'a-long-enough-secret',
       metricsToken: 'metrics-token-0123456789',
+      feedback: { secret: 'feedback-secret-of-at-least-32-chars' },
+      trustProxy: 1,
       publicUrl: 'https://bot.example.com',
       tz: 'Europe/Berlin',
       quietAfterDays: 45,
@@ -239,6 +255,7 @@ describe('parseConfig: every variable set to a valid value is honoured', () => {
       outboxLeaseSeconds: 90,
       digestSchedule: '0 15 * * 5',
       logLevel: 'debug',
+      preview: { token: 'preview-token-0123456789' },
     });
   });
 });
@@ -250,6 +267,7 @@ describe('parseConfig: bad values', () => {
     ['QUIET_AFTER_DAYS_BY_TIER', 'gold=0', /between 1 and 3650/],
     ['QUIET_AFTER_DAYS_BY_TIER', 'gold=5,GOLD=6', /given twice/],
     ['OUTBOX_LEASE_SECONDS', '0', /at least 1/],
+    ['PREVIEW_TOKEN', 'short', /at least 16 characters/],
     ['OUTBOX_LEASE_SECONDS', 'soon', /whole number/],
     ['PORT', 'abc', /whole number/],
     ['PORT', '-1', /whole number/],
@@ -312,6 +330,9 @@ describe('parseConfig: bad values', () => {
     ['DIGEST_SCHEDULE', '0 16 * * 8', /cron expression/],
     ['LOG_LEVEL', 'loud', /must be one of fatal, error, warn, info, debug, trace, silent/],
     ['LOG_LEVEL', 'verbose', /must be one of/],
+    ['FEEDBACK_SECRET', 'x'.repeat(31), /at least 32 characters/],
+    ['TRUST_PROXY', 'yes please', /true, false, or how many proxies/],
+    ['TRUST_PROXY', '-1', /true, false, or how many proxies/],
   ];
 
   it.each(cases)('%s=%j is one problem line naming the variable', (variable, value, says, base = {}) => {

@@ -4,7 +4,9 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../../clock.js';
 import { findAccountByExternalId } from '../../accounts/account-queries.js';
+import { attachRefs, findPaymentByRef } from '../../accounts/payment-queries.js';
 import { recordPayment, type CelebrationSettings } from '../../celebrate/record-payment.js';
+import { applyKeptRefunds } from '../../celebrate/refunds.js';
 import type { Database } from '../../db/schema.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { accountForStripeCustomer, stripeAccountKey } from './stripe-accounts.js';
@@ -271,9 +273,18 @@ async function applyInvoice(
     counts.skipped += 1;
     return;
   }
-  const fallbackKey = `payment:${change.paymentId}`;
-  const existed = (await findAccountByExternalId(trx, 'stripe', stripeAccountKey(change.customer, fallbackKey))) !== null;
-  const account = await accountForStripeCustomer(trx, change.customer, fallbackKey, null, context.now);
+  const { payment } = change;
+  // Known already under another id (a Checkout session, a webhook's payment intent): nothing to add but its ids.
+  const stored = await findPaymentByRef(trx, 'stripe', [payment.paymentId, ...payment.refs]);
+  if (stored) {
+    const added = await attachRefs(trx, stored.id, 'stripe', [payment.paymentId, ...payment.refs]);
+    if (added.length > 0) await applyKeptRefunds(trx, stored, 'stripe', added, { now: context.now, log: context.paymentLog });
+    counts.alreadyPresent += 1;
+    return;
+  }
+  const fallbackKey = `payment:${payment.paymentId}`;
+  const existed = (await findAccountByExternalId(trx, 'stripe', stripeAccountKey(payment.customer, fallbackKey))) !== null;
+  const account = await accountForStripeCustomer(trx, payment.customer, fallbackKey, null, context.now);
   // Linking a customer to an account imported earlier (metadata.account_external_id) creates nothing.
   if (!existed && account.created_at.getTime() === context.now.getTime()) counts.accountsCreated += 1;
   const outcome = await recordPayment(
@@ -281,12 +292,12 @@ async function applyInvoice(
     {
       account,
       source: 'stripe',
-      externalId: change.paymentId,
-      refs: change.refs,
-      amountMinor: change.amountMinor,
-      currency: change.currency,
-      paidAt: change.paidAt,
-      memo: change.memo,
+      externalId: payment.paymentId,
+      refs: payment.refs,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      paidAt: payment.paidAt,
+      memo: payment.memo,
     },
     context.celebration,
     { now: context.now, log: context.paymentLog },
@@ -295,8 +306,6 @@ async function applyInvoice(
   if (outcome.outcome === 'duplicate') counts.alreadyPresent += 1;
   else counts.recorded += 1;
 }
-
-/** The key accountForStripeCustomer files a customer under, to tell a new account from a known one. */
 
 
 function isMissingCursor(error: unknown): boolean {

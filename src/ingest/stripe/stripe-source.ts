@@ -1,7 +1,8 @@
 import type Stripe from 'stripe';
 import type { Logger } from '../../log.js';
 import { findAccountByExternalId } from '../../accounts/account-queries.js';
-import { recordPayment, type CelebrationSettings } from '../../celebrate/record-payment.js';
+import { findPaymentByRef, pendingOwnerOf } from '../../accounts/payment-queries.js';
+import type { CelebrationSettings } from '../../celebrate/record-payment.js';
 import { recordRefund } from '../../celebrate/refunds.js';
 import { header } from '../../http/http-io.js';
 import type { IncomingMessage } from 'node:http';
@@ -9,8 +10,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { parseJson } from '../parse-json.js';
 import type { ParseResult, WebhookSource } from '../webhook-route.js';
-import { accountForStripeCustomer, upsertStripeCustomer, type CustomerDetails } from './stripe-accounts.js';
+import { upsertStripeCustomer, type CustomerDetails } from './stripe-accounts.js';
+import { applyIntent, applyLink, applyStripePayment } from './stripe-apply.js';
 import { interpretStripeEvent, invoiceToLookUp, refsOfInvoicePayments, stripeEventSchema, StripePayloadError, type StripeChange, type StripeEventEnvelope } from './stripe-events.js';
+import { lookUpIntentOwner, type IntentOwner } from './stripe-owners.js';
 
 /** Stripe's own tolerance for webhook timestamps. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
@@ -22,18 +25,23 @@ export const INVOICE_PAYMENTS_LIMIT = 20;
 export interface StripeLookUps {
   /** Customer details, by Stripe customer id. */
   customers: Map<string, CustomerDetails>;
-  /** Payment intents and charges from an invoice's InvoicePayments, by payment id (the invoice's). */
+  /** Payment intents and charges from an invoice's InvoicePayments, by payment id (the invoice's or session's). */
   paymentRefs: Map<string, string[]>;
+  /** Payments whose invoice Stripe could not list: they are matched by their details instead. */
+  unanswered: Set<string>;
+  /** The invoice or session that owns a payment intent naming none, by intent id (absent: not asked, or no answer). */
+  intentOwners: Map<string, IntentOwner>;
 }
 
 /**
  * POST /webhooks/stripe: verified with the stripe package over the raw bytes, stored in the inbox,
- * then read into payments, refunds and customer details.
+ * then read into payments, the ids that tie Stripe's events of one payment together, refunds and
+ * customer details.
  */
 export function stripeSource(deps: {
   secret: string | null;
   verifier: Stripe;
-  /** Null without STRIPE_API_KEY: names then come from the email or a placeholder. */
+  /** Null without STRIPE_API_KEY: names then come from the email or a placeholder, owners from details. */
   api: Stripe | null;
   db: Kysely<Database>;
   celebration: CelebrationSettings;
@@ -79,43 +87,56 @@ export function stripeSource(deps: {
       }
     },
     async prepare(events) {
-      const found: StripeLookUps = { customers: new Map(), paymentRefs: new Map() };
+      const found: StripeLookUps = { customers: new Map(), paymentRefs: new Map(), unanswered: new Set(), intentOwners: new Map() };
       if (!deps.api) return found;
       for (const { event } of events) {
-        if (event.kind !== 'payment') continue;
-        const customerId = event.customer.id;
-        if (!event.customer.name && customerId && !found.customers.has(customerId)) {
+        if (event.kind !== 'payment' && event.kind !== 'intent') continue;
+        const { payment } = event;
+        const customerId = payment.customer.id;
+        if (!payment.customer.name && customerId && !found.customers.has(customerId)) {
           const known = await findAccountByExternalId(deps.db, 'stripe', customerId);
           if (!known || known.name_is_placeholder) {
             const details = await lookUpCustomer(deps.api, customerId, deps.log);
             if (details) found.customers.set(customerId, details);
           }
         }
+        // Only what the database cannot already tell: a payment or intent whose ids are stored needs no look-up.
+        if (found.paymentRefs.has(payment.paymentId) || found.intentOwners.has(payment.paymentId)) continue;
         const invoiceId = invoiceToLookUp(event);
-        if (invoiceId !== null && !found.paymentRefs.has(event.paymentId) && !(await paymentRecorded(deps.db, event.paymentId))) {
+        if (invoiceId !== null && !(await idsKnown(deps.db, [payment.paymentId]))) {
           const refs = await lookUpInvoicePaymentRefs(deps.api, invoiceId, deps.log);
-          if (refs.length > 0) found.paymentRefs.set(event.paymentId, refs);
+          if (refs === null) found.unanswered.add(payment.paymentId);
+          else if (refs.length > 0) found.paymentRefs.set(payment.paymentId, refs);
+        }
+        if (event.kind === 'intent' && !(await idsKnown(deps.db, [payment.paymentId, ...payment.refs]))) {
+          const owner = await lookUpIntentOwner(deps.api, payment.paymentId, deps.log);
+          if (owner) found.intentOwners.set(payment.paymentId, owner);
         }
       }
       return found;
     },
-    async apply(trx, parsed, { now, log, prepared }) {
+    async apply(trx, parsed, { now, appliedAt, log, prepared }) {
       const change = parsed.event;
       switch (change.kind) {
-        case 'payment': {
-          const lookedUp = change.customer.id ? (prepared?.customers.get(change.customer.id) ?? null) : null;
-          const account = await accountForStripeCustomer(trx, change.customer, `payment:${change.paymentId}`, lookedUp, now);
-          const refs = [...new Set([...change.refs, ...(prepared?.paymentRefs.get(change.paymentId) ?? [])])];
-          await recordPayment(
-            trx,
-            { account, source: 'stripe', externalId: change.paymentId, refs, amountMinor: change.amountMinor, currency: change.currency, paidAt: change.paidAt, memo: change.memo },
-            deps.celebration,
-            { now, log },
-          );
-          return;
+        case 'payment':
+        case 'intent': {
+          const { payment } = change;
+          const context = {
+            now,
+            appliedAt,
+            log,
+            celebration: deps.celebration,
+            lookedUp: payment.customer.id ? (prepared?.customers.get(payment.customer.id) ?? null) : null,
+            lookedUpRefs: prepared?.paymentRefs.get(payment.paymentId) ?? [],
+            askedStripe: deps.api !== null && !(prepared?.unanswered.has(payment.paymentId) ?? false),
+          };
+          if (change.kind === 'payment') return applyStripePayment(trx, payment, context);
+          return applyIntent(trx, payment, { ...context, owner: prepared?.intentOwners.get(payment.paymentId) ?? null });
         }
+        case 'link':
+          return applyLink(trx, change, { now, log });
         case 'refund':
-          await recordRefund(trx, { source: 'stripe', refs: change.refs, refundedMinor: change.refundedMinor, refundedAt: change.refundedAt }, { now, log });
+          await recordRefund(trx, { source: 'stripe', refs: change.refs, refundedMinor: change.refundedMinor, currency: change.currency, refundedAt: change.refundedAt }, { now, log });
           return;
         case 'customer':
           await upsertStripeCustomer(trx, change.customer, now);
@@ -144,19 +165,18 @@ async function lookUpCustomer(api: Stripe, customerId: string, log: Logger): Pro
   }
 }
 
-/** Whether the payment is stored already: then its refs are too, and a look-up would add nothing. */
-async function paymentRecorded(db: Kysely<Database>, paymentId: string): Promise<boolean> {
-  const row = await db.selectFrom('payments').select('id').where('source', '=', 'stripe').where('external_id', '=', paymentId).executeTakeFirst();
-  return row !== undefined;
+/** Whether any of these ids is stored already (as a payment, or kept for one): then a look-up would add nothing. */
+async function idsKnown(db: Kysely<Database>, ids: string[]): Promise<boolean> {
+  return (await findPaymentByRef(db, 'stripe', ids)) !== null || (await pendingOwnerOf(db, 'stripe', ids, new Date(0))) !== null;
 }
 
 /**
  * The payment intents and charges that paid an invoice, from its InvoicePayments: from API version
  * 2025-03-31 on, the invoice no longer names them and the charge no longer names its invoice, so
- * these are what a later `charge.refunded` is matched by. A failed look-up leaves them out: the
- * payment is still recorded and celebrated, but a refund of it will not be found.
+ * these are what a later `charge.refunded` and `payment_intent.succeeded` are matched by. Null when
+ * the look-up failed: the payment is still recorded and celebrated, and matched by its details.
  */
-export async function lookUpInvoicePaymentRefs(api: Stripe, invoiceId: string, log: Logger): Promise<string[]> {
+export async function lookUpInvoicePaymentRefs(api: Stripe, invoiceId: string, log: Logger): Promise<string[] | null> {
   try {
     const page = await api.invoicePayments.list({ invoice: invoiceId, limit: INVOICE_PAYMENTS_LIMIT });
     const refs = refsOfInvoicePayments(page.data);
@@ -165,9 +185,9 @@ export async function lookUpInvoicePaymentRefs(api: Stripe, invoiceId: string, l
   } catch (error) {
     log.warn(
       { invoiceId, err: error instanceof Error ? error.message : String(error) },
-      'stripe invoice payments look-up failed; recording the payment without its payment intent, so a refund of it will not be matched',
+      'stripe invoice payments look-up failed; recording the payment without its payment intent, matched to it by customer, amount and currency',
     );
-    return [];
+    return null;
   }
 }
 

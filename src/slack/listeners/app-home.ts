@@ -1,8 +1,7 @@
 import type { App } from '@slack/bolt';
-import { celebrationsDueBetween, ownerHomeAccounts } from '../../accounts/home-queries.js';
 import type { Clock } from '../../clock.js';
 import { childLogger } from '../../log.js';
-import { buildAppHome, HOME_ACCOUNTS_MAX, HOME_CELEBRATIONS_MAX, weekOf } from '../views/app-home.js';
+import { appHomeFor } from '../app-home-for.js';
 import type { ListenerDeps } from './listener-deps.js';
 
 /** Slack retries an event for about an hour (at once, after 1 minute, after 5): remember ids that long. */
@@ -28,20 +27,7 @@ export function registerAppHome(app: App, deps: ListenerDeps): void {
       return;
     }
     try {
-      const now = deps.clock.now();
-      const week = weekOf(now, deps.tz);
-      const [mine, celebrations] = await Promise.all([
-        ownerHomeAccounts(deps.db, event.user, now, HOME_ACCOUNTS_MAX),
-        celebrationsDueBetween(deps.db, week.start, week.end, HOME_CELEBRATIONS_MAX),
-      ]);
-      const view = buildAppHome({
-        accounts: mine.accounts,
-        totalAccounts: mine.total,
-        celebrations: celebrations.celebrations,
-        totalCelebrations: celebrations.total,
-        now,
-        tz: deps.tz,
-      });
+      const view = await appHomeFor(deps.db, event.user, deps.clock.now(), deps.tz);
       await client.views.publish({ user_id: event.user, view });
     } catch (error) {
       seen.release(eventId);

@@ -14,6 +14,6 @@ export function registerCelebrationThank(app: App, deps: ListenerDeps): void {
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'That account is no longer known to appreciation-bot.' });
       return;
     }
-    await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'thanks', paymentId: target.paymentId }, defaultKind: 'gift' }, deps);
+    await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'thanks', paymentId: target.paymentId }, defaultKind: 'gift', userId: body.user.id }, deps);
   });
 }

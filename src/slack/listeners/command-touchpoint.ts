@@ -17,7 +17,7 @@ export function registerTouchpointCommand(app: App, deps: ListenerDeps): void {
     if (command.text.trim() === '') {
       // The trigger id is only good for 3 s: acknowledge and open at once, no database on the way.
       await ack();
-      await openTouchpointModal(client, command.trigger_id, { account: null, purpose: { kind: 'command' }, defaultKind: 'call' }, deps);
+      await openTouchpointModal(client, command.trigger_id, { account: null, purpose: { kind: 'command' }, defaultKind: 'call', userId: command.user_id }, deps);
       return;
     }
     await answerCommand({ ack, respond }, () => touchpointAnswer(deps, command));
@@ -46,7 +46,7 @@ async function touchpointAnswer(deps: ListenerDeps, command: SlashCommand): Prom
         },
         { now, log },
       );
-      return buildTouchpointLogged({ account: resolution.account, kind: reading.kind, note: reading.note, repeat: !recorded });
+      return buildTouchpointLogged({ account: resolution.account, kind: reading.kind, note: reading.note, repeat: !recorded, offerFeedbackLink: deps.feedback !== null });
     }
     case 'ambiguous':
       return buildTouchpointChoices({ typed: reading.name, choices: resolution.choices, more: resolution.more, kind: reading.kind, note: reading.note });

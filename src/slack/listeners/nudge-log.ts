@@ -19,6 +19,6 @@ export function registerNudgeLog(app: App, deps: ListenerDeps): void {
       await respond({ response_type: 'ephemeral', replace_original: false, text: 'That nudge is no longer known to appreciation-bot; `/quiet` lists your quiet accounts.' });
       return;
     }
-    await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'nudge', nudgeId: nudge.id }, defaultKind: 'call' }, deps);
+    await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'nudge', nudgeId: nudge.id }, defaultKind: 'call', userId: body.user.id }, deps);
   });
 }

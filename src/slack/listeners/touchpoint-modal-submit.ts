@@ -5,6 +5,7 @@ import { instantForLocalDate, isoLocalDate } from '../../domain/zoned-time.js';
 import { childLogger } from '../../log.js';
 import { recordTouchpoint } from '../../touchpoints/record-touchpoint.js';
 import { escapeAndTruncate, plainText } from '../mrkdwn.js';
+import { feedbackLinkButton } from '../views/feedback-link-button.js';
 import { readTouchpointModal } from '../views/modal-state.js';
 import { BLOCK, kindLabel, parseModalMetadata, TOUCHPOINT_MODAL_CALLBACK } from '../views/touchpoint-modal.js';
 import { answerNudgeWithTouchpoint } from '../../nudge/nudge-answers.js';
@@ -59,7 +60,10 @@ export function registerTouchpointModalSubmit(app: App, deps: ListenerDeps): voi
         type: 'modal',
         title: plainText('Logged', 24),
         close: plainText('Done', 24),
-        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `✅ ${kindLabel(submission.kind)} for *${escapeAndTruncate(account.name, 2000)}* is logged. Thank you!` } }],
+        blocks: [
+          { type: 'section', text: { type: 'mrkdwn', text: `✅ ${kindLabel(submission.kind)} for *${escapeAndTruncate(account.name, 2000)}* is logged. Thank you!` } },
+          ...(deps.feedback !== null ? [feedbackLinkButton(account.id)] : []),
+        ],
       },
     });
   });

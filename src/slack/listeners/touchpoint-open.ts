@@ -19,6 +19,6 @@ export function registerTouchpointOpen(app: App, deps: ListenerDeps): void {
       }
       return;
     }
-    await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'command' }, defaultKind: 'call' }, deps);
+    await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'command' }, defaultKind: 'call', userId: body.user.id }, deps);
   });
 }

@@ -35,7 +35,7 @@ export function registerTouchpointPick(app: App, deps: ListenerDeps): void {
       },
       { now, log: childLogger(deps.log, 'slack', { action: TOUCHPOINT_PICK_ACTION, userId: body.user.id, accountId: account.id }) },
     );
-    const answer = buildTouchpointLogged({ account, kind: choice.kind, note: choice.note, repeat: !recorded });
+    const answer = buildTouchpointLogged({ account, kind: choice.kind, note: choice.note, repeat: !recorded, offerFeedbackLink: deps.feedback !== null });
     await respond({ response_type: 'ephemeral', replace_original: true, text: answer.text, blocks: answer.blocks });
   });
 }

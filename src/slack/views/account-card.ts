@@ -1,6 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { AccountCardData, CardTouchpoint } from '../../accounts/account-overview-queries.js';
 import { formatMoney } from '../../domain/money.js';
+import { isScore, scoreStars, scoreText } from '../../feedback/feedback-score.js';
 import { spendTrend, SPEND_WINDOW_DAYS } from '../../domain/spend-trend.js';
 import { tenureOf } from '../../domain/tenure.js';
 import { BUTTON_TEXT_MAX, escapeAndTruncate, HEADER_MAX, mention, plainText, singleLine, truncate, FALLBACK_TEXT_MAX } from '../mrkdwn.js';
@@ -47,9 +48,12 @@ function byWhom(t: CardTouchpoint): string | null {
 }
 
 function touchpointText(t: CardTouchpoint, now: Date, tz: string): string {
-  const what = t.direction === 'inbound' ? `${kindLabel(t.kind)} from them` : kindLabel(t.kind);
+  const what = t.direction === 'outbound' ? kindLabel(t.kind) : t.kind === 'feedback' ? '💬 Feedback from them' : `${kindLabel(t.kind)} from them`;
   const by = byWhom(t);
-  const head = `*${what}* · ${shortDate(t.occurredAt, tz)} (${daysAgo(t.occurredAt, now, tz)})${by === null ? '' : ` · by ${by}`}`;
+  // A feedback answer is the customer's; the rep it names is the one who asked for it.
+  const score = t.feedbackScore !== null && isScore(t.feedbackScore) ? ` · ${scoreStars(t.feedbackScore)} ${scoreText(t.feedbackScore)}` : '';
+  const credit = by === null ? '' : t.feedbackScore !== null ? ` · asked by ${by}` : ` · by ${by}`;
+  const head = `*${what}*${score} · ${shortDate(t.occurredAt, tz)} (${daysAgo(t.occurredAt, now, tz)})${credit}`;
   return t.note === null || t.note.trim() === '' ? head : `${head}\n${escapeAndTruncate(t.note.trim(), NOTE_MAX)}`;
 }
 

@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { TOUCHPOINT_KINDS, type TouchpointKind } from '../../db/schema.js';
 import type { ScoredCandidate } from '../../accounts/account-match.js';
 import { escapeAndTruncate, plainText, singleLine, truncate, BUTTON_TEXT_MAX, FALLBACK_TEXT_MAX } from '../mrkdwn.js';
+import { feedbackLinkButton } from './feedback-link-button.js';
 import { kindLabel } from './touchpoint-modal.js';
 
 /**
@@ -64,11 +65,20 @@ function whatLine(kind: TouchpointKind, note: string | null): string {
   return note === null ? label : `${label}: “${escapeAndTruncate(note, NOTE_SHOWN_MAX)}”`;
 }
 
-export function buildTouchpointLogged(input: { account: { id: number; name: string }; kind: TouchpointKind; note: string | null; repeat: boolean }): EphemeralAnswer {
+export function buildTouchpointLogged(input: {
+  account: { id: number; name: string };
+  kind: TouchpointKind;
+  note: string | null;
+  repeat: boolean;
+  /** Offer the `feedback.link` button (feedback links are on). */
+  offerFeedbackLink?: boolean;
+}): EphemeralAnswer {
   const title = accountTitle(input.account);
   if (input.repeat) return buildNotice(`That touchpoint for *${title}* was already logged.`);
   const text = `✅ Logged for *${title}*: ${whatLine(input.kind, input.note)}. Thank you!`;
-  return { text: fallback(`Logged a ${input.kind} for ${title}.`), blocks: [section(text)] };
+  const blocks = [section(text)];
+  if (input.offerFeedbackLink) blocks.push(feedbackLinkButton(input.account.id));
+  return { text: fallback(`Logged a ${input.kind} for ${title}.`), blocks };
 }
 
 function churnedMark(c: ScoredCandidate): string {

@@ -16,6 +16,7 @@ function figures(overrides: Partial<DigestFigures> = {}): DigestFigures {
       { rep: { slackUserId: 'U01', name: 'Dana' }, touchpoints: 4 },
     ],
     waiting: { total: 1, oldest: [{ accountId: 6, accountName: 'Quietco', owner: { slackUserId: 'U02', name: null }, openedAt: new Date('2026-11-02T09:00:00Z') }] },
+    feedback: { answers: 0, average: null, quotes: [] },
     ...overrides,
   };
 }
@@ -80,5 +81,33 @@ describe('buildDigest', () => {
     expect(message.text).toMatch(/^📊 Weekly digest · Nov 20 – Nov 27 · new clients 2 accounts/);
     expect(JSON.stringify(message.blocks)).not.toContain('<!channel>');
     expect(JSON.stringify(message.blocks)).toContain('&lt;!channel&gt; (since Nov 2, someone not on Slack)');
+  });
+
+  it('says what customers told us through feedback links: how many, the average, the best quotes, escaped', () => {
+    const f = figures({
+      feedback: {
+        answers: 4,
+        average: 4.25,
+        quotes: [
+          { accountId: 3, accountName: 'Oldco', score: 5, comment: 'Dana <@U0BOSS> sorted it\nthe same day' },
+          { accountId: 4, accountName: 'Mid & co', score: 4, comment: 'x'.repeat(500) },
+        ],
+      },
+    });
+    const texts = sectionTexts(f);
+    expect(texts).toHaveLength(3);
+    const lines = texts[2]!.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      '*💬 What customers told us*',
+      '4 answers to feedback links, average *4.3* of 5',
+      '> “Dana &lt;@U0BOSS&gt; sorted it the same day” — Oldco (5 · Excellent)',
+    ]);
+    expect(lines[3]).toMatch(/^> “x{100,}…” — Mid &amp; co \(4 · Good\)$/);
+    expect(lines[3]!.length).toBeLessThan(300);
+  });
+
+  it('leaves the feedback section out in a week nobody answered', () => {
+    expect(sectionTexts(figures())).toHaveLength(2);
+    expect(JSON.stringify(buildDigest(figures(), 'UTC').blocks)).not.toContain('What customers told us');
   });
 });

@@ -61,7 +61,7 @@ describe('readRawBody and answerTooLarge', () => {
   let server: Server;
   let port: number;
   const seen: Array<{ ok: true; bytes: number } | { ok: false; error: unknown }> = [];
-  let bounds = { maxBytes: 4 * MiB, maxMs: 10_000 };
+  let bounds: { maxBytes: number; maxMs: number } = { maxBytes: 4 * MiB, maxMs: 10_000 };
 
   beforeAll(async () => {
     server = createServer((req, res) => {

@@ -36,35 +36,35 @@ describe('refsOfInvoicePayments', () => {
     const invoice = { ...basilInvoice('in_exp'), payments: { object: 'list', data: [makeInvoicePayment({ invoice: 'in_exp', paymentIntent: 'pi_exp' })], has_more: false } };
     expect(invoicePaymentRefs(invoice)).toEqual(['pi_exp']);
     expect(invoicePaymentRefs(basilInvoice('in_unexpanded'))).toEqual([]);
-    expect(invoicePayment(invoice)).toMatchObject({ kind: 'payment', paymentId: 'in_exp', refs: ['pi_exp'], invoiceId: 'in_exp' });
+    expect(invoicePayment(invoice)).toMatchObject({ kind: 'payment', payment: { paymentId: 'in_exp', refs: ['pi_exp'], invoiceId: 'in_exp' } });
   });
 });
 
 describe('invoiceToLookUp', () => {
   it('names the invoice of a basil-era invoice.paid, which has no refs', () => {
     const change = invoicePayment(basilInvoice('in_basil'));
-    expect(change).toMatchObject({ kind: 'payment', paymentId: 'in_basil', refs: [], invoiceId: 'in_basil' });
+    expect(change).toMatchObject({ kind: 'payment', payment: { paymentId: 'in_basil', refs: [], invoiceId: 'in_basil' } });
     expect(invoiceToLookUp(change)).toBe('in_basil');
   });
 
   it('is null when the invoice names its payment intent or charge (older API versions, the fixture)', () => {
     const change = invoicePayment(makeInvoice({ id: 'in_old', charge: 'ch_old', payment_intent: 'pi_old' }));
-    expect(change).toMatchObject({ refs: ['ch_old', 'pi_old'], invoiceId: 'in_old' });
+    expect(change).toMatchObject({ payment: { refs: ['ch_old', 'pi_old'], invoiceId: 'in_old' } });
     expect(invoiceToLookUp(change)).toBeNull();
     const chargeOnly = invoicePayment({ ...basilInvoice('in_charge'), charge: 'ch_only' });
     expect(invoiceToLookUp(chargeOnly)).toBeNull();
   });
 
   it('is null for a checkout payment (its payment intent is a ref, next to its invoice) and for other changes', () => {
-    const base = { customer: { id: null, name: null, email: null, externalId: null }, amountMinor: 100, currency: 'USD', paidAt: new Date(0), memo: null };
-    const checkout: StripeChange = { kind: 'payment', paymentId: 'cs_1', refs: ['pi_cs', 'in_cs'], invoiceId: 'in_cs', ...base };
+    const base = { role: 'owner' as const, customer: { id: null, name: null, email: null, externalId: null }, amountMinor: 100, currency: 'USD', paidAt: new Date(0), memo: null };
+    const checkout: StripeChange = { kind: 'payment', payment: { paymentId: 'cs_1', refs: ['pi_cs', 'in_cs'], invoiceId: 'in_cs', ...base } };
     expect(invoiceToLookUp(checkout)).toBeNull();
-    const noInvoice: StripeChange = { kind: 'payment', paymentId: 'cs_2', refs: [], invoiceId: null, ...base };
+    const noInvoice: StripeChange = { kind: 'payment', payment: { paymentId: 'cs_2', refs: [], invoiceId: null, ...base } };
     expect(invoiceToLookUp(noInvoice)).toBeNull();
     // A checkout session naming only its invoice: that invoice's payments are what a refund names.
-    const onlyInvoice: StripeChange = { kind: 'payment', paymentId: 'cs_3', refs: ['in_cs3'], invoiceId: 'in_cs3', ...base };
+    const onlyInvoice: StripeChange = { kind: 'payment', payment: { paymentId: 'cs_3', refs: ['in_cs3'], invoiceId: 'in_cs3', ...base } };
     expect(invoiceToLookUp(onlyInvoice)).toBe('in_cs3');
-    expect(invoiceToLookUp({ kind: 'refund', refs: ['ch_1'], refundedMinor: 1, refundedAt: new Date(0) })).toBeNull();
+    expect(invoiceToLookUp({ kind: 'refund', refs: ['ch_1'], refundedMinor: 1, currency: 'USD', refundedAt: new Date(0) })).toBeNull();
     expect(invoiceToLookUp({ kind: 'ignored', reason: 'x' })).toBeNull();
   });
 });
@@ -97,7 +97,7 @@ describe('lookUpInvoicePaymentRefs against the fake Stripe API', () => {
     lines = [];
   });
   afterAll(async () => {
-    await fake.close();
+    await fake?.close();
   });
 
   it("lists the invoice's payments and returns their payment intents and charges", async () => {
@@ -114,10 +114,10 @@ describe('lookUpInvoicePaymentRefs against the fake Stripe API', () => {
     expect(lines).toEqual([expect.objectContaining({ level: 30, invoiceId: 'in_oob', msg: expect.stringContaining('has no payment intent or charge') })]);
   });
 
-  it('returns nothing and logs a warning when the look-up fails, without throwing', async () => {
+  it('returns null (no answer) and logs a warning when the look-up fails, without throwing', async () => {
     const api = createStripeClient(fake.apiKey, fake.url, { retries: 0 });
     fake.failNext('/v1/invoice_payments', 503);
-    expect(await lookUpInvoicePaymentRefs(api, 'in_two', logger())).toEqual([]);
+    expect(await lookUpInvoicePaymentRefs(api, 'in_two', logger())).toBeNull();
     expect(fake.calls.map((c) => c.status)).toEqual([503]);
     expect(lines).toEqual([
       expect.objectContaining({
@@ -131,7 +131,7 @@ describe('lookUpInvoicePaymentRefs against the fake Stripe API', () => {
     // A network failure (nothing listening) is the same.
     const closed = createStripeClient(fake.apiKey, 'http://127.0.0.1:9', { retries: 0, timeoutMs: 1_000 });
     lines = [];
-    expect(await lookUpInvoicePaymentRefs(closed, 'in_two', logger())).toEqual([]);
+    expect(await lookUpInvoicePaymentRefs(closed, 'in_two', logger())).toBeNull();
     expect(lines).toEqual([expect.objectContaining({ level: 40, invoiceId: 'in_two' })]);
   });
 });

@@ -33,7 +33,7 @@ describe('fake Slack Web API', () => {
   });
 
   afterEach(async () => {
-    await fake.close();
+    await fake?.close();
   });
 
   it('serves a base url ending in /api/ and answers auth.test from the fixture', async () => {
@@ -132,6 +132,21 @@ describe('fake Slack Web API', () => {
     expect(fake.calls[0]?.token).toBeNull();
     const unknown = await failure(slack.apiCall('chat.teleport', { channel: 'C1' }));
     expect(unknown.data).toMatchObject({ error: 'unknown_method' });
+  });
+
+  it('refuses blocks and views Slack would refuse, saying what is wrong', async () => {
+    // The client prints Slack's response_metadata messages at error level; they are expected here.
+    const quiet = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => LogLevel.ERROR, setName() {} };
+    const slack = new WebClient(TOKEN, { slackApiUrl: fake.url, retryConfig: { retries: 0 }, logger: quiet });
+    const tooLong = [{ type: 'header', text: { type: 'plain_text', text: 'x'.repeat(151) } }];
+    const posted = await failure(slack.chat.postMessage({ channel: 'C1', text: 'hi', blocks: tooLong }));
+    expect(posted.code).toBe(ErrorCode.PlatformError);
+    expect(posted.data).toMatchObject({ ok: false, error: 'invalid_blocks', errors: [expect.stringMatching(/^blocks\.0\.text\.text: /)] });
+    const updated = await failure(slack.chat.update({ channel: 'C1', ts: '1700000000.000100', text: 'hi', blocks: [{ type: 'section' }] as never }));
+    expect(updated.data).toMatchObject({ error: 'invalid_blocks' });
+    const modal = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'A title longer than 24 chars' }, blocks: [] };
+    const opened = await failure(slack.views.open({ trigger_id: '123.456', view: modal }));
+    expect(opened.data).toMatchObject({ error: 'invalid_arguments', response_metadata: { messages: [expect.stringMatching(/^\[ERROR\] title\.text: /)] } });
   });
 
   it('answers ephemeral posts, permalinks and views', async () => {

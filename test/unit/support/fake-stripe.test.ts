@@ -16,7 +16,7 @@ describe('fake Stripe API', () => {
   });
 
   afterEach(async () => {
-    await fake.close();
+    await fake?.close();
   });
 
   it('builds objects from the fixtures with the given ids, amounts and dates', () => {

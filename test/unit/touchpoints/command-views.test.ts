@@ -113,8 +113,8 @@ describe('the /account card', () => {
         owner: null,
         lastOutboundAt: new Date(NOW.getTime() - DAY),
         touchpoints: [
-          { kind: 'call', direction: 'outbound', occurredAt: new Date(NOW.getTime() - DAY), note: 'renewal <soon>', byLabel: 'dana', bySlackUserId: 'U0REP1', byName: null },
-          { kind: 'email', direction: 'inbound', occurredAt: new Date(NOW.getTime() - 3 * DAY), note: null, byLabel: null, bySlackUserId: null, byName: null },
+          { kind: 'call', direction: 'outbound', occurredAt: new Date(NOW.getTime() - DAY), note: 'renewal <soon>', byLabel: 'dana', bySlackUserId: 'U0REP1', byName: null, feedbackScore: null },
+          { kind: 'email', direction: 'inbound', occurredAt: new Date(NOW.getTime() - 3 * DAY), note: null, byLabel: null, bySlackUserId: null, byName: null, feedbackScore: null },
         ],
       }),
       now: NOW,
