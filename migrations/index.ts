@@ -9,6 +9,7 @@ import * as m0007 from './0007-inbox-apply.js';
 import * as m0008 from './0008-celebration-singles.js';
 import * as m0009 from './0009-job-leases.js';
 import * as m0010 from './0010-stripe-same-money.js';
+import * as m0011 from './0011-outbox-backlog-index.js';
 import * as m0012 from './0012-feedback.js';
 import * as m0013 from './0013-opened-views.js';
 
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '0008-celebration-singles': m0008,
   '0009-job-leases': m0009,
   '0010-stripe-same-money': m0010,
+  '0011-outbox-backlog-index': m0011,
   '0012-feedback': m0012,
   '0013-opened-views': m0013,
 };

@@ -35,7 +35,8 @@ export class Bot {
 
   static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean } = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
-    const routes: Route[] = [...healthRoutes(context), ...webhookRoutes(context), await slackRoute(context), ...pageRoutes(context), ...previewRoutes(context)];
+    const health = healthRoutes({ database: context.database, metrics: context.metrics, log: childLogger(context.log, 'http'), metricsToken: config.metricsToken });
+    const routes: Route[] = [...health, ...webhookRoutes(context), await slackRoute(context), ...pageRoutes(context), ...previewRoutes(context)];
     const jobsLog = childLogger(context.log, 'jobs');
     const rollups = new IntervalTask(
       'celebration roll-ups',
@@ -59,7 +60,9 @@ export class Bot {
   }
 
   async start(): Promise<void> {
-    const { config, log, dispatcher, inbox } = this.context;
+    const { config, log, dispatcher, inbox, backlogRefresh } = this.context;
+    // Read once before listening, so the first scrape already has backlog figures.
+    await backlogRefresh.start();
     this.#port = await this.http.listen(config.port);
     dispatcher.start();
     inbox.start();
@@ -109,7 +112,11 @@ async function slackRoute(context: AppContext): Promise<Route> {
     };
   }
   // Loaded only here: Bolt (~0.3 s to import) and the listeners are not needed in console mode.
-  const [{ createBoltApp }, { registerListeners }] = await Promise.all([import('./slack/bolt-app.js'), import('./slack/register-listeners.js')]);
+  const [{ createBoltApp }, { registerListeners }, { slackEventsRoute }] = await Promise.all([
+    import('./slack/bolt-app.js'),
+    import('./slack/register-listeners.js'),
+    import('./slack/slack-events-route.js'),
+  ]);
   const { app, requestListener } = createBoltApp(config.slack, childLogger(context.log, 'slack'));
   registerListeners(app, {
     db: context.database.db,
@@ -121,5 +128,9 @@ async function slackRoute(context: AppContext): Promise<Route> {
     feedback: feedbackSettings(config),
     afterCommit: () => context.dispatcher.wake(),
   });
-  return { method: 'POST', path: '/slack/events', handler: (req, res) => requestListener(req, res) };
+  return {
+    method: 'POST',
+    path: '/slack/events',
+    handler: slackEventsRoute({ signingSecret: config.slack.signingSecret, requestListener, log: childLogger(context.log, 'slack') }),
+  };
 }

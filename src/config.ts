@@ -37,6 +37,8 @@ export interface Config {
   stripe: { webhookSecret: string | null; apiKey: string | null; apiUrl: string | null };
   hubspot: { clientSecret: string | null; accessToken: string | null; apiUrl: string };
   webhookSecret: string | null;
+  /** When set, GET /metrics needs `Authorization: Bearer <it>`. */
+  metricsToken: string | null;
   /** FEEDBACK_SECRET signs the customers' feedback links; null turns the feature off. */
   feedback: { secret: string } | null;
   /**
@@ -141,6 +143,15 @@ const schema = z.object({
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_API_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
   WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
+  METRICS_TOKEN: z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .trim()
+      .min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII with no spaces, as it is sent in an Authorization header')
+      .optional(),
+  ),
   FEEDBACK_SECRET: z.preprocess(blankToUndefined, z.string().min(32, 'must be at least 32 characters, e.g. the output of openssl rand -base64 32').optional()),
   TRUST_PROXY: z.preprocess(
     blankToUndefined,
@@ -259,6 +270,7 @@ export function parseConfig(env: Env): Config {
       apiUrl: v.HUBSPOT_API_URL ?? 'https://api.hubapi.com',
     },
     webhookSecret: v.WEBHOOK_SECRET ?? null,
+    metricsToken: v.METRICS_TOKEN ?? null,
     feedback: v.FEEDBACK_SECRET ? { secret: v.FEEDBACK_SECRET } : null,
     trustProxy: v.TRUST_PROXY ?? 0,
     publicUrl: (v.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),

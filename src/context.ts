@@ -5,13 +5,12 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { childLogger, createLogger, type Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { BacklogRefresh, type BacklogRefreshOptions } from './backlog-refresh.js';
 import { ConsoleSender } from './outbox/console-sender.js';
 import { Dispatcher, type DispatcherOptions } from './outbox/dispatcher.js';
-import { backlog } from './outbox/outbox-queries.js';
 import type { MessageSender } from './outbox/sender.js';
 import { SlackSender, createOutboxWebClient } from './outbox/slack-sender.js';
 import { InboxWorker, type InboxWorkerOptions } from './ingest/inbox-worker.js';
-import { inboxBacklog } from './ingest/inbox-queries.js';
 import { appliedLater, webhookSources, type WebhookSources } from './ingest/webhook-sources.js';
 import { SlackUserDirectory, noUserDirectory, type UserDirectory } from './slack/user-directory.js';
 
@@ -28,6 +27,8 @@ export interface AppContext {
   wallClock: Clock;
   database: DatabaseHandle;
   metrics: Metrics;
+  /** Reads the backlog gauges of /metrics in the background. Started by the bot. */
+  backlogRefresh: BacklogRefresh;
   sender: MessageSender;
   dispatcher: Dispatcher;
   /** Email → Slack user id, to mention and message owners. */
@@ -51,6 +52,7 @@ export interface ContextOverrides {
   directory?: UserDirectory;
   dispatcher?: Partial<DispatcherOptions>;
   inbox?: Partial<InboxWorkerOptions>;
+  backlogRefresh?: Partial<BacklogRefreshOptions>;
   /** Prometheus process metrics are global to a process; tests starting several bots turn them off. */
   defaultMetrics?: boolean;
 }
@@ -59,7 +61,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const log = overrides.log ?? createLogger({ level: config.logLevel, pretty: process.stdout.isTTY });
   const clock = overrides.clock ?? systemClock;
   const wallClock = overrides.wallClock ?? systemClock;
-  const database = overrides.database ?? (await openDatabase(config.database));
+  const database = overrides.database ?? (await openDatabase(config.database, { log: childLogger(log, 'db') }));
   try {
     const applied = await migrateToLatest(database.db, {
       onNewerSchema: (unknown) =>
@@ -71,12 +73,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     throw error;
   }
   const metrics = new Metrics({ defaultMetrics: overrides.defaultMetrics ?? true });
-  metrics.onScrape(async () => {
-    const counts = await backlog(database.db);
-    for (const [status, n] of Object.entries(counts)) metrics.outboxBacklog.set({ status }, n);
-    const inboxCounts = await inboxBacklog(database.db);
-    for (const [state, n] of Object.entries(inboxCounts)) metrics.inboxBacklog.set({ state }, n);
-  });
+  const backlogRefresh = new BacklogRefresh({ db: database.db, metrics, log: childLogger(log, 'db') }, overrides.backlogRefresh);
   const sender =
     overrides.sender ??
     (config.slack.mode === 'api'
@@ -102,12 +99,14 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     wallClock,
     database,
     metrics,
+    backlogRefresh,
     sender,
     dispatcher,
     directory,
     webhooks,
     inbox,
     async close() {
+      await backlogRefresh.stop();
       await inbox.stop();
       await dispatcher.stop();
       if (!overrides.database) await database.close();

@@ -45,6 +45,7 @@ export const REDACT_PATHS = [
   'config.hubspot.clientSecret',
   'config.hubspot.accessToken',
   'config.webhookSecret',
+  'config.metricsToken',
   'config.feedback.secret',
   // HubSpot / Stripe / webhook credentials when a config section is logged on its own.
   'accessToken',
@@ -53,6 +54,8 @@ export const REDACT_PATHS = [
   '*.accessToken',
   '*.clientSecret',
   '*.webhookSecret',
+  'metricsToken',
+  '*.metricsToken',
   // A postgres:// URL may carry a password: only the password is masked (see censor).
   'config.database.url',
   'database.url',

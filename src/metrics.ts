@@ -1,11 +1,27 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Backlog figures older than this are left out of a scrape rather than shown as current. */
+export const BACKLOG_MAX_AGE_MS = 15_000;
+
+export interface BacklogFigures {
+  outbox: { pending: number; sending: number; failed: number };
+  inbox: { unapplied: number; failed: number };
+}
+
 /**
  * The bot's Prometheus metrics, on a registry of its own (not prom-client's global one) so two bots
  * in one process — tests, benchmarks — keep separate counts.
+ *
+ * The backlog gauges are read from the database by a background refresh (BacklogRefresh), never by
+ * a scrape: a scrape costs no query, however many clients loop on /metrics. They sit in a registry
+ * of their own so that, when the last refresh failed or is too old, they can be left out of the
+ * answer instead of showing older figures as current.
  */
 export class Metrics {
   readonly registry = new Registry();
+  readonly #backlogRegistry = new Registry();
+  /** performance.now() of the read behind the backlog figures; null while there are none to show. */
+  #backlogReadAt: number | null = null;
 
   readonly webhooksReceived = new Counter({
     name: 'appreciation_webhooks_received_total',
@@ -59,9 +75,9 @@ export class Metrics {
 
   readonly outboxBacklog = new Gauge({
     name: 'appreciation_outbox_messages',
-    help: 'Outbox messages not yet delivered, by status (pending, sending, failed).',
+    help: 'Outbox messages not yet delivered, by status (pending, sending, failed). Read in the background, at most 15 s old; absent when the last read failed.',
     labelNames: ['status'] as const,
-    registers: [this.registry],
+    registers: [this.#backlogRegistry],
   });
 
   readonly inboxApplied = new Counter({
@@ -88,8 +104,14 @@ export class Metrics {
 
   readonly inboxBacklog = new Gauge({
     name: 'appreciation_inbox_events',
-    help: 'Stored webhook events not applied, by state (unapplied: waiting or retrying; failed: given up, see inbox_events.last_error).',
+    help: 'Stored webhook events not applied, by state (unapplied: waiting or retrying; failed: given up, see inbox_events.last_error). Read in the background, at most 15 s old; absent when the last read failed.',
     labelNames: ['state'] as const,
+    registers: [this.#backlogRegistry],
+  });
+
+  readonly databaseUp = new Gauge({
+    name: 'appreciation_database_up',
+    help: 'Whether the last background read of the backlog reached the database (1) or failed (0).',
     registers: [this.registry],
   });
 
@@ -97,15 +119,27 @@ export class Metrics {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** Called on each scrape, so the backlog is read from the database rather than guessed. */
-  onScrape(refresh: () => Promise<void>): void {
-    this.#refresh = refresh;
+  /** A background read succeeded: these figures are shown for the next BACKLOG_MAX_AGE_MS. */
+  recordBacklog(figures: BacklogFigures, readAt: number = performance.now()): void {
+    for (const [status, n] of Object.entries(figures.outbox)) this.outboxBacklog.set({ status }, n);
+    for (const [state, n] of Object.entries(figures.inbox)) this.inboxBacklog.set({ state }, n);
+    this.databaseUp.set(1);
+    this.#backlogReadAt = readAt;
   }
 
-  async render(): Promise<{ contentType: string; body: string }> {
-    await this.#refresh?.().catch(() => undefined);
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  /** A background read failed: no backlog figures until one succeeds again. */
+  backlogUnavailable(): void {
+    this.databaseUp.set(0);
+    this.#backlogReadAt = null;
   }
 
-  #refresh: (() => Promise<void>) | undefined;
+  /** The Prometheus text: what is in memory, and nothing else (no database read). */
+  async render(now: number = performance.now()): Promise<{ contentType: string; body: string }> {
+    const readAt = this.#backlogReadAt;
+    const fresh = readAt !== null && now - readAt <= BACKLOG_MAX_AGE_MS;
+    // Too old means the refresh has stopped or hangs: the database is not answering it in time.
+    if (readAt !== null && !fresh) this.databaseUp.set(0);
+    const main = await this.registry.metrics();
+    return { contentType: this.registry.contentType, body: fresh ? `${main}${await this.#backlogRegistry.metrics()}` : main };
+  }
 }

@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { DatabaseTarget } from '../config.js';
+import type { Logger } from '../log.js';
 import type { Database } from './schema.js';
 import { acquireDirectoryLock, type DirectoryLock } from './pglite-lock.js';
 
@@ -49,6 +50,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** PostgreSQL server: schema to use (tests isolate suites this way). */
   searchPath?: string;
+  /** Where the pool reports connections it lost; unheard otherwise (tests, short CLI runs). */
+  log?: Logger;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<DatabaseHandle> {
@@ -66,7 +69,7 @@ function openPostgres(target: DatabaseTarget & { kind: 'postgres' }, options: Op
     types,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
-  survivesLostConnections(pool);
+  survivesLostConnections(pool, options.log);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -94,7 +97,7 @@ async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-me
   }
   const instance = pglite;
   const pool = new pg.Pool({ ...createPgConfig(instance), types });
-  survivesLostConnections(pool);
+  survivesLostConnections(pool, options.log);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
@@ -112,11 +115,21 @@ async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-me
 /**
  * A connection whose server went away emits 'error' — on the pool when idle, on the client itself
  * when checked out (pg-pool removes its listener then). Unheard, either kills the process. The
- * query in flight is rejected anyway and the next one gets a fresh connection or a clear error.
+ * query in flight is rejected anyway and the next one gets a fresh connection or a clear error;
+ * the loss itself is logged here, where an operator sees the server went away (restart, failover,
+ * network) even when no request happened to be waiting on it.
  */
-function survivesLostConnections(pool: pg.Pool): void {
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+function survivesLostConnections(pool: pg.Pool, log: Logger | undefined): void {
+  // An idle client's error reaches both listeners; each loss is logged once, by whoever holds it.
+  const inUse = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => inUse.add(client));
+  pool.on('release', (_error, client) => inUse.delete(client));
+  pool.on('error', (error) => log?.warn({ err: error, connection: 'idle' }, 'database connection lost'));
+  pool.on('connect', (client) =>
+    client.on('error', (error) => {
+      if (inUse.has(client)) log?.warn({ err: error, connection: 'in use' }, 'database connection lost');
+    }),
+  );
 }
 
 /** The extensions our migrations use must be loaded into PGlite when it starts. */

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema.js';
 import { clientAddress } from '../http/client-address.js';
-import { BodyTooLargeError, header, readRawBody } from '../http/http-io.js';
+import { answerTooLarge, BodyTooLargeError, header, readRawBody } from '../http/http-io.js';
 import { SlidingWindowLimiter } from '../http/rate-limiter.js';
 import type { Route } from '../http/server.js';
 import type { Logger } from '../log.js';
@@ -109,7 +109,8 @@ export function feedbackRoutes(deps: FeedbackRouteDeps): Route[] {
         send(res, await handle(req));
       } catch (error) {
         if (error instanceof BodyTooLargeError) {
-          send(res, tooLargePage(), { connection: 'close' });
+          // Read to its end (within bounds) before closing, so the browser shows this page, not a reset.
+          answerTooLarge(req, res, error, { answer: { headers: HEADERS, body: tooLargePage().html } });
           return;
         }
         log.error({ err: error, method: req.method }, 'feedback page failed');

@@ -6,7 +6,7 @@ import { isConnectionError } from '../db/database.js';
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { BodyTooLargeError, readRawBody, refuseAndClose, sendJson } from '../http/http-io.js';
+import { answerTooLarge, BodyTooLargeError, readRawBody, RequestAbortedError, sendJson } from '../http/http-io.js';
 import type { RouteHandler } from '../http/server.js';
 import type { VerifyResult } from './generic-signature.js';
 import { knownEventIds, storeInboxEvents } from './inbox-queries.js';
@@ -100,10 +100,13 @@ function answerWebhook<E, P>(source: WebhookSource<E, P>, deps: WebhookDeps): Ro
   return async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const { metrics, log } = deps;
-    const refuse = (status: number, reason: string, error: string, close = false) => {
+    const refused = (status: number, reason: string) => {
       metrics.webhooksRefused.inc({ source: source.source, reason });
       log.info({ source: source.source, status, reason }, 'webhook refused');
-      (close ? refuseAndClose : sendJson)(res, status, { error });
+    };
+    const refuse = (status: number, reason: string, error: string) => {
+      refused(status, reason);
+      sendJson(res, status, { error });
     };
 
     if (!source.enabled) return refuse(404, 'not_configured', source.disabledMessage);
@@ -112,7 +115,15 @@ function answerWebhook<E, P>(source: WebhookSource<E, P>, deps: WebhookDeps): Ro
     try {
       rawBody = await readRawBody(req);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return refuse(413, 'too_large', 'body is larger than 1 MiB', true);
+      if (error instanceof BodyTooLargeError) {
+        refused(413, 'too_large');
+        return answerTooLarge(req, res, error);
+      }
+      if (error instanceof RequestAbortedError) {
+        // No one is left to answer; counted so a sender that keeps hanging up shows on a dashboard.
+        metrics.webhooksRefused.inc({ source: source.source, reason: 'aborted' });
+        return;
+      }
       throw error;
     }
 

@@ -1,7 +1,6 @@
 // POST /webhooks/hubspot end to end: the real bot on a real port, HubSpot's real Webhooks-API
 // payloads (test/fixtures/hubspot), v3 signatures computed here independently of the bot, a fake
 // HubSpot CRM API (owners, companies, deal associations) and a fake Slack for users.lookupByEmail.
-import { createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import { FixedClock } from '../../src/clock.js';
 import { readJsonFixture } from '../support/fixtures.js';
@@ -9,14 +8,14 @@ import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startFakeHubSpot, type FakeHubSpot } from '../support/fake-hubspot.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
-import { post } from '../support/signing.js';
+import { hubspotHeaders as signHubSpot, post, TEST_PUBLIC_URL } from '../support/signing.js';
 
 type Json = Record<string, unknown>;
 
 const SECRET = 'hubspot-client-secret-0b1c2d3e';
 const TOKEN = 'pat-na1-appreciation-e2e';
 /** HubSpot signs the URL it called: the public one, not the bot's own 127.0.0.1 address. */
-const PUBLIC_URL = 'https://appreciation.example.com';
+const PUBLIC_URL = TEST_PUBLIC_URL;
 const NOW = '2026-03-02T10:00:00Z';
 const DAY = 86_400_000;
 
@@ -38,14 +37,8 @@ function dealChange(eventId: number, dealId: string, propertyName: string, prope
   return { ...companyChange(eventId, propertyName, propertyValue, occurredAt, dealId), subscriptionType: 'deal.propertyChange' };
 }
 
-/** X-HubSpot-Signature-v3 as HubSpot computes it: base64 HMAC-SHA256 of method + URI + body + timestamp. */
 function hubspotHeaders(body: string, options: { timestamp: number; secret?: string; uri?: string }): Record<string, string> {
-  const timestamp = String(options.timestamp);
-  const uri = options.uri ?? `${PUBLIC_URL}/webhooks/hubspot`;
-  const signature = createHmac('sha256', options.secret ?? SECRET)
-    .update(`POST${uri}${body}${timestamp}`, 'utf8')
-    .digest('base64');
-  return { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp };
+  return signHubSpot(body, { ...options, secret: options.secret ?? SECRET });
 }
 
 describe.each(testEngines())('POST /webhooks/hubspot on %s', (engine) => {

@@ -59,7 +59,11 @@ describe.each(testEngines())('payment webhooks applied from the inbox on %s', (e
     celebrations: await countRows(database.handle, 'celebrations'),
     outbox: await countRows(database.handle, 'outbox'),
   });
-  const metricsText = async (bot: TestBot) => (await fetch(`${bot.url}/metrics`)).text();
+  /** The backlog gauges come from a background read: take one now, then scrape what it found. */
+  const metricsText = async (bot: TestBot) => {
+    await bot.bot.context.backlogRefresh.refresh();
+    return (await fetch(`${bot.url}/metrics`)).text();
+  };
 
   it('acknowledges once stored, and drain() applies three days later as of when the events arrived', async () => {
     const bot = await startIdle();

@@ -2,7 +2,7 @@
 // (test/fixtures/stripe/events, 2022-03-26) signed by the stripe package, the database rows they
 // leave, and what reached the fake Slack (chat.postMessage / chat.update bodies).
 import { FixedClock } from '../../src/clock.js';
-import { atLeastAsLoud, measureLoudness } from '../../src/celebrate/loudness.js';
+import { atLeastAsLoud, measureLoudness, postedOf } from '../support/loudness.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { makeCustomer, makeInvoicePayment, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
 import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
@@ -17,7 +17,6 @@ import {
   blockTexts,
   countRows,
   genericPayment,
-  messageOf,
   monthlyDates,
   NOTHING_STORED,
   postGeneric,
@@ -726,11 +725,11 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
 
     const [newbie] = postsAbout(slack, 'Newbie Inc');
     expect(blockTexts(newbie!, 'section').join('\n')).toContain('🌱 New client');
-    const loud = measureLoudness(messageOf(loyal), 'U0DANA');
-    const quietest = measureLoudness(messageOf(newbie!), 'U0DANA');
+    const loud = measureLoudness(postedOf(loyal), 'U0DANA');
+    const quietest = measureLoudness(postedOf(newbie!), 'U0DANA');
     expect(atLeastAsLoud(loud, quietest)).toBe(true);
-    expect(atLeastAsLoud(measureLoudness(messageOf(loyal), null), measureLoudness(messageOf(newbie!), null))).toBe(true);
-    expect(loud).toMatchObject({ topLevel: true, header: true, headerEmoji: true, mentionsOwner: true, button: true });
+    expect(atLeastAsLoud(measureLoudness(postedOf(loyal), null), measureLoudness(postedOf(newbie!), null))).toBe(true);
+    expect(loud).toMatchObject({ channel: TEST_CHANNEL, threaded: false, header: true, headerEmoji: true, mentionsOwner: true, button: true });
     expect(loud.lines).toBeGreaterThan(quietest.lines);
   });
 });

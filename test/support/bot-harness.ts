@@ -74,6 +74,8 @@ export async function startTestBot(options: {
     defaultMetrics: false,
     dispatcher: { ...FAST_DISPATCH, ...options.dispatcher },
     inbox: { pollIntervalMs: 25, retryBaseMs: 20, retryMaxMs: 100, giveWayMs: 50, ...options.inbox },
+    // /metrics backlog figures within a tenth of a second, not ten.
+    backlogRefresh: { everyMs: 100 },
     // Jobs run when a test says so (run-job style), not when the wall clock reaches 09:00.
     schedules: options.schedules ?? false,
   });

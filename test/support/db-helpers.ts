@@ -99,3 +99,21 @@ export async function thawPayments(db: DatabaseHandle['db']): Promise<void> {
   await sql.raw('DROP TRIGGER IF EXISTS test_freeze_payments ON payments').execute(db);
   await sql.raw('DROP FUNCTION IF EXISTS test_freeze_payments()').execute(db);
 }
+
+/**
+ * The application tables that hold rows, with their counts: `{}` when a refused request left
+ * nothing behind. Every table, so a refusal that wrote somewhere unexpected still shows.
+ */
+export async function tablesWithRows(handle: DatabaseHandle): Promise<Record<string, number>> {
+  const tables = await sql<{ tablename: string }>`
+    select tablename from pg_tables
+    where schemaname = current_schema() and tablename not like 'kysely_%'
+    order by tablename`.execute(handle.db);
+  if (tables.rows.length === 0) return {};
+  // One statement for every table: cheap enough to run around each request of a fuzzing run.
+  const counts = tables.rows.map(({ tablename }) => sql`select ${tablename}::text as t, count(*) as n from ${sql.table(tablename)}`);
+  const result = await sql<{ t: string; n: number | string }>`${sql.join(counts, sql` union all `)}`.execute(handle.db);
+  const out: Record<string, number> = {};
+  for (const { t, n } of result.rows) if (Number(n) > 0) out[t] = Number(n);
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}

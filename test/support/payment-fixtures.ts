@@ -1,15 +1,14 @@
 // Helpers for the payment end-to-end tests: the real Stripe fixtures (test/fixtures/stripe/events)
 // with fresh ids, real Stripe and generic signatures, raw HTTP for oversized bodies, and readers for
 // what the fake Slack received.
-import { request } from 'node:http';
 import Stripe from 'stripe';
 import { sql } from 'kysely';
 import type { Clock } from '../../src/clock.js';
-import type { SlackMessage } from '../../src/celebrate/celebration-message.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { readJsonFixture } from './fixtures.js';
 import type { FakeSlack, SlackCall } from './fake-slack.js';
 import { genericHeaders, post } from './signing.js';
+import { sendWith, type ClientAnswer } from './http-clients.js';
 
 export const STRIPE_SECRET = 'whsec_test_appreciation_0123456789';
 
@@ -122,50 +121,11 @@ export function postGeneric(baseUrl: string, body: Json | string, options: { clo
 }
 
 /**
- * A raw POST with node:http, for bodies the server refuses before reading them all (413): the
- * answer is taken as soon as it arrives, and the socket closing under the upload is not an error.
+ * A raw POST with node:http, Content-Length or chunked, for bodies the server refuses (413): an
+ * ordinary client that must read the answer, never a reset (see test/support/http-clients.ts).
  */
-export function postRaw(
-  url: string,
-  body: Buffer,
-  headers: Record<string, string>,
-  options: { chunked?: boolean } = {},
-): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
-  return new Promise((resolve, reject) => {
-    let answered = false;
-    const req = request(
-      url,
-      { method: 'POST', headers: options.chunked ? { ...headers, 'transfer-encoding': 'chunked' } : { ...headers, 'content-length': String(body.length) } },
-      (res) => {
-        answered = true;
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        const done = () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers });
-        res.on('end', done);
-        res.on('error', done);
-        res.on('aborted', done);
-      },
-    );
-    req.on('error', (error) => {
-      if (!answered) reject(error);
-    });
-    if (options.chunked) {
-      const size = 64 * 1024;
-      let offset = 0;
-      const writeMore = () => {
-        while (offset < body.length) {
-          const piece = body.subarray(offset, offset + size);
-          offset += size;
-          if (!req.write(piece)) return void req.once('drain', writeMore);
-        }
-        req.end();
-      };
-      writeMore();
-    } else {
-      req.end(body);
-    }
-  });
+export function postRaw(url: string, body: Buffer, headers: Record<string, string>, options: { chunked?: boolean } = {}): Promise<ClientAnswer> {
+  return sendWith('node:http', options.chunked ? 'chunked' : 'content-length', url, body, headers);
 }
 
 // ---- What reached the fake Slack -------------------------------------------------------------
@@ -176,11 +136,6 @@ export interface PostedText {
   /** `mrkdwn` (parsed by Slack: mentions and links work) or `plain_text` (shown literally). */
   type: 'mrkdwn' | 'plain_text';
   text: string;
-}
-
-/** The message as sent, in the shape `measureLoudness` reads. */
-export function messageOf(call: SlackCall): SlackMessage {
-  return { text: String(call.body['text'] ?? ''), blocks: (call.body['blocks'] ?? []) as SlackMessage['blocks'] };
 }
 
 /** Every text a reader could see, with whether Slack parses it as mrkdwn. The fallback `text` is mrkdwn. */

@@ -23,6 +23,17 @@ export function slackHeaders(body: string, options: { secret?: string; timestamp
   };
 }
 
+/** The public URL the test bots say HubSpot calls (PUBLIC_URL): HubSpot signs that, not 127.0.0.1. */
+export const TEST_PUBLIC_URL = 'https://appreciation.example.com';
+
+/** X-HubSpot-Signature-v3 as HubSpot computes it: base64 HMAC-SHA256 of method + URI + body + timestamp (ms). */
+export function hubspotHeaders(body: string, options: { timestamp: number; secret: string; uri?: string }): Record<string, string> {
+  const timestamp = String(options.timestamp);
+  const uri = options.uri ?? `${TEST_PUBLIC_URL}/webhooks/hubspot`;
+  const signature = createHmac('sha256', options.secret).update(`POST${uri}${body}${timestamp}`, 'utf8').digest('base64');
+  return { 'content-type': 'application/json', 'x-hubspot-signature-v3': signature, 'x-hubspot-request-timestamp': timestamp };
+}
+
 export async function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
   const res = await fetch(url, { method: 'POST', body, headers });
   const text = await res.text();

@@ -1,23 +1,8 @@
-import type { DestinationStream } from 'pino';
 import { parseConfig, type LogLevel } from '../../src/config.js';
 import { createLogger, childLogger, censor, type Logger, type Subsystem } from '../../src/log.js';
+import { captureLog } from '../support/log-capture.js';
 
-/** A destination that keeps every chunk pino writes, as raw text. */
-function capture(level: LogLevel = 'trace'): { logger: Logger; text: () => string; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const destination: DestinationStream = { write: (chunk: string) => void chunks.push(chunk) };
-  const logger = createLogger({ level, destination });
-  return {
-    logger,
-    text: () => chunks.join(''),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+const capture = captureLog;
 
 /** Every secret value is unique and appears nowhere else, so a substring search on the raw text is decisive. */
 const S = {

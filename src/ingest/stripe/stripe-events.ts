@@ -57,6 +57,8 @@ const id = z.string().min(1);
 const expandable = z.union([id, z.object({ id }).passthrough()]).nullish();
 const metadata = z.record(z.string(), z.string()).nullish();
 const amount = z.number().int();
+/** Unix seconds that make a date PostgreSQL and JavaScript both hold (up to the year 9999): an event accepted is an event that applies. */
+const unixSeconds = z.number().int().min(0).max(253_402_300_799);
 const named = z.object({ name: z.string().nullish(), email: z.string().nullish() }).passthrough().nullish();
 
 const invoiceSchema = z.object({
@@ -75,9 +77,9 @@ const invoiceSchema = z.object({
   number: z.string().nullish(),
   charge: expandable,
   payment_intent: expandable,
-  created: z.number().nullish(),
-  date: z.number().nullish(),
-  status_transitions: z.object({ paid_at: z.number().nullish() }).passthrough().nullish(),
+  created: unixSeconds.nullish(),
+  date: unixSeconds.nullish(),
+  status_transitions: z.object({ paid_at: unixSeconds.nullish() }).passthrough().nullish(),
   metadata,
 });
 
@@ -129,7 +131,7 @@ const chargeSchema = z.object({
   // Charges before 2015 name their card `card` (with the cardholder's name), later ones `source`.
   card: named,
   source: z.unknown().optional(),
-  created: z.number().nullish(),
+  created: unixSeconds.nullish(),
   metadata,
 });
 
@@ -147,7 +149,7 @@ const jsonObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object
 // Unknown keys are dropped, not copied: an invoice carries about 80 of them (and its lines), and
 // copying them cost more than the rest of reading the event (see BENCHMARKS.md). `api_version` and
 // `request` are not read: events of 2012 have no api_version, and `request` was a plain string then.
-export const stripeEventSchema = z.object({ id, type: z.string().min(1), created: z.number(), data: z.object({ object: jsonObject }) });
+export const stripeEventSchema = z.object({ id, type: z.string().min(1), created: unixSeconds, data: z.object({ object: jsonObject }) });
 export type StripeEventEnvelope = z.infer<typeof stripeEventSchema>;
 
 export class StripePayloadError extends Error {

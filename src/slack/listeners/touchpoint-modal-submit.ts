@@ -20,7 +20,7 @@ export function registerTouchpointModalSubmit(app: App, deps: ListenerDeps): voi
     const now = deps.clock.now();
     const today = isoLocalDate(now, deps.tz);
     const metadata = parseModalMetadata(view.private_metadata);
-    const submission = readTouchpointModal(view.state.values as never, today);
+    const submission = readTouchpointModal(view.state.values as never, today, { accountPicked: (metadata?.accountId ?? null) === null });
     if (!submission.ok) {
       await ack({ response_action: 'errors', errors: submission.errors });
       return;

@@ -8,11 +8,15 @@ export type ModalSubmission =
 
 type StateValues = Record<string, Record<string, { type?: string; value?: string | null; selected_date?: string | null; selected_option?: { value?: string } | null }>>;
 
-export function readTouchpointModal(values: StateValues, today: string): ModalSubmission {
+/**
+ * `accountPicked`: the modal was opened without an account (plain `/touchpoint`), so its picker is
+ * required; every missing or wrong field is named at once, next to its input.
+ */
+export function readTouchpointModal(values: StateValues, today: string, options: { accountPicked: boolean }): ModalSubmission {
   const errors: Record<string, string> = {};
   const accountValue = values[BLOCK.account]?.[ACTION.account]?.selected_option?.value ?? null;
   const accountId = accountValue === null ? null : Number(accountValue);
-  if (accountValue !== null && !Number.isInteger(accountId)) errors[BLOCK.account] = 'Pick an account from the list.';
+  if (accountValue !== null ? !Number.isInteger(accountId) : options.accountPicked) errors[BLOCK.account] = 'Pick an account from the list.';
   const kind = values[BLOCK.kind]?.[ACTION.kind]?.selected_option?.value;
   if (!kind || !(TOUCHPOINT_KINDS as readonly string[]).includes(kind)) errors[BLOCK.kind] = 'Pick what it was.';
   const date = values[BLOCK.date]?.[ACTION.date]?.selected_date ?? null;

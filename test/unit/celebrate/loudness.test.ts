@@ -2,10 +2,12 @@ import fc from 'fast-check';
 import type { ActionsBlock, Button } from '@slack/types';
 import { buildCelebration, CELEBRATION_THANK_ACTION } from '../../../src/celebrate/celebration-message.js';
 import type { CelebrationInput, SlackMessage } from '../../../src/celebrate/celebration-message.js';
-import { atLeastAsLoud, measureLoudness } from '../../../src/celebrate/loudness.js';
-import type { Loudness } from '../../../src/celebrate/loudness.js';
+import { atLeastAsLoud, contentAtLeastAsLoud, measureContent, measureLoudness, placedAsWell, postedOf } from '../../support/loudness.js';
+import type { ContentLoudness, Loudness, PostedMessage } from '../../support/loudness.js';
+import type { SlackCall } from '../../support/fake-slack.js';
 
 const OWNER = 'U024BE7LH';
+const CHANNEL = 'C0CELEBRATE';
 
 function input(overrides: Partial<CelebrationInput> = {}): CelebrationInput {
   return {
@@ -27,13 +29,20 @@ function input(overrides: Partial<CelebrationInput> = {}): CelebrationInput {
   };
 }
 
+/** A chat.postMessage as the fake Slack records it (body fields as the Web API client sends them). */
+function call(body: Record<string, unknown>): SlackCall {
+  return { method: 'chat.postMessage', body, token: 'xoxb-test', at: 0 };
+}
+
+const posted = (message: SlackMessage, where: { channel?: string; thread_ts?: string } = {}): PostedMessage =>
+  postedOf(call({ channel: where.channel ?? CHANNEL, ...(where.thread_ts ? { thread_ts: where.thread_ts } : {}), text: message.text, blocks: message.blocks, unfurl_links: false }));
+
 const thank: Button = { type: 'button', action_id: CELEBRATION_THANK_ACTION, text: { type: 'plain_text', text: 'Say thanks' } };
 const button: ActionsBlock = { type: 'actions', elements: [thank] };
 
-describe('measureLoudness', () => {
+describe('measureContent', () => {
   it('measures a loyal celebration', () => {
-    expect(measureLoudness(buildCelebration(input({ memo: 'Check #4411' })), OWNER)).toEqual({
-      topLevel: true,
+    expect(measureContent(buildCelebration(input({ memo: 'Check #4411' })), OWNER)).toEqual({
       header: true,
       headerEmoji: true,
       mentionsOwner: true,
@@ -45,12 +54,12 @@ describe('measureLoudness', () => {
 
   it('does not credit a mention of someone else, or of nobody', () => {
     const m = buildCelebration(input());
-    expect(measureLoudness(m, 'U999999').mentionsOwner).toBe(false);
-    expect(measureLoudness(m, null).mentionsOwner).toBe(false);
-    expect(measureLoudness(buildCelebration(input({ owner: null })), OWNER).mentionsOwner).toBe(false);
+    expect(measureContent(m, 'U999999').mentionsOwner).toBe(false);
+    expect(measureContent(m, null).mentionsOwner).toBe(false);
+    expect(measureContent(buildCelebration(input({ owner: null })), OWNER).mentionsOwner).toBe(false);
   });
 
-  it.each<[string, SlackMessage, Partial<Loudness>]>([
+  it.each<[string, SlackMessage, Partial<ContentLoudness>]>([
     ['no blocks at all', { text: 'x', blocks: [] }, { header: false, headerEmoji: false, button: false, lines: 0 }],
     [
       'a header without an emoji',
@@ -77,32 +86,35 @@ describe('measureLoudness', () => {
     ['some other button', { text: 'x', blocks: [{ ...button, elements: [{ ...thank, action_id: 'other' }] }] }, { button: false }],
     ['the thank button', { text: 'x', blocks: [button] }, { button: true }],
   ])('%s', (_label, message, expected) => {
-    expect(measureLoudness(message, OWNER)).toMatchObject(expected);
-  });
-
-  it('treats a threaded reply as not top-level', () => {
-    const reply = { ...buildCelebration(input()), thread_ts: '1700000000.000100' };
-    expect(measureLoudness(reply, OWNER).topLevel).toBe(false);
+    expect(measureContent(message, OWNER)).toMatchObject(expected);
   });
 });
 
-const loudness: fc.Arbitrary<Loudness> = fc.record({
-  topLevel: fc.boolean(),
-  header: fc.boolean(),
-  headerEmoji: fc.boolean(),
-  mentionsOwner: fc.boolean(),
-  button: fc.boolean(),
-  lines: fc.nat(20),
+describe('measureLoudness: where the sender put it', () => {
+  it('reads the channel and the threading from the chat.postMessage that was made', () => {
+    const message = buildCelebration(input());
+    expect(measureLoudness(posted(message), OWNER)).toMatchObject({ channel: CHANNEL, threaded: false, header: true });
+    expect(measureLoudness(posted(message, { thread_ts: '1700000000.000100' }), OWNER)).toMatchObject({ channel: CHANNEL, threaded: true });
+    expect(measureLoudness(posted(message, { channel: 'D0DANA' }), OWNER)).toMatchObject({ channel: 'D0DANA', threaded: false });
+  });
+
+  it('reads only chat.postMessage calls', () => {
+    expect(() => postedOf({ method: 'chat.update', body: { channel: CHANNEL, ts: '1.2', text: 'x' }, token: null, at: 0 })).toThrow(/chat.postMessage/);
+  });
 });
 
 describe('atLeastAsLoud', () => {
-  const full: Loudness = { topLevel: true, header: true, headerEmoji: true, mentionsOwner: true, button: true, lines: 5 };
+  const full: Loudness = { channel: CHANNEL, threaded: false, header: true, headerEmoji: true, mentionsOwner: true, button: true, lines: 5 };
 
   it.each<[string, Partial<Loudness>, Partial<Loudness>, boolean]>([
     ['equal', {}, {}, true],
     ['more lines', { lines: 6 }, {}, true],
     ['fewer lines', { lines: 4 }, {}, false],
-    ['in a thread', { topLevel: false }, {}, false],
+    ['in a thread', { threaded: true }, {}, false],
+    ['both in a thread', { threaded: true }, { threaded: true }, true],
+    ['top-level where the other is threaded', {}, { threaded: true }, true],
+    ['in another channel', { channel: 'C0ELSEWHERE' }, {}, false],
+    ['in a direct message instead', { channel: 'D0DANA' }, {}, false],
     ['no header', { header: false }, {}, false],
     ['no emoji', { headerEmoji: false }, {}, false],
     ['no mention', { mentionsOwner: false }, {}, false],
@@ -112,11 +124,42 @@ describe('atLeastAsLoud', () => {
     expect(atLeastAsLoud({ ...full, ...a }, { ...full, ...b })).toBe(expected);
   });
 
+  it('fails for the same celebration posted elsewhere or in a thread, however loud its words', () => {
+    const loyal = buildCelebration(input());
+    const fresh = buildCelebration(input({ sequence: 1, firstPaidAt: new Date('2025-03-20T15:00:00Z'), lifetime: { USD: 125_000 }, streakMonths: 1 }));
+    const newClient = measureLoudness(posted(fresh), OWNER);
+    expect(contentAtLeastAsLoud(measureContent(loyal, OWNER), measureContent(fresh, OWNER))).toBe(true);
+    expect(atLeastAsLoud(measureLoudness(posted(loyal), OWNER), newClient)).toBe(true);
+    for (const where of [{ channel: 'C0OTHER' }, { thread_ts: '1700000000.000100' }, { channel: 'D0DANA' }]) {
+      const misplaced = measureLoudness(posted(loyal, where), OWNER);
+      expect(placedAsWell(misplaced, newClient)).toBe(false);
+      expect(atLeastAsLoud(misplaced, newClient)).toBe(false);
+    }
+  });
+
+  const loudness: fc.Arbitrary<Loudness> = fc.record({
+    channel: fc.constantFrom('C0A', 'C0B', 'D0C'),
+    threaded: fc.boolean(),
+    header: fc.boolean(),
+    headerEmoji: fc.boolean(),
+    mentionsOwner: fc.boolean(),
+    button: fc.boolean(),
+    lines: fc.nat(20),
+  });
+
   it('is reflexive and transitive', () => {
     fc.assert(
       fc.property(loudness, loudness, loudness, (a, b, c) => {
         expect(atLeastAsLoud(a, a)).toBe(true);
         if (atLeastAsLoud(a, b) && atLeastAsLoud(b, c)) expect(atLeastAsLoud(a, c)).toBe(true);
+      }),
+    );
+  });
+
+  it('never holds across channels', () => {
+    fc.assert(
+      fc.property(loudness, loudness, (a, b) => {
+        if (a.channel !== b.channel) expect(atLeastAsLoud(a, b)).toBe(false);
       }),
     );
   });

@@ -2,7 +2,7 @@ import type { ActionsBlock, Button } from '@slack/types';
 import { buildAnniversaryCelebration, type AnniversaryInput } from '../../../src/celebrate/anniversary-message.js';
 import { ANNIVERSARY_CATCH_UP_DAYS, anniversaryDateKeys, anniversaryDays } from '../../../src/celebrate/anniversary-dates.js';
 import { buildCelebration, CELEBRATION_THANK_ACTION, parseThankValue, type CelebrationInput } from '../../../src/celebrate/celebration-message.js';
-import { atLeastAsLoud, measureLoudness } from '../../../src/celebrate/loudness.js';
+import { contentAtLeastAsLoud, measureContent } from '../../support/loudness.js';
 import { isAnniversaryDay } from '../../../src/domain/tenure.js';
 
 const OWNER = 'U024BE7LH';
@@ -69,11 +69,11 @@ describe('buildAnniversaryCelebration', () => {
   });
 
   it('is at least as loud as a payment celebration, new client or loyal', () => {
-    const loud = measureLoudness(buildAnniversaryCelebration(anniversary()), OWNER);
-    expect(loud).toMatchObject({ topLevel: true, header: true, headerEmoji: true, mentionsOwner: true, button: true });
-    expect(atLeastAsLoud(loud, measureLoudness(buildCelebration(payment()), OWNER))).toBe(true);
+    const loud = measureContent(buildAnniversaryCelebration(anniversary()), OWNER);
+    expect(loud).toMatchObject({ header: true, headerEmoji: true, mentionsOwner: true, button: true });
+    expect(contentAtLeastAsLoud(loud, measureContent(buildCelebration(payment()), OWNER))).toBe(true);
     const loyal = payment({ sequence: 73, firstPaidAt: new Date('2019-03-15T12:00:00Z'), lifetime: { USD: 9_125_000 }, milestones: [] });
-    expect(atLeastAsLoud(loud, measureLoudness(buildCelebration(loyal), OWNER))).toBe(true);
+    expect(contentAtLeastAsLoud(loud, measureContent(buildCelebration(loyal), OWNER))).toBe(true);
   });
 
   it('escapes the name, never pings a malformed owner id, and says when no one owns the account', () => {
