@@ -3,7 +3,7 @@ import type { Database, Payment } from '../db/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export type PaymentSource = 'generic' | 'stripe';
+export type PaymentSource = 'generic' | 'stripe' | 'quickbooks' | 'xero';
 
 /**
  * How long ids and refunds that came before their payment are kept for it. Stripe retries a delivery
