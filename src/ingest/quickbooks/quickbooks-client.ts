@@ -58,7 +58,7 @@ export class QuickBooksClient {
   }
 
   /** Maps a Payment (read alone or from a query page), reading its customer and what else it lacks. */
-  async toBooksPayment(payment: QuickBooksPayment): Promise<PaymentRead> {
+  async toBooksPayment(payment: QuickBooksPayment, customers?: Map<string, z.infer<typeof customerSchema> | null>): Promise<PaymentRead> {
     const currency = normaliseCurrency(payment.CurrencyRef?.value ?? (await this.#companyCurrency()));
     if (!currency) throw new BooksApiError(200, `QuickBooks payment ${payment.Id}: unknown currency "${payment.CurrencyRef?.value ?? ''}"`);
     const amountMinor = minorFromBooksAmount(payment.TotalAmt, currency);
@@ -66,7 +66,10 @@ export class QuickBooksClient {
     if (amountMinor === 0) return { kind: 'gone' };
     const paidDate = quickBooksDate(payment.TxnDate);
     if (!paidDate) throw new BooksApiError(200, `QuickBooks payment ${payment.Id}: TxnDate "${payment.TxnDate}" is not a date`);
-    const customer = await this.#customer(payment.CustomerRef.value);
+    // A backfill passes a map: one read per customer, not one per payment.
+    const customerId = payment.CustomerRef.value;
+    const customer = customers?.has(customerId) ? customers.get(customerId)! : await this.#customer(customerId);
+    customers?.set(customerId, customer);
     const method = payment.PaymentMethodRef ? (payment.PaymentMethodRef.name ?? (await this.#methodName(payment.PaymentMethodRef.value))) : null;
     return {
       kind: 'payment',
