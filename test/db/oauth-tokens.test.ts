@@ -8,7 +8,11 @@ import { Metrics } from '../../src/metrics.js';
 import { EXPIRY_MARGIN_MS, OAuthTokens, ReauthorisationNeededError, BooksUnavailableError } from '../../src/ingest/oauth/oauth-tokens.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, SEED_REFRESH_TOKEN, startFakeXero, type FakeXero } from '../support/fake-books.js';
-import { XERO_TENANT } from '../support/books-payloads.js';
+import { XERO_TENANT, xeroInvoice } from '../support/books-payloads.js';
+import { captureLog } from '../support/log-capture.js';
+import { BooksApi } from '../../src/ingest/books/books-api.js';
+import { XeroClient } from '../../src/ingest/xero/xero-client.js';
+import type { Logger } from '../../src/log.js';
 
 describe.each(testEngines())('OAuth tokens on %s', (engine) => {
   let database: TestDatabase;
@@ -33,13 +37,13 @@ describe.each(testEngines())('OAuth tokens on %s', (engine) => {
     await database?.destroy();
   });
 
-  const replica = (handle: DatabaseHandle = database.handle, refreshToken = SEED_REFRESH_TOKEN) =>
+  const replica = (handle: DatabaseHandle = database.handle, refreshToken = SEED_REFRESH_TOKEN, log: Logger = silentLogger()) =>
     new OAuthTokens({
       provider: 'xero',
       app: { clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, refreshToken, tokenUrl: fake.tokenUrl },
       db: handle.db,
       clock,
-      log: silentLogger(),
+      log,
       metrics: new Metrics({ defaultMetrics: false }),
       alertChannel: 'C0FALLBACK',
     });
@@ -113,6 +117,25 @@ describe.each(testEngines())('OAuth tokens on %s', (engine) => {
     expect((await stored()).revoked_at).not.toBeNull();
     const alerts = await database.handle.db.selectFrom('outbox').select(['channel', 'dedupe_key']).execute();
     expect(alerts).toEqual([{ channel: 'C0FALLBACK', dedupe_key: expect.stringMatching(/^oauth:reauthorise:xero:/) }]);
+  });
+
+  it('never logs a token, at any level: refreshes, a 401 cured by a refresh, a revoked connection', async () => {
+    const log = captureLog('trace');
+    const tokens = replica(database.handle, SEED_REFRESH_TOKEN, log.logger);
+    const metrics = new Metrics({ defaultMetrics: false });
+    const client = new XeroClient(new BooksApi({ provider: 'xero', label: 'Xero', tokens, metrics, log: log.logger, headers: { 'xero-tenant-id': XERO_TENANT } }), fake.url, XERO_TENANT);
+    fake.invoices.set('inv-1', xeroInvoice('inv-1', [{ id: 'p-1', amount: 5, date: '/Date(1795132800000+0000)/' }]));
+    await client.invoicePayments('inv-1');
+    fake.expireAccessTokens();
+    await client.invoicePayments('inv-1');
+    fake.revoke();
+    fake.expireAccessTokens();
+    await expect(client.invoicePayments('inv-1')).rejects.toBeInstanceOf(ReauthorisationNeededError);
+    const seen = [SEED_REFRESH_TOKEN, ...fake.refreshes.flatMap((r) => [r.given, r.issued])];
+    expect(log.lines().length).toBeGreaterThanOrEqual(3);
+    for (const token of seen) expect(log.text()).not.toContain(token);
+    expect(log.text()).not.toMatch(/at-\d/);
+    expect(log.text()).toContain('needs re-authorising');
   });
 
   it('a token endpoint that is down is a passing failure, and the refresh token stays as it was', async () => {
