@@ -325,3 +325,10 @@ export async function paymentHistory(db: Db, accountId: number): Promise<History
     .execute();
   return rows.map((r) => ({ id: r.id, amountMinor: r.amount_minor, refundedMinor: r.refunded_minor, currency: r.currency, paidAt: r.paid_at }));
 }
+
+/** The refs of a source that start with `prefix` (Xero: `invoice:<InvoiceID>:`, the payments recorded for one invoice). */
+export async function refsWithPrefix(db: Db, source: PaymentSource, prefix: string): Promise<string[]> {
+  const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const rows = await db.selectFrom('payment_external_refs').select('ref').where('source', '=', source).where('ref', 'like', `${escaped}%`).execute();
+  return rows.map((r) => r.ref);
+}

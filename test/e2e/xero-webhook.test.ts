@@ -100,6 +100,15 @@ describe.each(testEngines())('POST /webhooks/xero on %s', (engine) => {
     const second = await db().selectFrom('payments').selectAll().where('external_id', 'like', '%0002').executeTakeFirstOrThrow();
     expect(second).toMatchObject({ amount_minor: 25_025, memo: 'Invoice INV-0042' });
     expect(second.paid_at.toISOString().slice(0, 10)).toBe('2026-11-20');
+
+    // The first payment is deleted in Xero: gone from the invoice, so withdrawn like a full refund.
+    xero.invoices.set(INVOICE, xeroInvoice(INVOICE, [{ id: 'a3b1f5d2-0000-4000-8000-000000000002', amount: 250.25, date: '/Date(1795132800000+0000)/' }]));
+    await send(xeroBody([{ invoiceId: INVOICE, at: '2026-11-20T15:07:00.000' }]));
+    await settle();
+    const refunded = await db().selectFrom('payments').select(['external_id', 'refunded_minor']).orderBy('external_id').execute();
+    expect(refunded.map((p) => p.refunded_minor)).toEqual([50_000, 0]);
+    await slack.waitFor('chat.update', 1);
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
   });
 
   it('ignores bills (ACCPAY), other organisations and other categories; retries a 429 with Retry-After from the inbox', async () => {

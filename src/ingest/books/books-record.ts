@@ -26,6 +26,8 @@ export interface BooksPayment {
   /** The date the books give the payment (`YYYY-MM-DD`): paid now when that is today, else at noon that day. */
   paidDate: string;
   memo: string | null;
+  /** Other ids the payment is known by (Xero: `invoice:<InvoiceID>:<PaymentID>`, to find an invoice's payments). */
+  refs?: string[];
 }
 
 /** Anything this large is "all of it": a refund is capped at the payment's amount. */
@@ -73,7 +75,7 @@ export async function applyBooksPayment(
       paidAt: instantForLocalDate(payment.paidDate, now, settings.tz),
       memo: payment.memo,
       // Takes part in matching by id, so a void or deletion that was applied first is found.
-      refs: [],
+      refs: payment.refs ?? [],
     },
     settings,
     context,

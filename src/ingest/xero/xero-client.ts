@@ -43,7 +43,15 @@ const paymentSchema = invoicePaymentSchema.extend({
   }).nullish(),
 });
 
-export type XeroInvoiceRead = { kind: 'invoice'; payments: BooksPayment[] } | { kind: 'none'; reason: string };
+export type XeroInvoiceRead =
+  /** `deleted`: PaymentIDs the invoice lists as DELETED. */
+  | { kind: 'invoice'; invoiceId: string; payments: BooksPayment[]; deleted: string[] }
+  | { kind: 'none'; reason: string };
+
+/** The ref by which a payment's invoice finds it again: its invoice id and its own. */
+export function xeroInvoiceRef(invoiceId: string, paymentId: string): string {
+  return `invoice:${invoiceId.toLowerCase()}:${paymentId.toLowerCase()}`;
+}
 
 export class XeroClient {
   constructor(
@@ -60,10 +68,12 @@ export class XeroClient {
     if (!list.success) throw new BooksApiError(200, `Xero API invoice ${invoiceId}: unexpected answer (${list.error.issues[0]?.path.join('.') ?? ''} ${list.error.issues[0]?.message ?? ''})`);
     const invoice = list.data.Invoices[0]!;
     if (invoice.Type !== 'ACCREC') return { kind: 'none', reason: `a ${invoice.Type} invoice is not money coming in` };
-    const payments = (invoice.Payments ?? [])
+    const listed = invoice.Payments ?? [];
+    const payments = listed
       .filter((p) => p.Status !== 'DELETED')
-      .map((p) => this.#toBooksPayment(p, { contact: invoice.Contact, currencyCode: invoice.CurrencyCode ?? null, invoiceNumber: invoice.InvoiceNumber ?? null }));
-    return { kind: 'invoice', payments };
+      .map((p) => this.#toBooksPayment(p, { invoiceId: invoice.InvoiceID, contact: invoice.Contact, currencyCode: invoice.CurrencyCode ?? null, invoiceNumber: invoice.InvoiceNumber ?? null }));
+    const deleted = listed.filter((p) => p.Status === 'DELETED').map((p) => p.PaymentID.toLowerCase());
+    return { kind: 'invoice', invoiceId: invoice.InvoiceID.toLowerCase(), payments, deleted };
   }
 
   /**
@@ -76,14 +86,14 @@ export class XeroClient {
     const list = z.looseObject({ Payments: z.array(paymentSchema).default([]) }).safeParse(body ?? { Payments: [] });
     if (!list.success) throw new BooksApiError(200, `Xero API payments page ${page}: unexpected answer`);
     const payments = list.data.Payments.filter((p) => p.Status !== 'DELETED' && p.Invoice?.Type === 'ACCREC' && p.Invoice.Contact).map((p) =>
-      this.#toBooksPayment(p, { contact: p.Invoice!.Contact!, currencyCode: p.Invoice!.CurrencyCode ?? null, invoiceNumber: p.Invoice!.InvoiceNumber ?? null }),
+      this.#toBooksPayment(p, { invoiceId: p.Invoice!.InvoiceID ?? null, contact: p.Invoice!.Contact!, currencyCode: p.Invoice!.CurrencyCode ?? null, invoiceNumber: p.Invoice!.InvoiceNumber ?? null }),
     );
     return { rows: list.data.Payments.length, payments };
   }
 
   #toBooksPayment(
     p: z.infer<typeof invoicePaymentSchema>,
-    of: { contact: z.infer<typeof contactSchema>; currencyCode: string | null; invoiceNumber: string | null },
+    of: { invoiceId: string | null; contact: z.infer<typeof contactSchema>; currencyCode: string | null; invoiceNumber: string | null },
   ): BooksPayment {
     const currency = normaliseCurrency(of.currencyCode ?? '');
     if (!currency) throw new BooksApiError(200, `Xero payment ${p.PaymentID}: unknown currency "${of.currencyCode ?? ''}"`);
@@ -103,6 +113,7 @@ export class XeroClient {
       currency,
       paidDate,
       memo: p.Reference?.trim() || (of.invoiceNumber ? `Invoice ${of.invoiceNumber}` : null),
+      ...(of.invoiceId ? { refs: [xeroInvoiceRef(of.invoiceId, p.PaymentID)] } : {}),
     };
   }
 }

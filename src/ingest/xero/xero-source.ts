@@ -3,9 +3,13 @@ import type { CelebrationSettings } from '../../celebrate/record-payment.js';
 import { header } from '../../http/http-io.js';
 import type { WebhookSource } from '../webhook-route.js';
 import { verifyBooksSignature } from '../books/books-signature.js';
-import { applyBooksPayment } from '../books/books-record.js';
+import { applyBooksPayment, withdrawBooksPayment } from '../books/books-record.js';
+import { refsWithPrefix } from '../../accounts/payment-queries.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/schema.js';
+import type { Logger } from '../../log.js';
 import { attemptRead, BooksRetries, type ReadOutcome } from '../books/books-reads.js';
-import type { XeroClient, XeroInvoiceRead } from './xero-client.js';
+import { xeroInvoiceRef, type XeroClient, type XeroInvoiceRead } from './xero-client.js';
 import { parseXeroBody, type XeroInvoiceChange } from './xero-events.js';
 
 /**
@@ -66,6 +70,7 @@ export function xeroSource(deps: XeroSourceDeps): WebhookSource<XeroInvoiceChang
             return;
           }
           for (const payment of read.value.payments) await applyBooksPayment(trx, payment, deps.celebration, { now, log });
+          await withdrawRemoved(trx, read.value, { now, log });
           return;
         default: {
           const never: never = read;
@@ -74,4 +79,19 @@ export function xeroSource(deps: XeroSourceDeps): WebhookSource<XeroInvoiceChang
       }
     },
   };
+}
+
+/**
+ * A payment recorded for this invoice that the invoice no longer lists (or lists as DELETED) was
+ * deleted in Xero: withdrawn like a full refund, its celebration rewritten or taken back.
+ */
+async function withdrawRemoved(trx: Transaction<Database>, read: Extract<XeroInvoiceRead, { kind: 'invoice' }>, context: { now: Date; log: Logger }): Promise<void> {
+  const listed = new Set(read.payments.flatMap((p) => p.refs ?? []));
+  const prefix = xeroInvoiceRef(read.invoiceId, '');
+  const deleted = new Set(read.deleted.map((id) => xeroInvoiceRef(read.invoiceId, id)));
+  for (const ref of await refsWithPrefix(trx, 'xero', prefix)) {
+    if (listed.has(ref) && !deleted.has(ref)) continue;
+    await withdrawBooksPayment(trx, 'xero', ref, context);
+    context.log.info({ ref }, 'xero payment no longer on its invoice; withdrawn');
+  }
 }
