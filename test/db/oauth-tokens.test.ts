@@ -138,6 +138,23 @@ describe.each(testEngines())('OAuth tokens on %s', (engine) => {
     expect(log.text()).toContain('needs re-authorising');
   });
 
+  it('a network error (nothing listening) reaching the token endpoint or the API is a passing failure', async () => {
+    const closed = 'http://127.0.0.1:9';
+    const unreachable = new OAuthTokens({
+      provider: 'xero',
+      app: { clientId: FAKE_CLIENT_ID, clientSecret: FAKE_CLIENT_SECRET, refreshToken: SEED_REFRESH_TOKEN, tokenUrl: `${closed}/oauth/token` },
+      db: database.handle.db,
+      clock,
+      log: silentLogger(),
+      metrics: new Metrics({ defaultMetrics: false }),
+      alertChannel: 'C0FALLBACK',
+    });
+    await expect(unreachable.accessToken()).rejects.toBeInstanceOf(BooksUnavailableError);
+    const metrics = new Metrics({ defaultMetrics: false });
+    const api = new BooksApi({ provider: 'xero', label: 'Xero', tokens: replica(), metrics, log: silentLogger() });
+    await expect(new XeroClient(api, closed, XERO_TENANT).invoicePayments('inv-1')).rejects.toBeInstanceOf(BooksUnavailableError);
+  });
+
   it('a token endpoint that is down is a passing failure, and the refresh token stays as it was', async () => {
     fake.failNext('/oauth/token', 503);
     await expect(replica().accessToken()).rejects.toBeInstanceOf(BooksUnavailableError);

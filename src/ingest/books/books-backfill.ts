@@ -59,7 +59,7 @@ const XERO_PAGE = 100;
 export async function backfillQuickBooks(client: QuickBooksClient, options: BooksBackfillOptions): Promise<BooksBackfillCounts> {
   const pageSize = Math.min(1000, Math.max(1, options.pageSize ?? 500));
   const since = options.since ?? '1900-01-01';
-  const customers = new Map();
+  const customers: Parameters<QuickBooksClient['toBooksPayment']>[1] = new Map();
   return walk(options, async (page) => {
     const listed = await client.paymentsSince(since, (page - 1) * pageSize + 1, pageSize);
     const payments: BooksPayment[] = [];
