@@ -11,6 +11,12 @@ import { createStripeClient, createStripeVerifier } from './stripe/stripe-client
 import { genericCrmSource } from './generic-crm.js';
 import { HubSpotClient } from './hubspot/hubspot-client.js';
 import { hubspotSource } from './hubspot/hubspot-source.js';
+import { systemClock, type Clock } from '../clock.js';
+import { Metrics } from '../metrics.js';
+import { booksClients } from './books/books-connections.js';
+import { BooksRetries, defaultBooksRetryOptions, type BooksRetryOptions } from './books/books-reads.js';
+import { quickbooksSource } from './quickbooks/quickbooks-source.js';
+import { xeroSource } from './xero/xero-source.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySource = WebhookSource<any, any>;
@@ -21,11 +27,25 @@ export interface WebhookSources {
   payments: AnySource;
   hubspot: AnySource;
   crm: AnySource;
+  quickbooks: AnySource;
+  xero: AnySource;
 }
 
-export function webhookSources(deps: { config: Config; db: Kysely<Database>; directory: UserDirectory; log: Logger }): WebhookSources {
+export function webhookSources(deps: {
+  config: Config;
+  db: Kysely<Database>;
+  directory: UserDirectory;
+  log: Logger;
+  /** Counts reads of the accounting systems; a private set when not given (tests of other sources). */
+  metrics?: Metrics;
+  /** The wall clock: token expiry. The system's when not given. */
+  clock?: Clock;
+  books?: Partial<BooksRetryOptions>;
+}): WebhookSources {
   const { config, db, directory, log } = deps;
   const celebration = celebrationSettings(config);
+  const books = booksClients({ config, db, clock: deps.clock ?? systemClock, log, metrics: deps.metrics ?? new Metrics({ defaultMetrics: false }) });
+  const retries = { ...defaultBooksRetryOptions, ...deps.books };
   return {
     stripe: stripeSource({
       secret: config.stripe.webhookSecret,
@@ -45,6 +65,14 @@ export function webhookSources(deps: { config: Config; db: Kysely<Database>; dir
       log: childLogger(log, 'hubspot'),
     }),
     crm: genericCrmSource({ secret: config.webhookSecret, directory }),
+    quickbooks: quickbooksSource({
+      verifierToken: config.quickbooks?.verifierToken ?? null,
+      realmId: config.quickbooks?.realmId ?? null,
+      client: books.quickbooks,
+      celebration,
+      retries: new BooksRetries(retries),
+    }),
+    xero: xeroSource({ webhookKey: config.xero?.webhookKey ?? null, tenantId: config.xero?.tenantId ?? null, client: books.xero, celebration, retries: new BooksRetries(retries) }),
   };
 }
 
