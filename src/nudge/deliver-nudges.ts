@@ -147,6 +147,7 @@ async function sendSeparate(
       reason: nudge.reason,
       threshold: { days: nudge.threshold_days ?? settings.rule.defaultDays, basis: nudge.threshold_basis ?? 'default' },
       delivery,
+      rising: nudge.rising,
     },
     { now: time.asOf, tz: settings.tz },
   );

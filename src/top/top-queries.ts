@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
-import { SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
+import { FLAT_BAND_PERCENT, SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
 import { RANK_WINDOW_DAYS, REP_ARROW_DAYS, type RepArrowFact, type RepDirection } from '../domain/top-ten.js';
 
 /**
@@ -226,4 +226,96 @@ export async function ownsAccounts(db: Db, slackUserId: string): Promise<boolean
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+export interface RisingCandidate {
+  id: number;
+  ownerId: number | null;
+  status: 'active' | 'churned';
+  snoozedUntil: Date | null;
+  lastTouchAt: Date;
+  lastInboundAt: Date | null;
+  /** The account's full quiet threshold and its basis, by the sweep's own rule. */
+  thresholdDays: number;
+  thresholdBasis: ThresholdBasisName;
+  cursor: { lastTouchAt: string; id: number };
+}
+
+type ThresholdBasisName = 'override' | 'tier' | 'cadence' | 'default';
+
+const epochMs = (column: string) => sql<number | null>`(extract(epoch from ${sql.ref(column)}) * 1000)::float8`;
+
+/**
+ * One keyset page, in (last_touch_at, id) order, of the accounts that are rising and untouched past
+ * half their quiet threshold (never under RISING_MIN_DAYS) but not yet past the threshold itself —
+ * those the ordinary sweep nudges. Rising: the rep's arrow that counts is ↑, or the data's arrow is ↑
+ * (the spend trend of domain/spend-trend.ts, read in SQL: the main currency of the last 180 days by
+ * number of payments, then latest, then code; up when the last 90 days beat the 90 before by more
+ * than 10 %). Only accounts paid in the last 90 days can have a rising spend, so the trend is read for those alone.
+ */
+export async function risingCandidatesPage(
+  db: Db,
+  query: { now: Date; rule: ThresholdRule; after: { lastTouchAt: string; id: number } | null; limit: number; minDays: number },
+): Promise<RisingCandidate[]> {
+  const { now, after } = query;
+  const threshold = thresholdSql(query.rule);
+  const halfDays = sql<number>`least(${threshold.days}, greatest(${query.minDays}::integer, ceil(${threshold.days} / 2.0)::integer))`;
+  const recentStart = new Date(now.getTime() - SPEND_WINDOW_DAYS * DAY_MS);
+  const previousStart = new Date(now.getTime() - 2 * SPEND_WINDOW_DAYS * DAY_MS);
+  const arrowFrom = new Date(now.getTime() - REP_ARROW_DAYS * DAY_MS);
+  const bound = new Date(now.getTime() - query.minDays * DAY_MS);
+  const rows = await db
+    .selectFrom('accounts as a')
+    .select([
+      'a.id',
+      'a.owner_id',
+      'a.status',
+      epochMs('a.snoozed_until').as('snoozed_until'),
+      epochMs('a.last_touch_at').as('last_touch_at'),
+      epochMs('a.last_inbound_at').as('last_inbound_at'),
+      threshold.days.as('threshold_days'),
+      threshold.basis.as('threshold_basis'),
+      sql<string>`a.last_touch_at::text`.as('cursor_at'),
+    ])
+    .where('a.last_touch_at', '<=', bound)
+    .$if(after !== null, (qb) => qb.where(sql<boolean>`(a.last_touch_at, a.id) > (${after!.lastTouchAt}::timestamptz, ${after!.id}::bigint)`))
+    .where('a.status', '=', 'active')
+    .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
+    .where(sql<boolean>`a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'`)
+    .where(sql<boolean>`a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours'`)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
+    .where(
+      sql<boolean>`(
+        coalesce((select r.direction = 'up' from rep_arrows r
+                  where r.account_id = a.id and r.set_at > ${arrowFrom}::timestamptz and r.set_at <= ${now}::timestamptz
+                  order by r.set_at desc, r.id desc limit 1), false)
+        or (a.last_paid_at > ${recentStart}::timestamptz and coalesce((
+          select m.recent > m.previous and (m.recent - m.previous) * 100 > abs(m.previous) * ${FLAT_BAND_PERCENT}
+          from (
+            select p.currency, count(*) as n, max(p.paid_at) as latest,
+              coalesce(sum(p.amount_minor - p.refunded_minor) filter (where p.paid_at > ${recentStart}::timestamptz), 0) as recent,
+              coalesce(sum(p.amount_minor - p.refunded_minor) filter (where p.paid_at <= ${recentStart}::timestamptz), 0) as previous
+            from payments p
+            where p.account_id = a.id and p.paid_at > ${previousStart}::timestamptz and p.paid_at <= ${now}::timestamptz
+            group by p.currency
+            order by n desc, latest desc, p.currency collate "C"
+            limit 1
+          ) m), false))
+      )`,
+    )
+    .orderBy('a.last_touch_at')
+    .orderBy('a.id')
+    .limit(query.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    ownerId: r.owner_id,
+    status: r.status,
+    snoozedUntil: r.snoozed_until === null ? null : new Date(r.snoozed_until),
+    lastTouchAt: new Date(r.last_touch_at!),
+    lastInboundAt: r.last_inbound_at === null ? null : new Date(r.last_inbound_at),
+    thresholdDays: Number(r.threshold_days),
+    thresholdBasis: r.threshold_basis,
+    cursor: { lastTouchAt: r.cursor_at, id: r.id },
+  }));
 }

@@ -103,11 +103,12 @@ export function warningLine(board: Board, spec: BoardSpec): string {
   return `⚠ ${board.warned} of ${whose} ${verb} rising with no touch in ${board.warnDays}+ days — doing well is when they get taken for granted.`;
 }
 
-export function buildTopBoard(board: Board, input: { spec: BoardSpec; now: Date; tz: string; ownsNone?: boolean }): EphemeralAnswer {
+export function buildTopBoard(board: Board, input: { spec: BoardSpec; now: Date; tz: string; ownsNone?: boolean; intro?: string }): EphemeralAnswer {
   const { spec, now, tz } = input;
   const title = boardTitle(spec, input.ownsNone ?? false);
   const showOwner = spec.scope === 'team';
-  const opening = `*${title}*, by what they paid in the last 12 months\n${warningLine(board, spec)}`;
+  const intro = input.intro === undefined ? '' : `${input.intro}\n`;
+  const opening = `${intro}*${title}*, by what they paid in the last 12 months\n${warningLine(board, spec)}`;
   const rowCount = board.lists.reduce((n, l) => n + l.rows.length, 0);
   if (rowCount === 0) {
     const text = `${title}: no account has paid anything in the last 12 months yet.`;
