@@ -4,7 +4,7 @@ import { BOARD_DEFAULT, BOARD_MAX, REP_ARROWS, type DataArrow, type RepArrowFact
 import type { Board, BoardRow } from '../../top/board.js';
 import { BUTTON_TEXT_MAX, codePointLength, escapeAndTruncate, FALLBACK_TEXT_MAX, mention, plainText, SECTION_TEXT_MAX, singleLine, truncate } from '../mrkdwn.js';
 import type { EphemeralAnswer } from './command-answers.js';
-import { personLabel } from './message-parts.js';
+import { fitLines, personLabel } from './message-parts.js';
 import { daysAgo } from './relative-day.js';
 
 /**
@@ -159,4 +159,21 @@ export function parseTopText(text: string): TopRequest {
   }
   const n = words.length === 1 ? number(words[0]!) : null;
   return n === null ? { ok: false } : { ok: true, scope: 'mine', limit: n };
+}
+
+/**
+ * The viewer's top ten on the Home tab: a header and one section of lines with both arrows (no
+ * buttons: `/top` and the weekly message carry them), so it takes three blocks of the tab's 100.
+ * Nothing when the viewer has no paying account.
+ */
+export function boardHomeBlocks(board: Board, now: Date, tz: string): KnownBlock[] {
+  const rows = board.lists.flatMap((l) => l.rows.map((row) => ({ row, multi: board.lists.length > 1 })));
+  if (rows.length === 0) return [];
+  const spec: BoardSpec = { scope: 'mine', limit: BOARD_DEFAULT, week: null };
+  const lines = [warningLine(board, spec), ...rows.map(({ row, multi }) => rowText(row, { showOwner: false, now, tz }) + (multi ? ` (${row.currency})` : ''))];
+  return [
+    { type: 'header', text: plainText('🏆 Your top ten', 150) },
+    { type: 'section', text: { type: 'mrkdwn', text: fitLines(lines, SECTION_TEXT_MAX) } },
+    { type: 'divider' },
+  ];
 }
