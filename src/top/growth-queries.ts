@@ -28,7 +28,7 @@ export interface GrowthFigures {
 
 /**
  * The digest's growth section, apart from new business: the active accounts whose last 90 days up
- * to `end` beat the 90 before by more than the trend's flat band (10 %), in a currency in which they
+ * to `end` beat the 90 before by at least the trend's band (10 %), in a currency in which they
  * had paid something the 90 days before — so a new client, or a new currency, is not growth. One
  * aggregate over the 180 days' payments, through the (paid_at) index.
  */
@@ -49,7 +49,7 @@ export async function growthOverQuarter(db: Db, query: { end: Date; listed: numb
     join accounts a on a.id = s.account_id
     left join owners o on o.id = a.owner_id
     where a.status = 'active' and s.previous > 0 and s.recent > s.previous
-      and (s.recent - s.previous) * 100 > s.previous * ${FLAT_BAND_PERCENT}
+      and (s.recent - s.previous) * 100 >= s.previous * ${FLAT_BAND_PERCENT}
     order by (s.recent - s.previous) desc, a.name collate "C", s.account_id`.execute(db);
   let increase: Totals = {};
   const accounts = new Set<number>();

@@ -250,8 +250,8 @@ const epochMs = (column: string) => sql<number | null>`(extract(epoch from ${sql
  * half their quiet threshold (never under RISING_MIN_DAYS) but not yet past the threshold itself —
  * those the ordinary sweep nudges. Rising: the rep's arrow that counts is ↑, or the data's arrow is ↑
  * (the spend trend of domain/spend-trend.ts, read in SQL: the main currency of the last 180 days by
- * number of payments, then latest, then code; up when the last 90 days beat the 90 before by more
- * than 10 %). Only accounts paid in the last 90 days can have a rising spend, so the trend is read for those alone.
+ * number of payments, then latest, then code; up when the last 90 days beat the 90 before by 10 % or
+ * more). Only accounts paid in the last 90 days can have a rising spend, so the trend is read for those alone.
  */
 export async function risingCandidatesPage(
   db: Db,
@@ -290,7 +290,7 @@ export async function risingCandidatesPage(
                   where r.account_id = a.id and r.set_at > ${arrowFrom}::timestamptz and r.set_at <= ${now}::timestamptz
                   order by r.set_at desc, r.id desc limit 1), false)
         or (a.last_paid_at > ${recentStart}::timestamptz and coalesce((
-          select m.recent > m.previous and (m.recent - m.previous) * 100 > abs(m.previous) * ${FLAT_BAND_PERCENT}
+          select m.recent > m.previous and (m.recent - m.previous) * 100 >= abs(m.previous) * ${FLAT_BAND_PERCENT}
           from (
             select p.currency, count(*) as n, max(p.paid_at) as latest,
               coalesce(sum(p.amount_minor - p.refunded_minor) filter (where p.paid_at > ${recentStart}::timestamptz), 0) as recent,
