@@ -164,5 +164,6 @@ function summaryItem(live: Live): SummaryItem {
     daysSilent: live.state.daysSilent,
     thresholdDays: live.nudge.threshold_days ?? 0,
     businessDaysWaiting: live.state.kind === 'urgent' ? live.state.businessDaysWaiting : null,
+    rising: live.nudge.rising,
   };
 }

@@ -3,7 +3,7 @@ import type { JobTime } from '../clock.js';
 import type { Database } from '../db/schema.js';
 import { quietState } from '../domain/quiet.js';
 import { RISING_MIN_DAYS, risingThresholdDays } from '../domain/top-ten.js';
-import { insertRisingNudges } from '../nudge/nudge-queries.js';
+import { insertRisingNudges, type NewNudge } from '../nudge/nudge-queries.js';
 import type { NudgeSettings } from '../nudge/nudge-settings.js';
 import { nudgeOpenedAt } from '../nudge/open-nudges.js';
 import { risingCandidatesPage } from './top-queries.js';
@@ -20,7 +20,7 @@ export async function openRisingNudges(db: Kysely<Database>, settings: NudgeSett
   let opened = 0;
   for (;;) {
     const page = await risingCandidatesPage(db, { now, rule: settings.rule, after, limit: settings.pageSize, minDays: RISING_MIN_DAYS });
-    const nudges = [];
+    const nudges: Array<Omit<NewNudge, 'reason'>> = [];
     for (const row of page) {
       const days = risingThresholdDays(row.thresholdDays);
       // The same pure rule as every quiet nudge, at the halved threshold, has the last word.

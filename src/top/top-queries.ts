@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
+import type { ThresholdBasis } from '../domain/quiet.js';
 import { thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
 import { FLAT_BAND_PERCENT, SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
 import { RANK_WINDOW_DAYS, REP_ARROW_DAYS, type RepArrowFact, type RepDirection } from '../domain/top-ten.js';
@@ -237,11 +238,9 @@ export interface RisingCandidate {
   lastInboundAt: Date | null;
   /** The account's full quiet threshold and its basis, by the sweep's own rule. */
   thresholdDays: number;
-  thresholdBasis: ThresholdBasisName;
+  thresholdBasis: ThresholdBasis;
   cursor: { lastTouchAt: string; id: number };
 }
-
-type ThresholdBasisName = 'override' | 'tier' | 'cadence' | 'default';
 
 const epochMs = (column: string) => sql<number | null>`(extract(epoch from ${sql.ref(column)}) * 1000)::float8`;
 
