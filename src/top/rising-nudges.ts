@@ -22,6 +22,7 @@ export async function openRisingNudges(db: Kysely<Database>, settings: NudgeSett
     const page = await risingCandidatesPage(db, { now, rule: settings.rule, after, limit: settings.pageSize, minDays: RISING_MIN_DAYS });
     const nudges: Array<Omit<NewNudge, 'reason'>> = [];
     for (const row of page) {
+      if (!row.rising) continue;
       const days = risingThresholdDays(row.thresholdDays);
       // The same pure rule as every quiet nudge, at the halved threshold, has the last word.
       const state = quietState({ status: row.status, snoozedUntil: row.snoozedUntil, hasOpenNudge: false, lastTouchAt: row.lastTouchAt, lastInboundAt: null, thresholdDays: days, now, tz: settings.tz });

@@ -239,13 +239,15 @@ export interface RisingCandidate {
   /** The account's full quiet threshold and its basis, by the sweep's own rule. */
   thresholdDays: number;
   thresholdBasis: ThresholdBasis;
+  /** The data's or the rep's arrow is up: only these are nudged early. */
+  rising: boolean;
   cursor: { lastTouchAt: string; id: number };
 }
 
 const epochMs = (column: string) => sql<number | null>`(extract(epoch from ${sql.ref(column)}) * 1000)::float8`;
 
 /**
- * One keyset page, in (last_touch_at, id) order, of the accounts that are rising and untouched past
+ * One keyset page, in (last_touch_at, id) order, of the accounts that may be rising and untouched past
  * half their quiet threshold (never under RISING_MIN_DAYS) but not yet past the threshold itself —
  * those the ordinary sweep nudges. Rising: the rep's arrow that counts is ↑, or the data's arrow is ↑
  * (the spend trend of domain/spend-trend.ts, read in SQL: the main currency of the last 180 days by
@@ -263,12 +265,15 @@ export async function risingCandidatesPage(
   const previousStart = new Date(now.getTime() - 2 * SPEND_WINDOW_DAYS * DAY_MS);
   const arrowFrom = new Date(now.getTime() - REP_ARROW_DAYS * DAY_MS);
   const bound = new Date(now.getTime() - query.minDays * DAY_MS);
-  const rows = await db
+  // The page is taken over the cheap conditions first (index order, window, state), fenced with
+  // OFFSET 0 so the arrows are read for the page's rows only, never for every account scanned.
+  const page = db
     .selectFrom('accounts as a')
     .select([
       'a.id',
       'a.owner_id',
       'a.status',
+      'a.last_paid_at',
       epochMs('a.snoozed_until').as('snoozed_until'),
       epochMs('a.last_touch_at').as('last_touch_at'),
       epochMs('a.last_inbound_at').as('last_inbound_at'),
@@ -283,28 +288,35 @@ export async function risingCandidatesPage(
     .where(sql<boolean>`a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'`)
     .where(sql<boolean>`a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours'`)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
-    .where(
+    .orderBy('a.last_touch_at')
+    .orderBy('a.id')
+    .limit(query.limit)
+    .offset(0)
+    .as('c');
+  const rows = await db
+    .selectFrom(page)
+    .selectAll('c')
+    .select(
       sql<boolean>`(
         coalesce((select r.direction = 'up' from rep_arrows r
-                  where r.account_id = a.id and r.set_at > ${arrowFrom}::timestamptz and r.set_at <= ${now}::timestamptz
+                  where r.account_id = c.id and r.set_at > ${arrowFrom}::timestamptz and r.set_at <= ${now}::timestamptz
                   order by r.set_at desc, r.id desc limit 1), false)
-        or (a.last_paid_at > ${recentStart}::timestamptz and coalesce((
+        or (c.last_paid_at > ${recentStart}::timestamptz and coalesce((
           select m.recent > m.previous and (m.recent - m.previous) * 100 >= abs(m.previous) * ${FLAT_BAND_PERCENT}
           from (
             select p.currency, count(*) as n, max(p.paid_at) as latest,
               coalesce(sum(p.amount_minor - p.refunded_minor) filter (where p.paid_at > ${recentStart}::timestamptz), 0) as recent,
               coalesce(sum(p.amount_minor - p.refunded_minor) filter (where p.paid_at <= ${recentStart}::timestamptz), 0) as previous
             from payments p
-            where p.account_id = a.id and p.paid_at > ${previousStart}::timestamptz and p.paid_at <= ${now}::timestamptz
+            where p.account_id = c.id and p.paid_at > ${previousStart}::timestamptz and p.paid_at <= ${now}::timestamptz
             group by p.currency
             order by n desc, latest desc, p.currency collate "C"
             limit 1
           ) m), false))
-      )`,
+      )`.as('rising'),
     )
-    .orderBy('a.last_touch_at')
-    .orderBy('a.id')
-    .limit(query.limit)
+    .orderBy('c.last_touch_at')
+    .orderBy('c.id')
     .execute();
   return rows.map((r) => ({
     id: r.id,
@@ -315,6 +327,7 @@ export async function risingCandidatesPage(
     lastInboundAt: r.last_inbound_at === null ? null : new Date(r.last_inbound_at),
     thresholdDays: Number(r.threshold_days),
     thresholdBasis: r.threshold_basis,
+    rising: r.rising,
     cursor: { lastTouchAt: r.cursor_at, id: r.id },
   }));
 }
