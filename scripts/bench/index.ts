@@ -9,6 +9,7 @@ import { describeMachine, renderMachine } from './machine.js';
 import { benchOutbox } from './outbox.js';
 import { benchStartup } from './startup.js';
 import { benchSweep } from './sweep.js';
+import { benchTop } from './top.js';
 import { renderTable, type Row } from './table.js';
 
 /**
@@ -19,7 +20,8 @@ import { renderTable, type Row } from './table.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --quick              a small version of each benchmark (fewer runs, shorter loads, 200 messages over 20 channels)
-  --only <list>        comma-separated: ingest,outbox,startup,sweep (default: all)
+  --only <list>        comma-separated: ingest,outbox,startup,sweep,top (default: all)
+  --top-accounts <n>   accounts in the top ten data set (default 1,000,000; quick 50,000), 10 payments each
   --runs <n>           repetitions per figure (default 5, quick 3); each figure is the median
   --seconds <n>        seconds per ingest load (default 8, quick 1)
   --sources <list>     ingest sources: generic,stripe (default both)
@@ -27,7 +29,7 @@ const USAGE = `usage: npm run bench -- [options]
   --postgres <url>     PostgreSQL to create the benchmark database on (default postgres://postgres@127.0.0.1:5432/postgres)
   --profile <dir>      run the ingest bot child with --cpu-prof into <dir> and sample its database wait events`;
 
-const SECTIONS = ['ingest', 'outbox', 'startup', 'sweep'] as const;
+const SECTIONS = ['ingest', 'outbox', 'startup', 'sweep', 'top'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<number> {
@@ -41,6 +43,7 @@ async function main(): Promise<number> {
       rates: { type: 'string', default: '100,300,1000' },
       postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       profile: { type: 'string' },
+      'top-accounts': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -96,6 +99,8 @@ async function main(): Promise<number> {
     await run('outbox', (d) => benchOutbox(d, { runs, messages: quick ? 200 : 1_000, channels: quick ? 20 : 100, log }));
     await run('startup', (d) => benchStartup(d, { runs, idleSeconds: quick ? 1 : 5, log }));
     await run('sweep', (d) => benchSweep(d, { quick, log }));
+    const topAccounts = positive(values['top-accounts'], 'top-accounts');
+    await run('top', (d) => benchTop(d, { quick, log, ...(topAccounts === null ? {} : { accounts: Math.round(topAccounts) }) }));
   } finally {
     await db.drop();
   }

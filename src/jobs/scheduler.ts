@@ -73,11 +73,12 @@ export interface SchedulerDeps {
  * how long a missed firing is still worth making up: the day's nudges and anniversaries that day
  * (the anniversaries job itself goes back over the days before), the week's digest that week.
  */
-export function jobSchedules(config: Pick<Config, 'nudgeSchedule' | 'digestSchedule'>): Array<{ name: string; cron: string; catchUp: CatchUpWindow }> {
+export function jobSchedules(config: Pick<Config, 'nudgeSchedule' | 'digestSchedule' | 'topAccountsSchedule'>): Array<{ name: string; cron: string; catchUp: CatchUpWindow }> {
   return [
     { name: 'nudges', cron: config.nudgeSchedule, catchUp: 'day' },
     { name: 'digest', cron: config.digestSchedule, catchUp: 'week' },
     { name: 'anniversaries', cron: ANNIVERSARY_SCHEDULE, catchUp: 'day' },
+    { name: 'top-accounts', cron: config.topAccountsSchedule, catchUp: 'week' },
   ];
 }
 
