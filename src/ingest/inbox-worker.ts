@@ -224,11 +224,23 @@ export class InboxWorker {
         );
         const claimed = pending.filter((p) => mine.has(p.row.id));
         const held = new Set<Pending>();
-        for (const p of claimed) {
-          const hold = await this.#applyOne(trx, p, prepared);
-          if (hold) {
-            await markHeld(trx, p.row.id, hold.hold.until);
-            held.add(p);
+        for (const run of runsBySource(claimed)) {
+          const source = run[0]!.source;
+          if (source.applyMany && run.length > 1) {
+            // A few statements for the whole run instead of several per event.
+            await source.applyMany(
+              trx,
+              run.map((p) => ({ event: p.event, now: p.row.received_at, log: this.#logFor(p) })),
+              { appliedAt: clock.now(), prepared: prepared.get(source) },
+            );
+            continue;
+          }
+          for (const p of run) {
+            const hold = await this.#applyOne(trx, p, prepared);
+            if (hold) {
+              await markHeld(trx, p.row.id, hold.hold.until);
+              held.add(p);
+            }
           }
         }
         const done = claimed.filter((p) => !held.has(p));
@@ -279,13 +291,17 @@ export class InboxWorker {
 
   /** Applies one event; a hold leaves it unapplied, to be tried again at the time the source named. */
   async #applyOne(trx: Parameters<AnySource['apply']>[0], p: Pending, prepared: Map<AnySource, unknown>): Promise<ApplyHold | null> {
-    const log = this.deps.log.child({ source: p.row.source, eventId: p.row.event_id, eventType: p.row.event_type, inboxId: p.row.id });
+    const log = this.#logFor(p);
     // "Now" for an event is when it arrived: an event applied a minute late is judged as it would have
     // been on arrival. A hold is measured by the wall clock.
     const result = await p.source.apply(trx, p.event, { now: p.row.received_at, appliedAt: this.deps.clock.now(), log, prepared: prepared.get(p.source) });
     if (!result) return null;
     log.debug({ until: result.hold.until, reason: result.hold.reason }, 'stored webhook event held');
     return result;
+  }
+
+  #logFor(p: Pending) {
+    return this.deps.log.child({ source: p.row.source, eventId: p.row.event_id, eventType: p.row.event_type, inboxId: p.row.id });
   }
 
   /** The event of a stored row: as the route parsed it, or parsed again from the stored body (after a restart, on a replica). */
@@ -340,4 +356,15 @@ export class InboxWorker {
     if (giveUp) this.deps.log.error(fields, 'stored webhook event could not be applied; kept as failed (see inbox_events.last_error)');
     else this.deps.log.warn({ ...fields, retryInMs: delay }, 'stored webhook event could not be applied; will retry');
   }
+}
+
+/** Consecutive events of one source, in order: a run is applied together when its source can. */
+function runsBySource(events: readonly Pending[]): Pending[][] {
+  const runs: Pending[][] = [];
+  for (const p of events) {
+    const last = runs.at(-1);
+    if (last && last[0]!.source === p.source) last.push(p);
+    else runs.push([p]);
+  }
+  return runs;
 }
