@@ -44,21 +44,21 @@ export async function setOwnerSlackId(db: Db, ownerId: number, slackUserId: stri
   await db.updateTable('owners').set({ slack_user_id: slackUserId, updated_at: now }).where('id', '=', ownerId).where('slack_user_id', 'is', null).execute();
 }
 
-/** Owners known by any of these emails or Slack user ids (already normalised), for a batch of events: one query. */
-export async function findOwnersByKeys(db: Db, keys: { emails: readonly string[]; slackUserIds: readonly string[] }): Promise<Owner[]> {
+/** Owners known by any of these ids, emails or Slack user ids (already normalised), for a batch of events: one query. */
+export async function findOwnersByKeys(db: Db, keys: { ids: readonly number[]; emails: readonly string[]; slackUserIds: readonly string[] }): Promise<Owner[]> {
+  const ids = [...new Set(keys.ids)];
   const emails = [...new Set(keys.emails)];
   const slackUserIds = [...new Set(keys.slackUserIds)];
-  if (emails.length === 0 && slackUserIds.length === 0) return [];
+  if (ids.length === 0 && emails.length === 0 && slackUserIds.length === 0) return [];
   return db
     .selectFrom('owners')
     .selectAll()
-    .where((eb) => eb.or([...(emails.length > 0 ? [eb('email', 'in', emails)] : []), ...(slackUserIds.length > 0 ? [eb('slack_user_id', 'in', slackUserIds)] : [])]))
+    .where((eb) =>
+      eb.or([
+        ...(ids.length > 0 ? [eb('id', 'in', ids)] : []),
+        ...(emails.length > 0 ? [eb('email', 'in', emails)] : []),
+        ...(slackUserIds.length > 0 ? [eb('slack_user_id', 'in', slackUserIds)] : []),
+      ]),
+    )
     .execute();
-}
-
-export async function findOwners(db: Db, ids: readonly number[]): Promise<Map<number, Owner>> {
-  const wanted = [...new Set(ids)];
-  if (wanted.length === 0) return new Map();
-  const rows = await db.selectFrom('owners').selectAll().where('id', 'in', wanted).execute();
-  return new Map(rows.map((o) => [o.id, o]));
 }

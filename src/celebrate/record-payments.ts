@@ -1,7 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Account, Database, Owner, Payment } from '../db/schema.js';
 import type { Logger } from '../log.js';
-import { findOwners } from '../accounts/owner-queries.js';
 import { insertPlainPayments, paymentHistories, type HistoryEntry, type PaymentSource } from '../accounts/payment-queries.js';
 import { enqueuePosts } from '../outbox/outbox-queries.js';
 import { serializeFacts } from '../domain/celebration-facts-json.js';
@@ -25,8 +24,8 @@ import { BURST_LOCK_MARGIN, type CelebrationSettings, type RecordOutcome } from 
 
 export interface BatchPayment {
   account: Account;
-  /** The owner the caller resolved for this payment, if any (used when it is the account's owner). */
-  owner: Owner | null;
+  /** The owner of `account.owner_id` as it is when this payment is applied (not read again here). */
+  accountOwner: Owner | null;
   source: PaymentSource;
   externalId: string;
   amountMinor: number;
@@ -90,10 +89,6 @@ export async function recordPayments(trx: Transaction<Database>, payments: reado
     trx,
     toCelebrate.map((c) => c.payment.account.id),
   );
-  const owners = await findOwners(
-    trx,
-    toCelebrate.map((c) => c.payment.account.owner_id).filter((id): id is number => id !== null && !toCelebrate.some((c) => c.payment.owner?.id === id)),
-  );
   // Payments created by later events of the batch were not there yet when an earlier one was applied.
   const createdAfter = new Map<number, Set<number>>();
   const later = new Set<number>();
@@ -104,8 +99,7 @@ export async function recordPayments(trx: Transaction<Database>, payments: reado
   }
 
   const celebrated: Celebrated[] = toCelebrate.map(({ index, payment, row }) => {
-    const ownerId = payment.account.owner_id;
-    const owner = ownerId === null ? null : payment.owner?.id === ownerId ? payment.owner : (owners.get(ownerId) ?? null);
+    const owner = payment.account.owner_id === null ? null : payment.accountOwner;
     const excluded = createdAfter.get(index)!;
     const history: HistoryEntry[] = (histories.get(payment.account.id) ?? []).filter((h) => !excluded.has(h.id));
     const facts = celebrationFacts(history, {

@@ -170,31 +170,40 @@ async function accountFor(trx: Transaction<Database>, event: NormalisedPayment, 
 /**
  * Owners and accounts of a batch, each as `apply` would find them event after event, from one read
  * of the owners and one of the accounts. Only what is new or to be filled in is written, one event at
- * a time; after an owner is written, owners are read again before the next is taken from the read.
+ * a time; after an owner is written, owners are read again before the next event uses them.
  */
 async function resolveBatch(trx: Transaction<Database>, items: ReadonlyArray<BatchItem<NormalisedPayment>>, prepared: Map<string, string> | undefined): Promise<BatchPayment[]> {
   const refs = items.map(({ event }) => normalisedRef(ownerRefOf(event.event, prepared)));
-  const readOwners = async () => {
-    const owners = await findOwnersByKeys(trx, { emails: refs.flatMap((r) => (r.email ? [r.email] : [])), slackUserIds: refs.flatMap((r) => (r.slackUserId ? [r.slackUserId] : [])) });
-    return { byEmail: new Map(owners.flatMap((o) => (o.email ? [[o.email, o] as const] : []))), bySlack: new Map(owners.flatMap((o) => (o.slack_user_id ? [[o.slack_user_id, o] as const] : []))) };
-  };
-  let owners = await readOwners();
-  let ownersWritten = false;
   const accounts = await lockAccountsByExternalIds(
     trx,
     'generic',
     items.map(({ event }) => event.event.account.externalId),
   );
+  const ownerIds = [...accounts.values()].flatMap((a) => (a.owner_id === null ? [] : [a.owner_id]));
+  const readOwners = async () => {
+    const owners = await findOwnersByKeys(trx, {
+      ids: ownerIds,
+      emails: refs.flatMap((r) => (r.email ? [r.email] : [])),
+      slackUserIds: refs.flatMap((r) => (r.slackUserId ? [r.slackUserId] : [])),
+    });
+    return {
+      byId: new Map(owners.map((o) => [o.id, o])),
+      byEmail: new Map(owners.flatMap((o) => (o.email ? [[o.email, o] as const] : []))),
+      bySlack: new Map(owners.flatMap((o) => (o.slack_user_id ? [[o.slack_user_id, o] as const] : []))),
+    };
+  };
+  let owners = await readOwners();
+  let ownersWritten = false;
   const payments: BatchPayment[] = [];
   for (const [i, { event: parsed, now, log }] of items.entries()) {
     const event = parsed.event;
     const ref = refs[i]!;
+    if (ownersWritten) {
+      owners = await readOwners();
+      ownersWritten = false;
+    }
     let owner: Owner | null = null;
     if (ref.email || ref.slackUserId) {
-      if (ownersWritten) {
-        owners = await readOwners();
-        ownersWritten = false;
-      }
       const bySlack = ref.slackUserId ? owners.bySlack.get(ref.slackUserId) : undefined;
       const byEmail = ref.email ? owners.byEmail.get(ref.email) : undefined;
       const existing = bySlack ?? byEmail;
@@ -203,12 +212,17 @@ async function resolveBatch(trx: Transaction<Database>, items: ReadonlyArray<Bat
       if (unchanged) owner = existing;
       else {
         owner = await findOrCreateOwner(trx, ref, now);
+        if (owner) {
+          ownerIds.push(owner.id);
+          owners.byId.set(owner.id, owner);
+        }
         ownersWritten = true;
       }
     }
     const account = await accountFor(trx, event, owner, accounts.get(event.account.externalId) ?? null, now);
     accounts.set(event.account.externalId, account);
-    payments.push({ account, owner, source: 'generic', externalId: event.id, amountMinor: event.amountMinor, currency: event.currency, paidAt: event.paidAt, memo: event.memo, now, log });
+    const accountOwner = account.owner_id === null ? null : account.owner_id === owner?.id ? owner : (owners.byId.get(account.owner_id) ?? null);
+    payments.push({ account, accountOwner, source: 'generic', externalId: event.id, amountMinor: event.amountMinor, currency: event.currency, paidAt: event.paidAt, memo: event.memo, now, log });
   }
   return payments;
 }
