@@ -158,27 +158,26 @@ function dedupeKeyOf(row: Payment): string {
 
 /**
  * The burst decision of each celebration, in order, from one read of the singles already due in
- * the batch's windows plus the singles decided earlier in the batch. As in recordPayment, a decision
- * near the edge of a burst takes the burst lock first (once for the batch) and counts again.
+ * the batch's windows plus the singles decided earlier in the batch. A batch that could reach the
+ * edge of a burst (within BURST_LOCK_MARGIN of it) takes the burst lock first and reads under it:
+ * two batches deciding at once cannot both see room for the same singles, whereas recordPayment's
+ * per-payment check would let a batch's undecided singles race past the margin.
  */
 async function decideBursts(trx: Transaction<Database>, celebrated: Celebrated[], burst: number): Promise<void> {
   const releases = celebrated.map((c) => c.releaseAt.getTime());
   const from = new Date(Math.min(...releases) - BURST_WINDOW_MS);
   const to = new Date(Math.max(...releases));
-  let stored = await singleDueTimes(trx, from, to);
-  const decided: number[] = [];
-  let locked = false;
   const inWindow = (times: readonly number[], releaseAt: number) => times.filter((t) => t > releaseAt - BURST_WINDOW_MS && t <= releaseAt).length;
+  let stored = await singleDueTimes(trx, from, to);
+  const reach = Math.max(...releases.map((r) => inWindow(stored, r))) + celebrated.length;
+  if (reach >= burst - BURST_LOCK_MARGIN && releases.some((r) => inWindow(stored, r) < burst)) {
+    await lockBurstDecisions(trx);
+    stored = await singleDueTimes(trx, from, to);
+  }
+  const decided: number[] = [];
   for (const c of celebrated) {
     const releaseAt = c.releaseAt.getTime();
-    let singles = inWindow(stored, releaseAt) + inWindow(decided, releaseAt);
-    if (!locked && singles < burst && singles >= burst - BURST_LOCK_MARGIN) {
-      await lockBurstDecisions(trx);
-      locked = true;
-      stored = await singleDueTimes(trx, from, to);
-      singles = inWindow(stored, releaseAt) + inWindow(decided, releaseAt);
-    }
-    c.plan = planCelebration(c.releaseAt, singles, burst);
+    c.plan = planCelebration(c.releaseAt, inWindow(stored, releaseAt) + inWindow(decided, releaseAt), burst);
     if (c.plan.status === 'single') decided.push(c.plan.dueAt.getTime());
   }
 }

@@ -22,6 +22,12 @@ export interface InboxWorkerOptions {
    * applying can trail by seconds. Under a flood the worker still applies a batch at least this often.
    */
   giveWayMs: number;
+  /**
+   * Batches this process applies at once, each in its own transaction on its own connection: one
+   * commits while another is being decided, as workers on replicas do (rows are claimed with SKIP
+   * LOCKED, so no event is applied twice however many there are).
+   */
+  concurrency: number;
 }
 
 export const defaultInboxWorkerOptions: InboxWorkerOptions = {
@@ -31,6 +37,7 @@ export const defaultInboxWorkerOptions: InboxWorkerOptions = {
   retryBaseMs: 5_000,
   retryMaxMs: 10 * 60_000,
   giveWayMs: 500,
+  concurrency: 2,
 };
 
 /** Immediate tries of an event that lost a race with another transaction, before it counts as failed. */
@@ -73,6 +80,10 @@ export class InboxWorker {
   /** Webhook requests being answered right now, and the waits for there to be none. */
   #receiving = 0;
   #untilQuiet = new Set<() => void>();
+  /** Rows a batch of this process has read and not finished: another batch of ours reads past them. */
+  readonly #inFlight = new Set<number>();
+  /** Reads of due rows, one at a time, so two batches of ours never read the same rows. */
+  #reading: Promise<unknown> = Promise.resolve();
 
   constructor(
     /**
@@ -149,7 +160,7 @@ export class InboxWorker {
     for (;;) {
       // A pass in flight (woken by a webhook) holds some rows: let it commit them first.
       await this.#pass;
-      const { tried, done } = await this.#applyBatch();
+      const { tried, done } = await this.#applyBatches();
       applied += done;
       if (tried === 0) return applied;
       // Every row due is locked: by a pass of ours that began meanwhile (wait for it), or by a replica.
@@ -177,7 +188,7 @@ export class InboxWorker {
           this.#again = false;
           for (;;) {
             await this.#giveWay();
-            const { tried, done } = await this.#applyBatch();
+            const { tried, done } = await this.#applyBatches();
             // Nothing due, or every row due is being applied by another replica.
             if (tried === 0 || done === 0 || !this.#running) break;
           }
@@ -192,10 +203,37 @@ export class InboxWorker {
     return this.#pass;
   }
 
+  /** `concurrency` batches side by side; what they tried and did, together. */
+  async #applyBatches(): Promise<{ tried: number; done: number }> {
+    const lanes = Math.max(1, this.#options.concurrency);
+    if (lanes === 1) return this.#applyBatch();
+    const results = await Promise.all(Array.from({ length: lanes }, () => this.#applyBatch()));
+    return results.reduce((sum, r) => ({ tried: sum.tried + r.tried, done: sum.done + r.done }), { tried: 0, done: 0 });
+  }
+
+  /** The next due rows no batch of this process holds, marked as held. */
+  #reserve(): Promise<UnappliedEvent[]> {
+    const read = this.#reading.then(async () => {
+      const rows = await unappliedEvents(this.deps.db, this.deps.clock.now(), this.#options.batchSize, [...this.#inFlight]);
+      for (const r of rows) this.#inFlight.add(r.id);
+      return rows;
+    });
+    this.#reading = read.catch(() => undefined);
+    return read;
+  }
+
   /** `tried`: events looked at; `done`: applied or set aside by this process. */
   async #applyBatch(): Promise<{ tried: number; done: number }> {
+    const rows = await this.#reserve();
+    try {
+      return await this.#applyRows(rows);
+    } finally {
+      for (const r of rows) this.#inFlight.delete(r.id);
+    }
+  }
+
+  async #applyRows(rows: UnappliedEvent[]): Promise<{ tried: number; done: number }> {
     const { db, clock } = this.deps;
-    const rows = await unappliedEvents(db, clock.now(), this.#options.batchSize);
     if (rows.length === 0) return { tried: 0, done: 0 };
 
     const bodies = await rawBodies(

@@ -70,7 +70,7 @@ describe.each(testEngines())('applying generic payments in sets on %s', (engine)
     const config = parseConfig({ LOG_LEVEL: 'silent', WEBHOOK_SECRET: 'generic-webhook-secret-0123456789', CELEBRATION_BURST: '4', CELEBRATION_QUIET_HOURS: '20-08', TZ: 'UTC' });
     const clock = new FixedClock(new Date(T.getTime() + 60 * MINUTE));
     const sources = webhookSources({ config, db: db(), directory: noUserDirectory, log: silentLogger() });
-    const worker = new InboxWorker({ db: db(), clock, log: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), afterCommit: () => {} }, appliedLater(sources), { batchSize });
+    const worker = new InboxWorker({ db: db(), clock, log: silentLogger(), metrics: new Metrics({ defaultMetrics: false }), afterCommit: () => {} }, appliedLater(sources), { batchSize, concurrency: 1 });
     for (const [i, a] of arrivals.entries()) {
       const received = new Date(T.getTime() + a.receivedAfter * MINUTE);
       const body: Json = genericPayment({
@@ -119,5 +119,5 @@ describe.each(testEngines())('applying generic payments in sets on %s', (engine)
       }),
       { numRuns: Number(process.env.BATCH_APPLY_RUNS ?? 25) },
     );
-  });
+  }, 300_000);
 });
