@@ -91,7 +91,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     { db: database.db, clock: wallClock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => dispatcher.wake() },
     appliedLater(webhooks),
     // PGlite is one session: batches side by side would only queue for it.
-    { ...(database.embedded ? { concurrency: 1 } : {}), ...overrides.inbox },
+    { ...overrides.inbox, ...(database.embedded ? { concurrency: 1 } : {}) },
   );
   return {
     config,

@@ -23,9 +23,10 @@ export interface InboxWorkerOptions {
    */
   giveWayMs: number;
   /**
-   * Batches this process applies at once, each in its own transaction on its own connection: one
-   * commits while another is being decided, as workers on replicas do (rows are claimed with SKIP
-   * LOCKED, so no event is applied twice however many there are).
+   * Batches this process applies at once, each in its own transaction on its own connection, as
+   * workers on replicas do (rows are claimed with SKIP LOCKED, so no event is applied twice however
+   * many there are). 1 by default: batches then commit strictly oldest first, and with batches
+   * applied in sets one lane keeps up (BENCHMARKS.md, "apply").
    */
   concurrency: number;
 }
@@ -37,7 +38,7 @@ export const defaultInboxWorkerOptions: InboxWorkerOptions = {
   retryBaseMs: 5_000,
   retryMaxMs: 10 * 60_000,
   giveWayMs: 500,
-  concurrency: 2,
+  concurrency: 1,
 };
 
 /** Immediate tries of an event that lost a race with another transaction, before it counts as failed. */
