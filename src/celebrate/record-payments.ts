@@ -90,18 +90,14 @@ export async function recordPayments(trx: Transaction<Database>, payments: reado
     toCelebrate.map((c) => c.payment.account.id),
   );
   // Payments created by later events of the batch were not there yet when an earlier one was applied.
-  const createdAfter = new Map<number, Set<number>>();
-  const later = new Set<number>();
-  for (let i = rows.length - 1; i >= 0; i--) {
-    createdAfter.set(i, new Set(later));
-    const row = rows[i];
-    if (row) later.add(row.id);
-  }
+  const createdAt = new Map<number, number>();
+  rows.forEach((row, index) => {
+    if (row) createdAt.set(row.id, index);
+  });
 
   const celebrated: Celebrated[] = toCelebrate.map(({ index, payment, row }) => {
     const owner = payment.account.owner_id === null ? null : payment.accountOwner;
-    const excluded = createdAfter.get(index)!;
-    const history: HistoryEntry[] = (histories.get(payment.account.id) ?? []).filter((h) => !excluded.has(h.id));
+    const history: HistoryEntry[] = (histories.get(payment.account.id) ?? []).filter((h) => (createdAt.get(h.id) ?? -1) <= index);
     const facts = celebrationFacts(history, {
       paymentId: row.id,
       account: { id: payment.account.id, name: payment.account.name },
