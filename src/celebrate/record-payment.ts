@@ -20,7 +20,7 @@ import { insertCelebration, lockBurstDecisions, singlesInWindow } from './celebr
  * margin at the same instant — still "about CELEBRATION_BURST" — and the common case is spared a
  * global lock that would serialise every webhook.
  */
-const BURST_LOCK_MARGIN = 3;
+export const BURST_LOCK_MARGIN = 3;
 
 export interface CelebrationSettings {
   channel: string;

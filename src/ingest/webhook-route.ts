@@ -57,6 +57,19 @@ export interface WebhookSource<E, P = undefined> {
    * nothing and the inbox worker tries it again at `until` (see ApplyHold).
    */
   apply(trx: Transaction<Database>, event: ParsedEvent<E>, context: ApplyContext<P>): Promise<void | ApplyHold>;
+  /**
+   * Applies several events in the caller's transaction, with the outcome `apply` would give each
+   * applied one after another in the order given, in a few statements for the whole batch. The inbox
+   * worker uses it for consecutive events of this source; a source that implements it never holds.
+   */
+  applyMany?(trx: Transaction<Database>, events: ReadonlyArray<BatchItem<E>>, context: { appliedAt: Date; prepared: P | undefined }): Promise<void>;
+}
+
+/** One event of a batch: `now` is when it was received; `log` names it. */
+export interface BatchItem<E> {
+  event: ParsedEvent<E>;
+  now: Date;
+  log: Logger;
 }
 
 export interface ApplyContext<P> {
