@@ -59,6 +59,8 @@ export interface Config {
   nudgeSchedule: string;
   /** How long a claimed outbox message is a sender's before another may take it over (a crash mid-send). */
   outboxLeaseSeconds: number;
+  /** OUTBOX_RETENTION_DAYS: delivered messages older than this are deleted by the daily retention job. */
+  outboxRetentionDays: number;
   digestSchedule: string;
   logLevel: LogLevel;
   /** PREVIEW_TOKEN: with Slack configured, the preview page answers only to `?token=` this; unset, it is off. */
@@ -185,6 +187,7 @@ const schema = z.object({
   NUDGE_ESCALATE_AFTER_DAYS: wholeNumber(1, 365, '5'),
   NUDGE_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
   OUTBOX_LEASE_SECONDS: wholeNumber(1, 3600, '60'),
+  OUTBOX_RETENTION_DAYS: wholeNumber(1, 3650, '30'),
   DIGEST_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
   PREVIEW_TOKEN: z.preprocess(blankToUndefined, z.string().trim().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 16)').optional()),
   LOG_LEVEL: z.preprocess(
@@ -284,6 +287,7 @@ export function parseConfig(env: Env): Config {
     nudgeEscalateAfterDays: v.NUDGE_ESCALATE_AFTER_DAYS ?? 5,
     nudgeSchedule: v.NUDGE_SCHEDULE ?? '0 9 * * 1-5',
     outboxLeaseSeconds: v.OUTBOX_LEASE_SECONDS ?? 60,
+    outboxRetentionDays: v.OUTBOX_RETENTION_DAYS ?? 30,
     digestSchedule: v.DIGEST_SCHEDULE ?? '0 16 * * 5',
     logLevel: v.LOG_LEVEL ?? 'info',
     preview: { token: v.PREVIEW_TOKEN ?? null },
