@@ -11,7 +11,8 @@ import { Dispatcher, type DispatcherOptions } from './outbox/dispatcher.js';
 import type { MessageSender } from './outbox/sender.js';
 import { SlackSender, createOutboxWebClient } from './outbox/slack-sender.js';
 import { InboxWorker, type InboxWorkerOptions } from './ingest/inbox-worker.js';
-import { appliedLater, webhookSources, type WebhookSources } from './ingest/webhook-sources.js';
+import { appliedLater, stopSources, webhookSources, type WebhookSources } from './ingest/webhook-sources.js';
+import type { StripeLookupOptions } from './ingest/stripe/stripe-lookups.js';
 import { SlackUserDirectory, noUserDirectory, type UserDirectory } from './slack/user-directory.js';
 
 /**
@@ -52,6 +53,8 @@ export interface ContextOverrides {
   directory?: UserDirectory;
   dispatcher?: Partial<DispatcherOptions>;
   inbox?: Partial<InboxWorkerOptions>;
+  /** The Stripe look-ups' budget, circuit and retries. */
+  stripeLookups?: Partial<StripeLookupOptions>;
   backlogRefresh?: Partial<BacklogRefreshOptions>;
   /** Prometheus process metrics are global to a process; tests starting several bots turn them off. */
   defaultMetrics?: boolean;
@@ -86,7 +89,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const directory =
     overrides.directory ??
     (config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory);
-  const webhooks = webhookSources({ config, db: database.db, directory, log });
+  const webhooks = webhookSources({ config, db: database.db, directory, log, clock: wallClock, ...(overrides.stripeLookups ? { stripeLookups: overrides.stripeLookups } : {}) });
   const inbox = new InboxWorker(
     { db: database.db, clock: wallClock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => dispatcher.wake() },
     appliedLater(webhooks),
@@ -108,6 +111,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     async close() {
       await backlogRefresh.stop();
       await inbox.stop();
+      await stopSources(webhooks);
       await dispatcher.stop();
       if (!overrides.database) await database.close();
     },

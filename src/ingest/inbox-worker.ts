@@ -73,6 +73,8 @@ export class InboxWorker {
   /** Webhook requests being answered right now, and the waits for there to be none. */
   #receiving = 0;
   #untilQuiet = new Set<() => void>();
+  /** The look-ups under way before a batch, and the sources they are for. */
+  #preparing: { sources: ReadonlySet<string>; hurry: AbortController } | null = null;
 
   constructor(
     /**
@@ -125,7 +127,9 @@ export class InboxWorker {
   }
 
   /** The route stored these events (already parsed and validated): keep them at hand, and apply them now. */
-  stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>): void {
+  stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>, source: string): void {
+    // Another source's events must not wait for the look-ups of the batch being prepared.
+    if (this.#preparing && !this.#preparing.sources.has(source)) this.#preparing.hurry.abort();
     for (const { id, event } of events) this.#parsed.set(id, event);
     // Bounded: rows a replica applied are never asked for here; the oldest go first.
     for (const id of this.#parsed.keys()) {
@@ -312,9 +316,18 @@ export class InboxWorker {
       list.push(p.event);
       bySource.set(p.source, list);
     }
-    const prepared = new Map<AnySource, unknown>();
-    for (const [source, events] of bySource) prepared.set(source, await source.prepare!(events, this.deps.clock.now()));
-    return prepared;
+    // Side by side, each within its own budget (stripe-lookups.ts); cut short when events of another
+    // source are in this batch or arrive meanwhile: they never wait for a source's look-ups.
+    const hurry = new AbortController();
+    const sources = new Set([...bySource.keys()].map((s) => s.source));
+    if (pending.some((p) => !sources.has(p.row.source))) hurry.abort();
+    this.#preparing = { sources, hurry };
+    try {
+      const now = this.deps.clock.now();
+      return new Map(await Promise.all([...bySource].map(async ([source, events]) => [source, await source.prepare!(events, now, hurry.signal)] as const)));
+    } finally {
+      this.#preparing = null;
+    }
   }
 
   #applied(events: readonly Pending[]): void {

@@ -9,6 +9,8 @@ import { genericPaymentsSource } from './generic-payments.js';
 import { stripeSource } from './stripe/stripe-source.js';
 import { createStripeClient, createStripeVerifier } from './stripe/stripe-client.js';
 import { genericCrmSource } from './generic-crm.js';
+import { systemClock, type Clock } from '../clock.js';
+import type { StripeLookupOptions } from './stripe/stripe-lookups.js';
 import { HubSpotClient } from './hubspot/hubspot-client.js';
 import { hubspotSource } from './hubspot/hubspot-source.js';
 
@@ -23,7 +25,15 @@ export interface WebhookSources {
   crm: AnySource;
 }
 
-export function webhookSources(deps: { config: Config; db: Kysely<Database>; directory: UserDirectory; log: Logger }): WebhookSources {
+export function webhookSources(deps: {
+  config: Config;
+  db: Kysely<Database>;
+  directory: UserDirectory;
+  log: Logger;
+  /** The wall clock (the system's unless given). */
+  clock?: Clock;
+  stripeLookups?: Partial<StripeLookupOptions>;
+}): WebhookSources {
   const { config, db, directory, log } = deps;
   const celebration = celebrationSettings(config);
   return {
@@ -32,6 +42,8 @@ export function webhookSources(deps: { config: Config; db: Kysely<Database>; dir
       verifier: createStripeVerifier(),
       api: config.stripe.apiKey ? createStripeClient(config.stripe.apiKey, config.stripe.apiUrl) : null,
       db,
+      clock: deps.clock ?? systemClock,
+      ...(deps.stripeLookups ? { lookups: deps.stripeLookups } : {}),
       celebration,
       log: childLogger(log, 'stripe'),
     }),
@@ -51,4 +63,9 @@ export function webhookSources(deps: { config: Config; db: Kysely<Database>; dir
 /** The sources whose events are acknowledged once stored and applied by the inbox worker. */
 export function appliedLater(sources: WebhookSources): AnySource[] {
   return Object.values(sources).filter((s) => s.acknowledge === 'once-stored');
+}
+
+/** Stops what the sources run in the background (Stripe's look-up retries). */
+export async function stopSources(sources: WebhookSources): Promise<void> {
+  await Promise.all(Object.values(sources).map((s) => s.stop?.()));
 }

@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import type { DispatcherOptions } from '../../src/outbox/dispatcher.js';
 import type { InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
+import type { StripeLookupOptions } from '../../src/ingest/stripe/stripe-lookups.js';
 import type { TestDatabase } from './test-database.js';
 import type { FakeSlack } from './fake-slack.js';
 
@@ -47,6 +48,7 @@ export async function startTestBot(options: {
   wallClock?: Clock;
   dispatcher?: Partial<DispatcherOptions>;
   inbox?: Partial<InboxWorkerOptions>;
+  stripeLookups?: Partial<StripeLookupOptions>;
   schedules?: boolean;
 }): Promise<TestBot> {
   const env: Record<string, string> = {
@@ -76,6 +78,7 @@ export async function startTestBot(options: {
     inbox: { pollIntervalMs: 25, retryBaseMs: 20, retryMaxMs: 100, giveWayMs: 50, ...options.inbox },
     // /metrics backlog figures within a tenth of a second, not ten.
     backlogRefresh: { everyMs: 100 },
+    ...(options.stripeLookups ? { stripeLookups: options.stripeLookups } : {}),
     // Jobs run when a test says so (run-job style), not when the wall clock reaches 09:00.
     schedules: options.schedules ?? false,
   });
