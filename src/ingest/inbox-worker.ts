@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { claimUnapplied, markApplied, markAttemptFailed, markHeld, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
 import type { ApplyHold, ParsedEvent, WebhookSource } from './webhook-route.js';
+import { ParsedEventCache, type ParsedEventCacheOptions } from './parsed-event-cache.js';
 
 export interface InboxWorkerOptions {
   /** Events applied in one transaction: one commit for many payments is what lets apply keep up with acknowledging. */
@@ -22,6 +23,8 @@ export interface InboxWorkerOptions {
    * applying can trail by seconds. Under a flood the worker still applies a batch at least this often.
    */
   giveWayMs: number;
+  /** What is kept of the events the routes just parsed (parsed-event-cache.ts). */
+  cache?: Partial<ParsedEventCacheOptions>;
 }
 
 export const defaultInboxWorkerOptions: InboxWorkerOptions = {
@@ -41,9 +44,6 @@ function isConcurrencyConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || code === '40001' || code === '40P01';
 }
-
-/** Parsed events kept for the worker; beyond this, events are parsed again from the stored body. */
-const MAX_PARSED = 10_000;
 
 // Sources differ in their event and look-up types; the worker only hands one's output back to it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -69,7 +69,7 @@ export class InboxWorker {
   #pass: Promise<void> | null = null;
   #again = false;
   /** Events the routes just parsed, by inbox id, so applying them does not parse them again. */
-  readonly #parsed = new Map<number, ParsedEvent<unknown>>();
+  readonly #parsed: ParsedEventCache;
   /** Webhook requests being answered right now, and the waits for there to be none. */
   #receiving = 0;
   #untilQuiet = new Set<() => void>();
@@ -87,6 +87,12 @@ export class InboxWorker {
   ) {
     this.#options = { ...defaultInboxWorkerOptions, ...options };
     this.#sources = new Map(sources.map((s) => [s.source, s]));
+    this.#parsed = new ParsedEventCache(() => deps.clock.now().getTime(), this.#options.cache);
+  }
+
+  /** What the cache of parsed events holds now (tests, the RSS bench). */
+  get cached(): { entries: number; bytes: number } {
+    return this.#parsed.usage;
   }
 
   start(): void {
@@ -131,11 +137,6 @@ export class InboxWorker {
     // Another source's events must not wait for the look-ups of the batch being prepared.
     if (this.#preparing && !this.#preparing.sources.has(source)) this.#preparing.hurry.abort();
     for (const { id, event } of events) this.#parsed.set(id, event);
-    // Bounded: rows a replica applied are never asked for here; the oldest go first.
-    for (const id of this.#parsed.keys()) {
-      if (this.#parsed.size <= MAX_PARSED) break;
-      this.#parsed.delete(id);
-    }
     this.wake();
   }
 
@@ -145,6 +146,7 @@ export class InboxWorker {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#pass;
+    this.#parsed.clear();
   }
 
   /** Applies every event due now, then returns how many it applied (tests, `run-job dispatch`). */
