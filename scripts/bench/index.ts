@@ -7,6 +7,7 @@ import { benchIngest } from './ingest.js';
 import type { IngestSource } from './ingest-payloads.js';
 import { describeMachine, renderMachine } from './machine.js';
 import { benchOutbox } from './outbox.js';
+import { benchReplicas } from './replicas.js';
 import { benchStartup } from './startup.js';
 import { benchSweep } from './sweep.js';
 import { renderTable, type Row } from './table.js';
@@ -19,15 +20,17 @@ import { renderTable, type Row } from './table.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --quick              a small version of each benchmark (fewer runs, shorter loads, 200 messages over 20 channels)
-  --only <list>        comma-separated: ingest,outbox,startup,sweep (default: all)
+  --only <list>        comma-separated: ingest,outbox,startup,sweep,replicas (default: all)
   --runs <n>           repetitions per figure (default 5, quick 3); each figure is the median
   --seconds <n>        seconds per ingest load (default 8, quick 1)
   --sources <list>     ingest sources: generic,stripe (default both)
   --rates <list>       ingest fixed rates per second (default 100,300,1000; "none": saturation only)
   --postgres <url>     PostgreSQL to create the benchmark database on (default postgres://postgres@127.0.0.1:5432/postgres)
-  --profile <dir>      run the ingest bot child with --cpu-prof into <dir> and sample its database wait events`;
+  --profile <dir>      run the ingest bot child with --cpu-prof into <dir> and sample its database wait events
+  --replica-seconds <n> seconds of load on the two replicas whose RSS is watched (default 600, quick 60)
+  --replica-rate <n>   payment webhooks per second over both replicas (default 100)`;
 
-const SECTIONS = ['ingest', 'outbox', 'startup', 'sweep'] as const;
+const SECTIONS = ['ingest', 'outbox', 'startup', 'sweep', 'replicas'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<number> {
@@ -41,6 +44,8 @@ async function main(): Promise<number> {
       rates: { type: 'string', default: '100,300,1000' },
       postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       profile: { type: 'string' },
+      'replica-seconds': { type: 'string' },
+      'replica-rate': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -96,6 +101,9 @@ async function main(): Promise<number> {
     await run('outbox', (d) => benchOutbox(d, { runs, messages: quick ? 200 : 1_000, channels: quick ? 20 : 100, log }));
     await run('startup', (d) => benchStartup(d, { runs, idleSeconds: quick ? 1 : 5, log }));
     await run('sweep', (d) => benchSweep(d, { quick, log }));
+    await run('replicas', (d) =>
+      benchReplicas(d, { seconds: positive(values['replica-seconds'], 'replica-seconds') ?? (quick ? 60 : 600), rate: positive(values['replica-rate'], 'replica-rate') ?? 100, memoBytes: 8_000, log }),
+    );
   } finally {
     await db.drop();
   }
