@@ -37,7 +37,7 @@ export interface StripeLookupOptions {
 }
 
 export const defaultStripeLookupOptions: StripeLookupOptions = {
-  budgetMs: 1_000,
+  budgetMs: 500,
   callTimeoutMs: 3_000,
   concurrency: 4,
   failuresToOpen: 3,
@@ -162,7 +162,7 @@ export class StripeLookups {
     return found;
   }
 
-  /** Stops the retries and waits for the fixes under way. */
+  /** Stops the retries and waits for the fixes under way (at most about callTimeoutMs for a call still open). */
   async stop(): Promise<void> {
     this.#stop.abort();
     if (this.#timer) clearInterval(this.#timer);
@@ -193,7 +193,8 @@ export class StripeLookups {
   async #call<T>(what: string, id: string, work: (options: Stripe.RequestOptions) => Promise<T>): Promise<Answer<T>> {
     if (this.#circuit.state === 'open' || this.#limiter.queued >= this.#options.maxQueued) return { answered: false };
     return this.#limiter.run(async () => {
-      if (!this.#circuit.allows()) return { answered: false };
+      // Stopping: what waited for a turn is not asked (the calls open end within callTimeoutMs).
+      if (this.#stop.signal.aborted || !this.#circuit.allows()) return { answered: false };
       const call = Symbol(what);
       this.#calls.set(call, performance.now());
       try {
@@ -275,7 +276,7 @@ export class StripeLookups {
       } catch (error) {
         this.deps.log.warn({ customerId, err: error instanceof Error ? error.message : String(error) }, 'could not store a late stripe customer name; will try again');
       }
-      await sleep(attempt * 1_000, undefined, { signal: this.#stop.signal, ref: false }).catch(() => undefined);
+      await sleep(attempt * 500, undefined, { signal: this.#stop.signal, ref: false }).catch(() => undefined);
     }
   }
 
