@@ -6,8 +6,6 @@
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
 };
-/** Suites with nothing to run against PostgreSQL: the CLI on the embedded database, its lock. */
-const embeddedOnly = ['/test/e2e/cli\\.test\\.ts$', '/test/e2e/cli-bin\\.test\\.ts$', '/test/e2e/cli-modules\\.test\\.ts$', '/test/db/pglite-lock\\.test\\.ts$'];
 const common = {
   transform,
   extensionsToTreatAsEsm: ['.ts'],
@@ -18,9 +16,6 @@ const common = {
   testPathIgnorePatterns: [
     '/node_modules/',
     ...(process.env.TEST_DATABASE_URL ? [] : ['\\.pg\\.test\\.ts$']),
-    // CI's PostgreSQL pass (TEST_ENGINES=postgres) leaves out the suites that only exercise the
-    // embedded database or no database at all: `npm test` has run them already.
-    ...(process.env.TEST_ENGINES === 'postgres' ? embeddedOnly : []),
   ],
 };
 
@@ -35,4 +30,9 @@ export default {
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
   testTimeout: 60_000,
+  // Jest's default on a 2-core machine is one worker, which it runs in band: every suite one after
+  // the other, the second core idle while a suite waits on HTTP, timers or the database. Two workers
+  // keep both cores busy; more made the timing-sensitive suites (leases, hold windows) wait on the
+  // CPU rather than finish sooner. JEST_WORKERS overrides it for a bigger machine.
+  maxWorkers: Number(process.env.JEST_WORKERS ?? 2),
 };

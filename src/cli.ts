@@ -21,6 +21,7 @@ const USAGE = `usage: appreciation-bot <command>
   run-job <${Object.keys(jobs).join('|')}> [--now <ISO-8601>]   run one scheduled job once
   import <accounts.csv|payments.csv|touchpoints.csv>             import history (kind read from the header row)
   backfill stripe [--since <YYYY-MM-DD>]                         import paid Stripe invoices as history
+  backfill quickbooks|xero [--since <YYYY-MM-DD>]                import payments recorded in the books as history
   feedback-link <account external id or name>                    print the account's feedback link (needs FEEDBACK_SECRET)`;
 
 const COMMANDS = ['start', 'migrate', 'run-job', 'import', 'backfill', 'feedback-link'] as const;

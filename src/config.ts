@@ -30,12 +30,41 @@ export type SlackConfig =
       nudgeFallbackChannel: string;
     };
 
+/** An OAuth 2.0 app's credentials and where it gets its tokens (QuickBooks Online, Xero). */
+export interface OAuthAppConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Seeds the first use only: the rotated refresh token is kept in the database from then on. */
+  refreshToken: string;
+  tokenUrl: string;
+}
+
+/** QUICKBOOKS_*: null when no QuickBooks Online credentials are set. */
+export interface QuickBooksConfig {
+  /** QUICKBOOKS_VERIFIER_TOKEN: verifies `intuit-signature`; null turns /webhooks/quickbooks off (404). */
+  verifierToken: string | null;
+  realmId: string;
+  apiUrl: string;
+  oauth: OAuthAppConfig;
+}
+
+/** XERO_*: null when no Xero credentials are set. */
+export interface XeroConfig {
+  /** XERO_WEBHOOK_KEY: verifies `x-xero-signature`; null turns /webhooks/xero off (404). */
+  webhookKey: string | null;
+  tenantId: string;
+  apiUrl: string;
+  oauth: OAuthAppConfig;
+}
+
 export interface Config {
   port: number;
   database: DatabaseTarget;
   slack: SlackConfig;
   stripe: { webhookSecret: string | null; apiKey: string | null; apiUrl: string | null };
   hubspot: { clientSecret: string | null; accessToken: string | null; apiUrl: string };
+  quickbooks: QuickBooksConfig | null;
+  xero: XeroConfig | null;
   webhookSecret: string | null;
   /** When set, GET /metrics needs `Authorization: Bearer <it>`. */
   metricsToken: string | null;
@@ -144,6 +173,20 @@ const schema = z.object({
   HUBSPOT_CLIENT_SECRET: optionalString,
   HUBSPOT_ACCESS_TOKEN: optionalString,
   HUBSPOT_API_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
+  QUICKBOOKS_VERIFIER_TOKEN: optionalString,
+  QUICKBOOKS_REALM_ID: z.preprocess(blankToUndefined, z.string().trim().regex(/^\d{1,30}$/, 'must be the company id (realmId), digits only, e.g. 9130349533431486').optional()),
+  QUICKBOOKS_CLIENT_ID: optionalString,
+  QUICKBOOKS_CLIENT_SECRET: optionalString,
+  QUICKBOOKS_REFRESH_TOKEN: optionalString,
+  QUICKBOOKS_API_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
+  QUICKBOOKS_TOKEN_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
+  XERO_WEBHOOK_KEY: optionalString,
+  XERO_TENANT_ID: z.preprocess(blankToUndefined, z.string().trim().regex(/^[0-9a-fA-F-]{36}$/, 'must be the organisation\'s tenant id, a UUID from GET https://api.xero.com/connections').optional()),
+  XERO_CLIENT_ID: optionalString,
+  XERO_CLIENT_SECRET: optionalString,
+  XERO_REFRESH_TOKEN: optionalString,
+  XERO_API_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
+  XERO_TOKEN_URL: z.preprocess(blankToUndefined, httpUrl.optional()),
   WEBHOOK_SECRET: z.preprocess(blankToUndefined, z.string().min(16, 'must be at least 16 characters').optional()),
   METRICS_TOKEN: z.preprocess(
     blankToUndefined,
@@ -248,6 +291,9 @@ export function parseConfig(env: Env): Config {
     problems.push('CELEBRATION_CHANNEL: is required when Slack is configured (a channel ID such as C0123456789)');
   }
 
+  problems.push(...booksProblems(env, 'QUICKBOOKS', ['QUICKBOOKS_REALM_ID', 'QUICKBOOKS_CLIENT_ID', 'QUICKBOOKS_CLIENT_SECRET', 'QUICKBOOKS_REFRESH_TOKEN'], 'QUICKBOOKS_VERIFIER_TOKEN'));
+  problems.push(...booksProblems(env, 'XERO', ['XERO_TENANT_ID', 'XERO_CLIENT_ID', 'XERO_CLIENT_SECRET', 'XERO_REFRESH_TOKEN'], 'XERO_WEBHOOK_KEY'));
+
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const v = result.data;
 
@@ -272,6 +318,32 @@ export function parseConfig(env: Env): Config {
       accessToken: v.HUBSPOT_ACCESS_TOKEN ?? null,
       apiUrl: v.HUBSPOT_API_URL ?? 'https://api.hubapi.com',
     },
+    quickbooks: v.QUICKBOOKS_REALM_ID
+      ? {
+          verifierToken: v.QUICKBOOKS_VERIFIER_TOKEN ?? null,
+          realmId: v.QUICKBOOKS_REALM_ID,
+          apiUrl: (v.QUICKBOOKS_API_URL ?? 'https://quickbooks.api.intuit.com').replace(/\/+$/, ''),
+          oauth: {
+            clientId: v.QUICKBOOKS_CLIENT_ID!,
+            clientSecret: v.QUICKBOOKS_CLIENT_SECRET!,
+            refreshToken: v.QUICKBOOKS_REFRESH_TOKEN!,
+            tokenUrl: v.QUICKBOOKS_TOKEN_URL ?? 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
+          },
+        }
+      : null,
+    xero: v.XERO_TENANT_ID
+      ? {
+          webhookKey: v.XERO_WEBHOOK_KEY ?? null,
+          tenantId: v.XERO_TENANT_ID.toLowerCase(),
+          apiUrl: (v.XERO_API_URL ?? 'https://api.xero.com').replace(/\/+$/, ''),
+          oauth: {
+            clientId: v.XERO_CLIENT_ID!,
+            clientSecret: v.XERO_CLIENT_SECRET!,
+            refreshToken: v.XERO_REFRESH_TOKEN!,
+            tokenUrl: v.XERO_TOKEN_URL ?? 'https://identity.xero.com/connect/token',
+          },
+        }
+      : null,
     webhookSecret: v.WEBHOOK_SECRET ?? null,
     metricsToken: v.METRICS_TOKEN ?? null,
     feedback: v.FEEDBACK_SECRET ? { secret: v.FEEDBACK_SECRET } : null,
@@ -320,6 +392,19 @@ function parseTierDays(value: string, ctx: z.RefinementCtx): Record<string, numb
     tiers[tier] = days;
   }
   return tiers;
+}
+
+/**
+ * An accounting connection needs all four of its credentials or none: one set alone is a mistake
+ * worth naming, not a feature quietly off. The webhook's secret without them cannot read anything.
+ */
+function booksProblems(env: Env, prefix: string, required: readonly string[], webhookSecret: string): string[] {
+  const set = (name: string) => Boolean(blankToUndefined(env[name]));
+  const present = required.filter(set);
+  if (present.length === 0) {
+    return set(webhookSecret) ? [`${webhookSecret}: the webhook needs ${required.join(', ')} too, to read what it names`] : [];
+  }
+  return required.filter((name) => !set(name)).map((name) => `${name}: must be set together with ${present.join(', ')} (every ${prefix}_ credential, or none)`);
 }
 
 function withTrailingSlash(url: string): string {

@@ -13,6 +13,7 @@ import { SlackSender, createOutboxWebClient } from './outbox/slack-sender.js';
 import { InboxWorker, type InboxWorkerOptions } from './ingest/inbox-worker.js';
 import { appliedLater, stopSources, webhookSources, type WebhookSources } from './ingest/webhook-sources.js';
 import type { StripeLookupOptions } from './ingest/stripe/stripe-lookups.js';
+import type { BooksRetryOptions } from './ingest/books/books-reads.js';
 import { SlackUserDirectory, noUserDirectory, type UserDirectory } from './slack/user-directory.js';
 
 /**
@@ -56,6 +57,8 @@ export interface ContextOverrides {
   /** The Stripe look-ups' budget, circuit and retries. */
   stripeLookups?: Partial<StripeLookupOptions>;
   backlogRefresh?: Partial<BacklogRefreshOptions>;
+  /** Waits between reads of QuickBooks / Xero that failed for a passing reason (tests shorten them). */
+  books?: Partial<BooksRetryOptions>;
   /** Prometheus process metrics are global to a process; tests starting several bots turn them off. */
   defaultMetrics?: boolean;
 }
@@ -89,7 +92,16 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const directory =
     overrides.directory ??
     (config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory);
-  const webhooks = webhookSources({ config, db: database.db, directory, log, clock: wallClock, ...(overrides.stripeLookups ? { stripeLookups: overrides.stripeLookups } : {}) });
+  const webhooks = webhookSources({
+    config,
+    db: database.db,
+    directory,
+    log,
+    metrics,
+    clock: wallClock,
+    ...(overrides.books ? { books: overrides.books } : {}),
+    ...(overrides.stripeLookups ? { stripeLookups: overrides.stripeLookups } : {}),
+  });
   const inbox = new InboxWorker(
     { db: database.db, clock: wallClock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => dispatcher.wake() },
     appliedLater(webhooks),

@@ -4,7 +4,7 @@ import type { LogLevel } from './config.js';
 export type { Logger };
 
 /** Subsystems get named child loggers so an operator can filter one part of the bot. */
-export type Subsystem = 'main' | 'http' | 'ingest' | 'slack' | 'outbox' | 'jobs' | 'db' | 'cli' | 'stripe' | 'hubspot' | 'crm';
+export type Subsystem = 'main' | 'http' | 'ingest' | 'slack' | 'outbox' | 'jobs' | 'db' | 'cli' | 'stripe' | 'hubspot' | 'crm' | 'quickbooks' | 'xero';
 
 /**
  * Anything that may hold a credential or a signature, wherever it sits in a log object.
@@ -19,6 +19,14 @@ export const REDACT_PATHS = [
   'apiKey',
   'authorization',
   'signature',
+  'accessToken',
+  'refreshToken',
+  'access_token',
+  'refresh_token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.access_token',
+  '*.refresh_token',
   '*.token',
   '*.botToken',
   '*.signingSecret',
@@ -38,6 +46,8 @@ export const REDACT_PATHS = [
   'headers["stripe-signature"]',
   'headers["x-hubspot-signature-v3"]',
   'headers["x-webhook-signature"]',
+  'headers["intuit-signature"]',
+  'headers["x-xero-signature"]',
   'config.slack.botToken',
   'config.slack.signingSecret',
   'config.stripe.webhookSecret',

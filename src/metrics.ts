@@ -109,6 +109,20 @@ export class Metrics {
     registers: [this.#backlogRegistry],
   });
 
+  readonly booksConnection = new Gauge({
+    name: 'appreciation_books_connection_up',
+    help: 'Whether the OAuth connection to an accounting system works (1) or needs re-authorising (0), by provider (quickbooks, xero).',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
+
+  readonly booksReads = new Counter({
+    name: 'appreciation_books_reads_total',
+    help: 'Reads from an accounting system API and token refreshes, by provider, kind (read, refresh) and outcome (ok, retry_later, rate_limited, revoked, failed).',
+    labelNames: ['provider', 'kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly databaseUp = new Gauge({
     name: 'appreciation_database_up',
     help: 'Whether the last background read of the backlog reached the database (1) or failed (0).',

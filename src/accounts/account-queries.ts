@@ -4,7 +4,7 @@ import type { Account, AccountStatus, Database } from '../db/schema.js';
 type Db = Kysely<Database> | Transaction<Database>;
 
 /** Sources an account can be known by. CSV imports share the generic webhooks' id space on purpose. */
-export type AccountSource = 'generic' | 'stripe' | 'hubspot';
+export type AccountSource = 'generic' | 'stripe' | 'hubspot' | 'quickbooks' | 'xero';
 
 export async function findAccountByExternalId(db: Db, source: AccountSource, externalId: string): Promise<Account | null> {
   const row = await db

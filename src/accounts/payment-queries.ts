@@ -3,7 +3,7 @@ import type { Database, Payment } from '../db/schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export type PaymentSource = 'generic' | 'stripe';
+export type PaymentSource = 'generic' | 'stripe' | 'quickbooks' | 'xero';
 
 /**
  * How long ids and refunds that came before their payment are kept for it. Stripe retries a delivery
@@ -324,4 +324,11 @@ export async function paymentHistory(db: Db, accountId: number): Promise<History
     .orderBy('id')
     .execute();
   return rows.map((r) => ({ id: r.id, amountMinor: r.amount_minor, refundedMinor: r.refunded_minor, currency: r.currency, paidAt: r.paid_at }));
+}
+
+/** The refs of a source that start with `prefix` (Xero: `invoice:<InvoiceID>:`, the payments recorded for one invoice). */
+export async function refsWithPrefix(db: Db, source: PaymentSource, prefix: string): Promise<string[]> {
+  const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+  const rows = await db.selectFrom('payment_external_refs').select('ref').where('source', '=', source).where('ref', 'like', `${escaped}%`).execute();
+  return rows.map((r) => r.ref);
 }

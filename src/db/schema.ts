@@ -258,6 +258,19 @@ export interface OpenedViewsTable {
   opened_at: Timestamp;
 }
 
+/** An OAuth 2.0 connection to an accounting system (QuickBooks Online, Xero); see migration 0015. */
+export interface OauthConnectionsTable {
+  provider: string;
+  refresh_token: string;
+  seed_hash: string;
+  access_token: string | null;
+  access_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  refreshed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  revoked_reason: string | null;
+  updated_at: UpdatedAt;
+}
+
 export interface Database {
   feedback_answers: FeedbackAnswersTable;
   crm_property_versions: CrmPropertyVersionsTable;
@@ -277,6 +290,7 @@ export interface Database {
   nudges: NudgesTable;
   job_runs: JobRunsTable;
   opened_views: OpenedViewsTable;
+  oauth_connections: OauthConnectionsTable;
 }
 
 export type Account = Selectable<AccountsTable>;

@@ -42,6 +42,8 @@ export interface WebhookSource<E, P = undefined> {
   /** Unset secret → the route answers 404, as if it did not exist. */
   enabled: boolean;
   disabledMessage: string;
+  /** A signature refused with 401 and no body at all (Xero's intent-to-receive check wants exactly that). */
+  refusedWithEmptyBody?: boolean;
   /** `target` is the request's path and query, as signed by senders that sign the URL (HubSpot). */
   verify(request: { rawBody: Buffer; headers: IncomingMessage['headers']; method: string; path: string; target: string }, now: Date): VerifyResult;
   /** Also re-reads a stored event for the inbox worker, with `now` the time it was received. */
@@ -135,7 +137,13 @@ function answerWebhook<E, P>(source: WebhookSource<E, P>, deps: WebhookDeps): Ro
     const now = deps.clock.now();
     const target = req.url ?? '/';
     const verified = source.verify({ rawBody, headers: req.headers, method: req.method ?? 'POST', path: target.split('?')[0] ?? '', target }, now);
-    if (!verified.ok) return refuse(401, 'signature', verified.reason);
+    if (!verified.ok) {
+      if (!source.refusedWithEmptyBody) return refuse(401, 'signature', verified.reason);
+      refused(401, 'signature');
+      res.writeHead(401, { 'content-length': '0' });
+      res.end();
+      return;
+    }
 
     const parsed = source.parse(rawBody.toString('utf8'), now);
     if (!parsed.ok) return refuse(400, 'invalid', parsed.error);

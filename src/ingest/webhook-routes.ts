@@ -19,5 +19,7 @@ export function webhookRoutes(context: AppContext): Route[] {
     { method: 'POST', path: '/webhooks/payments', handler: webhookRoute(webhooks.payments, deps) },
     { method: 'POST', path: '/webhooks/hubspot', handler: webhookRoute(webhooks.hubspot, deps) },
     { method: 'POST', path: '/webhooks/crm', handler: webhookRoute(webhooks.crm, deps) },
+    { method: 'POST', path: '/webhooks/quickbooks', handler: webhookRoute(webhooks.quickbooks, deps) },
+    { method: 'POST', path: '/webhooks/xero', handler: webhookRoute(webhooks.xero, deps) },
   ];
 }

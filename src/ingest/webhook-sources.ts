@@ -9,10 +9,15 @@ import { genericPaymentsSource } from './generic-payments.js';
 import { stripeSource } from './stripe/stripe-source.js';
 import { createStripeClient, createStripeVerifier } from './stripe/stripe-client.js';
 import { genericCrmSource } from './generic-crm.js';
-import { systemClock, type Clock } from '../clock.js';
 import type { StripeLookupOptions } from './stripe/stripe-lookups.js';
 import { HubSpotClient } from './hubspot/hubspot-client.js';
 import { hubspotSource } from './hubspot/hubspot-source.js';
+import { systemClock, type Clock } from '../clock.js';
+import { Metrics } from '../metrics.js';
+import { booksClients } from './books/books-connections.js';
+import { BooksRetries, defaultBooksRetryOptions, type BooksRetryOptions } from './books/books-reads.js';
+import { quickbooksSource } from './quickbooks/quickbooks-source.js';
+import { xeroSource } from './xero/xero-source.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySource = WebhookSource<any, any>;
@@ -23,6 +28,8 @@ export interface WebhookSources {
   payments: AnySource;
   hubspot: AnySource;
   crm: AnySource;
+  quickbooks: AnySource;
+  xero: AnySource;
 }
 
 export function webhookSources(deps: {
@@ -30,12 +37,17 @@ export function webhookSources(deps: {
   db: Kysely<Database>;
   directory: UserDirectory;
   log: Logger;
-  /** The wall clock (the system's unless given). */
+  /** Counts reads of the accounting systems; a private set when not given (tests of other sources). */
+  metrics?: Metrics;
+  /** The wall clock: token expiry, late Stripe names. The system's when not given. */
   clock?: Clock;
+  books?: Partial<BooksRetryOptions>;
   stripeLookups?: Partial<StripeLookupOptions>;
 }): WebhookSources {
   const { config, db, directory, log } = deps;
   const celebration = celebrationSettings(config);
+  const books = booksClients({ config, db, clock: deps.clock ?? systemClock, log, metrics: deps.metrics ?? new Metrics({ defaultMetrics: false }) });
+  const retries = { ...defaultBooksRetryOptions, ...deps.books };
   return {
     stripe: stripeSource({
       secret: config.stripe.webhookSecret,
@@ -57,6 +69,14 @@ export function webhookSources(deps: {
       log: childLogger(log, 'hubspot'),
     }),
     crm: genericCrmSource({ secret: config.webhookSecret, directory }),
+    quickbooks: quickbooksSource({
+      verifierToken: config.quickbooks?.verifierToken ?? null,
+      realmId: config.quickbooks?.realmId ?? null,
+      client: books.quickbooks,
+      celebration,
+      retries: new BooksRetries(retries),
+    }),
+    xero: xeroSource({ webhookKey: config.xero?.webhookKey ?? null, tenantId: config.xero?.tenantId ?? null, client: books.xero, celebration, retries: new BooksRetries(retries) }),
   };
 }
 

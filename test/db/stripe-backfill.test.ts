@@ -347,7 +347,7 @@ describe.each(testEngines())('backfill stripe (%s)', (engine) => {
 
     it('refuses what it cannot run, naming the fix', async () => {
       const { io } = streams();
-      await expect(runBackfillCommand(['hubspot'], config(), io)).rejects.toThrow(new UsageError('unknown backfill source "hubspot"; known sources: stripe'));
+      await expect(runBackfillCommand(['hubspot'], config(), io)).rejects.toThrow(new UsageError('unknown backfill source "hubspot"; known sources: stripe, quickbooks, xero'));
       await expect(runBackfillCommand([], config(), io)).rejects.toThrow(UsageError);
       await expect(runBackfillCommand(['stripe', '--since', '2024-02-30'], config(), io)).rejects.toThrow(/--since must be a date as YYYY-MM-DD/);
       await expect(runBackfillCommand(['stripe'], parseConfig({ DATABASE_URL: 'pglite://memory' }), io)).rejects.toThrow(ValidationError);

@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import type { DispatcherOptions } from '../../src/outbox/dispatcher.js';
 import type { InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
+import type { BooksRetryOptions } from '../../src/ingest/books/books-reads.js';
 import type { StripeLookupOptions } from '../../src/ingest/stripe/stripe-lookups.js';
 import type { TestDatabase } from './test-database.js';
 import type { FakeSlack } from './fake-slack.js';
@@ -48,6 +49,8 @@ export async function startTestBot(options: {
   wallClock?: Clock;
   dispatcher?: Partial<DispatcherOptions>;
   inbox?: Partial<InboxWorkerOptions>;
+  /** Waits between failed reads of QuickBooks / Xero (default: fast, as for the inbox). */
+  books?: Partial<BooksRetryOptions>;
   stripeLookups?: Partial<StripeLookupOptions>;
   schedules?: boolean;
 }): Promise<TestBot> {
@@ -76,6 +79,7 @@ export async function startTestBot(options: {
     defaultMetrics: false,
     dispatcher: { ...FAST_DISPATCH, ...options.dispatcher },
     inbox: { pollIntervalMs: 25, retryBaseMs: 20, retryMaxMs: 100, giveWayMs: 50, ...options.inbox },
+    books: { retryBaseMs: 20, retryMaxMs: 100, reauthoriseRetryMs: 200, ...options.books },
     // /metrics backlog figures within a tenth of a second, not ten.
     backlogRefresh: { everyMs: 100 },
     ...(options.stripeLookups ? { stripeLookups: options.stripeLookups } : {}),

@@ -43,11 +43,16 @@ export interface TestDatabase {
 
 const migrationsDir = new URL('../../migrations/', import.meta.url);
 
-/** A fresh PGlite takes seconds to initialise; a migrated snapshot loads in under one. */
-async function migratedSnapshot(): Promise<Blob> {
+/** Changes whenever a migration is added or edited, so a stale migrated copy is never used. */
+function migrationsHash(): string {
   const hash = createHash('sha256');
   for (const name of readdirSync(migrationsDir).sort()) hash.update(name).update(readFileSync(new URL(name, migrationsDir)));
-  const file = join(tmpdir(), `appreciation-bot-pglite-${hash.digest('hex').slice(0, 16)}.tar`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** A fresh PGlite takes seconds to initialise; a migrated snapshot loads in under one. */
+async function migratedSnapshot(): Promise<Blob> {
+  const file = join(tmpdir(), `appreciation-bot-pglite-${migrationsHash()}.tar`);
   if (existsSync(file)) return new Blob([readFileSync(file)]);
   const pglite = await createPglite();
   const handle = await openDatabase({ kind: 'pglite-memory' }, { pglite });
@@ -89,15 +94,13 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    const template = await migratedTemplate(admin, adminUrl);
+    await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
   } finally {
     await admin.end();
   }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const target: DatabaseTarget = { kind: 'postgres', url: url.toString() };
+  const target: DatabaseTarget = { kind: 'postgres', url: databaseUrl(adminUrl, name) };
   const handle = await openDatabase(target);
-  await migrateToLatest(handle.db);
   return {
     engine: 'postgres',
     handle,
@@ -114,6 +117,43 @@ async function createPostgresDatabase(): Promise<TestDatabase> {
       }
     },
   };
+}
+
+function databaseUrl(adminUrl: string, name: string): string {
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Migrating every suite's database took longer than the suite's own tests: the server copies a
+ * database migrated once per set of migrations instead (CREATE DATABASE … TEMPLATE). Built under an
+ * advisory lock, so parallel workers build it once; built under another name and renamed, so a
+ * half-migrated template is never copied; older templates are dropped when a new one is built.
+ */
+async function migratedTemplate(admin: pg.Client, adminUrl: string): Promise<string> {
+  const template = `ab_tpl_${migrationsHash()}`;
+  const exists = async () => (await admin.query('select 1 from pg_database where datname = $1', [template])).rowCount === 1;
+  if (await exists()) return template;
+  await admin.query("select pg_advisory_lock(hashtext('appreciation-bot test template'))");
+  try {
+    if (await exists()) return template;
+    const building = `${template}_building`;
+    await admin.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${building}`);
+    const handle = await openDatabase({ kind: 'postgres', url: databaseUrl(adminUrl, building) });
+    try {
+      await migrateToLatest(handle.db);
+    } finally {
+      await handle.close();
+    }
+    await admin.query(`ALTER DATABASE ${building} RENAME TO ${template}`);
+    const stale = await admin.query<{ datname: string }>("select datname from pg_database where datname like 'ab\\_tpl\\_%' and datname <> $1", [template]);
+    for (const { datname } of stale.rows) await admin.query(`DROP DATABASE IF EXISTS ${datname}`).catch(() => undefined);
+    return template;
+  } finally {
+    await admin.query("select pg_advisory_unlock(hashtext('appreciation-bot test template'))");
+  }
 }
 
 async function truncateAll(handle: DatabaseHandle): Promise<void> {

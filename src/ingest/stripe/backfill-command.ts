@@ -20,7 +20,7 @@ import { backfillStripe, StripeBackfillError, type BackfillCounts, type Backfill
  * and the next run with the same --since continues from there).
  */
 
-export const BACKFILL_SOURCES = ['stripe'] as const;
+export const BACKFILL_SOURCES = ['stripe', 'quickbooks', 'xero'] as const;
 
 /** What tests hand in instead of the process's own streams, database and Stripe client. */
 export interface BackfillIo {
@@ -40,6 +40,12 @@ export async function runBackfillCommand(args: string[], config: Config, io: Bac
   const { positionals, values } = parseArgs({ args, options: { since: { type: 'string' } }, allowPositionals: true, strict: true });
   const [source, ...extra] = positionals;
   if (!source) throw new UsageError(`backfill needs a source; known sources: ${BACKFILL_SOURCES.join(', ')}`);
+  if (source === 'quickbooks' || source === 'xero') {
+    if (extra.length > 0) throw new UsageError(`backfill ${source} takes no other arguments; got ${extra.join(' ')}`);
+    if (values.since !== undefined) parseSince(values.since, config.tz);
+    const { runBooksBackfill } = await import('../books/books-backfill-command.js');
+    return runBooksBackfill(source, values.since ?? null, config, io);
+  }
   if (source !== 'stripe') throw new UsageError(`unknown backfill source "${source}"; known sources: ${BACKFILL_SOURCES.join(', ')}`);
   if (extra.length > 0) throw new UsageError(`backfill stripe takes no other arguments; got ${extra.join(' ')}`);
   const since = values.since === undefined ? null : parseSince(values.since, config.tz);
