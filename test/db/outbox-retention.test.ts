@@ -4,6 +4,8 @@ import { DAY_MS } from '../../src/domain/zoned-time.js';
 import { silentLogger } from '../../src/log.js';
 import { enqueuePost, enqueueUpdate, markFailed, markSent } from '../../src/outbox/outbox-queries.js';
 import { pruneOutbox } from '../../src/outbox/outbox-retention.js';
+import { parseConfig } from '../../src/config.js';
+import { runJobOnce } from '../../src/jobs/run-job.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 
 const AS_OF = new Date('2026-11-23T03:30:00.000Z');
@@ -49,7 +51,7 @@ describe.each(testEngines())('outbox retention (%s)', (engine) => {
     expect(await pruneOutbox(db(), { asOf: AS_OF, retentionDays: 30, log })).toMatchObject({ deleted: 0 });
   });
 
-  it('keeps a message a record still points at: a celebration, a nudge, a feedback answer, an update that rewrites it', async () => {
+  it('keeps a message a record still points at: a celebration, a nudge, a nudge summary, an update that rewrites it', async () => {
     const account = await createAccount(db(), { source: 'generic', externalId: 'acme', name: 'Acme' }, daysBefore(500));
     const celebrated = await sentPost(90);
     await db()
@@ -104,6 +106,18 @@ describe.each(testEngines())('outbox retention (%s)', (engine) => {
     expect(await remaining()).toEqual([a, b]);
     await pruneOutbox(db(), { asOf: new Date(AS_OF.getTime() + 15 * DAY_MS), retentionDays: 30, log });
     expect(await remaining()).toEqual([b]);
+  });
+
+  it('runs as `run-job outbox-retention --now …`, with OUTBOX_RETENTION_DAYS', async () => {
+    const a = await sentPost(20);
+    const b = await sentPost(5);
+    const { summary } = await runJobOnce('outbox-retention', parseConfig({ OUTBOX_RETENTION_DAYS: '7', LOG_LEVEL: 'silent' }), {
+      asOf: AS_OF,
+      overrides: { database: tdb.handle, log, defaultMetrics: false },
+    });
+    expect(summary).toMatchObject({ deleted: 1, cutoff: daysBefore(7).toISOString() });
+    expect(await remaining()).toEqual([b]);
+    expect(await remaining()).not.toContain(a);
   });
 
   it('property: exactly the delivered messages older than the cutoff that nothing points at are deleted', async () => {
