@@ -286,7 +286,12 @@ export class StripeLookups {
   }
 }
 
-/** The payment intents and charges that paid an invoice, from its InvoicePayments (see stripe-source.ts). */
+/**
+ * The payment intents and charges that paid an invoice, from its InvoicePayments: from API version
+ * 2025-03-31 on, the invoice no longer names them and the charge no longer names its invoice, so
+ * these are what a later `charge.refunded` and `payment_intent.succeeded` are matched by. Without an
+ * answer (in time) the payment is still recorded and celebrated, and matched by its details.
+ */
 export async function listInvoicePaymentRefs(api: Stripe, invoiceId: string, options?: Stripe.RequestOptions): Promise<string[]> {
   const page = await api.invoicePayments.list({ invoice: invoiceId, limit: INVOICE_PAYMENTS_LIMIT }, options);
   return refsOfInvoicePayments(page.data);

@@ -13,7 +13,7 @@ import type { ParseResult, WebhookSource } from '../webhook-route.js';
 import { nameLookedUpCustomer, upsertStripeCustomer } from './stripe-accounts.js';
 import { applyIntent, applyLink, applyStripePayment } from './stripe-apply.js';
 import { interpretStripeEvent, invoiceToLookUp, stripeEventSchema, StripePayloadError, type StripeChange, type StripeEventEnvelope } from './stripe-events.js';
-import { emptyLookUps, INVOICE_PAYMENTS_LIMIT, listInvoicePaymentRefs, StripeLookups, type BatchLookUps, type StripeLookupOptions, type StripeLookUps } from './stripe-lookups.js';
+import { emptyLookUps, INVOICE_PAYMENTS_LIMIT, StripeLookups, type BatchLookUps, type StripeLookupOptions, type StripeLookUps } from './stripe-lookups.js';
 import type { Clock } from '../../clock.js';
 
 /** Stripe's own tolerance for webhook timestamps. */
@@ -154,26 +154,6 @@ export function stripeSource(deps: {
 /** Whether any of these ids is stored already (as a payment, or kept for one): then a look-up would add nothing. */
 async function idsKnown(db: Kysely<Database>, ids: string[]): Promise<boolean> {
   return (await findPaymentByRef(db, 'stripe', ids)) !== null || (await pendingOwnerOf(db, 'stripe', ids, new Date(0))) !== null;
-}
-
-/**
- * The payment intents and charges that paid an invoice, from its InvoicePayments: from API version
- * 2025-03-31 on, the invoice no longer names them and the charge no longer names its invoice, so
- * these are what a later `charge.refunded` and `payment_intent.succeeded` are matched by. Null when
- * the look-up failed: the payment is still recorded and celebrated, and matched by its details.
- */
-export async function lookUpInvoicePaymentRefs(api: Stripe, invoiceId: string, log: Logger): Promise<string[] | null> {
-  try {
-    const refs = await listInvoicePaymentRefs(api, invoiceId);
-    if (refs.length === 0) log.info({ invoiceId }, 'stripe invoice has no payment intent or charge (paid outside Stripe?); a refund of it cannot be matched');
-    return refs;
-  } catch (error) {
-    log.warn(
-      { invoiceId, err: error instanceof Error ? error.message : String(error) },
-      'stripe invoice payments look-up failed; recording the payment without its payment intent, matched to it by customer, amount and currency',
-    );
-    return null;
-  }
 }
 
 export type { StripeEventEnvelope };
