@@ -106,10 +106,6 @@ export class StripeLookups {
     this.#limiter = new Limiter(this.#options.concurrency);
   }
 
-  get circuit(): 'closed' | 'open' | 'half-open' {
-    return this.#circuit.state;
-  }
-
   /**
    * The look-ups of one batch: what answered within the budget, or until `hurry` aborts (another
    * source's events are waiting). Nothing is waited for while the circuit is open or a call is hanging.
@@ -158,7 +154,8 @@ export class StripeLookups {
     waiting = false;
     for (const paymentId of invoices.keys()) if (!found.paymentRefs.has(paymentId)) found.unanswered.add(paymentId);
     const late = asks.length - settled;
-    if (late > 0) this.deps.log.warn({ late, circuit: this.#circuit.state }, 'stripe look-ups not answered in time; applying with what is known (names are fixed in place when they come)');
+    // Cut short for another source's events with Stripe healthy, a name coming a moment late is routine.
+    if (late > 0) this.deps.log[stalled ? 'warn' : 'info']({ late, circuit: this.#circuit.state }, 'stripe look-ups not answered in time; applying with what is known (names are fixed in place when they come)');
     return found;
   }
 
