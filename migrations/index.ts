@@ -12,6 +12,7 @@ import * as m0010 from './0010-stripe-same-money.js';
 import * as m0011 from './0011-outbox-backlog-index.js';
 import * as m0012 from './0012-feedback.js';
 import * as m0013 from './0013-opened-views.js';
+import * as m0014 from './0014-top-ten-arrows.js';
 import * as m0015 from './0015-books-oauth.js';
 import * as m0016 from './0016-outbox-retention.js';
 
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '0011-outbox-backlog-index': m0011,
   '0012-feedback': m0012,
   '0013-opened-views': m0013,
+  '0014-top-ten-arrows': m0014,
   '0015-books-oauth': m0015,
   '0016-outbox-retention': m0016,
 };

@@ -91,6 +91,10 @@ export interface Config {
   /** OUTBOX_RETENTION_DAYS: delivered messages older than this are deleted by the daily retention job. */
   outboxRetentionDays: number;
   digestSchedule: string;
+  /** TOP_ACCOUNTS_SCHEDULE: when each owner gets their top ten by direct message. */
+  topAccountsSchedule: string;
+  /** GROWTH_CELEBRATE_PERCENT: a celebration says the account grew from this much over the previous 90 days. */
+  growthCelebratePercent: number;
   logLevel: LogLevel;
   /** PREVIEW_TOKEN: with Slack configured, the preview page answers only to `?token=` this; unset, it is off. */
   preview: { token: string | null };
@@ -232,6 +236,8 @@ const schema = z.object({
   OUTBOX_LEASE_SECONDS: wholeNumber(1, 3600, '60'),
   OUTBOX_RETENTION_DAYS: wholeNumber(1, 3650, '30'),
   DIGEST_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
+  TOP_ACCOUNTS_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
+  GROWTH_CELEBRATE_PERCENT: wholeNumber(1, 1000, '25'),
   PREVIEW_TOKEN: z.preprocess(blankToUndefined, z.string().trim().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 16)').optional()),
   LOG_LEVEL: z.preprocess(
     (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v),
@@ -361,6 +367,8 @@ export function parseConfig(env: Env): Config {
     outboxLeaseSeconds: v.OUTBOX_LEASE_SECONDS ?? 60,
     outboxRetentionDays: v.OUTBOX_RETENTION_DAYS ?? 30,
     digestSchedule: v.DIGEST_SCHEDULE ?? '0 16 * * 5',
+    topAccountsSchedule: v.TOP_ACCOUNTS_SCHEDULE ?? '0 9 * * 1',
+    growthCelebratePercent: v.GROWTH_CELEBRATE_PERCENT ?? 25,
     logLevel: v.LOG_LEVEL ?? 'info',
     preview: { token: v.PREVIEW_TOKEN ?? null },
   };

@@ -105,7 +105,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const inbox = new InboxWorker(
     { db: database.db, clock: wallClock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => dispatcher.wake() },
     appliedLater(webhooks),
-    overrides.inbox,
+    // PGlite is one session: batches side by side would only queue for it.
+    { ...overrides.inbox, ...(database.embedded ? { concurrency: 1 } : {}) },
   );
   return {
     config,

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createBenchDatabase, type BenchDatabase } from './bench-database.js';
+import { benchApply } from './apply.js';
 import { benchIngest } from './ingest.js';
 import type { IngestSource } from './ingest-payloads.js';
 import { describeMachine, renderMachine } from './machine.js';
@@ -10,6 +11,7 @@ import { benchOutbox } from './outbox.js';
 import { benchReplicas } from './replicas.js';
 import { benchStartup } from './startup.js';
 import { benchSweep } from './sweep.js';
+import { benchTop } from './top.js';
 import { renderTable, type Row } from './table.js';
 
 /**
@@ -20,7 +22,10 @@ import { renderTable, type Row } from './table.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --quick              a small version of each benchmark (fewer runs, shorter loads, 200 messages over 20 channels)
-  --only <list>        comma-separated: ingest,outbox,startup,sweep,replicas (default: all)
+  --only <list>        comma-separated: ingest,apply,outbox,startup,sweep,top,replicas (default: all)
+  --events <n>         stored events per apply measurement (default 10000, quick 2000)
+  --burst <n>          webhooks in the apply section's burst (default 10000, quick 2000)
+  --top-accounts <n>   accounts in the top ten data set (default 1,000,000; quick 50,000), 10 payments each
   --runs <n>           repetitions per figure (default 5, quick 3); each figure is the median
   --seconds <n>        seconds per ingest load (default 8, quick 1)
   --sources <list>     ingest sources: generic,stripe (default both)
@@ -30,7 +35,7 @@ const USAGE = `usage: npm run bench -- [options]
   --replica-seconds <n> seconds of load on the two replicas whose RSS is watched (default 600, quick 60)
   --replica-rate <n>   payment webhooks per second over both replicas (default 100)`;
 
-const SECTIONS = ['ingest', 'outbox', 'startup', 'sweep', 'replicas'] as const;
+const SECTIONS = ['ingest', 'apply', 'outbox', 'startup', 'sweep', 'top', 'replicas'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<number> {
@@ -44,6 +49,9 @@ async function main(): Promise<number> {
       rates: { type: 'string', default: '100,300,1000' },
       postgres: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       profile: { type: 'string' },
+      events: { type: 'string' },
+      burst: { type: 'string' },
+      'top-accounts': { type: 'string' },
       'replica-seconds': { type: 'string' },
       'replica-rate': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -98,9 +106,14 @@ async function main(): Promise<number> {
         log,
       }),
     );
+    await run('apply', (d) =>
+      benchApply(d, { runs, events: positive(values.events, 'events') ?? (quick ? 2_000 : 10_000), burst: positive(values.burst, 'burst') ?? (quick ? 2_000 : 10_000), log }),
+    );
     await run('outbox', (d) => benchOutbox(d, { runs, messages: quick ? 200 : 1_000, channels: quick ? 20 : 100, log }));
     await run('startup', (d) => benchStartup(d, { runs, idleSeconds: quick ? 1 : 5, log }));
     await run('sweep', (d) => benchSweep(d, { quick, log }));
+    const topAccounts = positive(values['top-accounts'], 'top-accounts');
+    await run('top', (d) => benchTop(d, { quick, log, ...(topAccounts === null ? {} : { accounts: Math.round(topAccounts) }) }));
     await run('replicas', (d) =>
       benchReplicas(d, { seconds: positive(values['replica-seconds'], 'replica-seconds') ?? (quick ? 60 : 600), rate: positive(values['replica-rate'], 'replica-rate') ?? 100, memoBytes: 8_000, log }),
     );

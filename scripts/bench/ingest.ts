@@ -261,7 +261,13 @@ async function startBaseline(databaseUrl: string): Promise<{ child: NodeChild; u
  * history is read for every celebration), written straight into the bot's tables once the bot has
  * migrated them. Returns the last history payment id: everything after it is a run's own.
  */
-async function seed(pool: pg.Pool): Promise<number> {
+export async function seed(pool: pg.Pool): Promise<number> {
+  // Seeded already by another section of this run: its history is the same.
+  const { rows: seeded } = await pool.query<{ n: string }>(`select count(*)::text as n from account_external_ids where source = 'generic' and external_id like $1`, [`${GENERIC_ACCOUNT_PREFIX}%`]);
+  if (Number(seeded[0]?.n ?? 0) > 0) {
+    const { rows } = await pool.query<{ max: string }>(`select max(id)::text as max from payments where external_id like 'hist\\_%'`);
+    return Number(rows[0]?.max ?? 0);
+  }
   await pool.query(
     `insert into owners (email, display_name) select 'owner' || g || '@example.com', 'Owner ' || g from generate_series(0, $1::int - 1) g on conflict do nothing`,
     [OWNERS],

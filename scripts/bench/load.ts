@@ -18,6 +18,8 @@ export interface LoadSpec {
   connections: number;
   /** Requests per second over all connections (autocannon `overallRate`); none: as fast as possible. */
   rate?: number;
+  /** Stop after this many requests (a burst of a known size) rather than at `seconds`. */
+  count?: number;
 }
 
 export interface LoadResult {
@@ -39,7 +41,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const latencies: number[] = [];
   let non2xx = 0;
   const cpuBefore = process.cpuUsage();
-  const cap = Math.max(spec.connections, Math.ceil((spec.rate ?? MAX_UNTHROTTLED_PER_SECOND) * spec.seconds));
+  const cap = spec.count ?? Math.max(spec.connections, Math.ceil((spec.rate ?? MAX_UNTHROTTLED_PER_SECOND) * spec.seconds));
   return new Promise((resolve, reject) => {
     let watchdog: NodeJS.Timeout | undefined;
     let finished = false;

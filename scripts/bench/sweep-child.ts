@@ -11,6 +11,7 @@ import { escalateNudges } from '../../src/nudge/escalate-nudges.js';
 import { expireMootNudges } from '../../src/nudge/expire-nudges.js';
 import { nudgesJob } from '../../src/nudge/nudges-job.js';
 import { openQuietNudges } from '../../src/nudge/open-nudges.js';
+import { openRisingNudges } from '../../src/top/rising-nudges.js';
 import { nudgeSettings } from '../../src/nudge/nudge-settings.js';
 import { sweepNudges } from '../../src/nudge/nudge-sweep.js';
 import { SWEEP_ENV } from './sweep-data.js';
@@ -39,6 +40,8 @@ export interface SweepReply {
 export interface PhasesReply {
   expireMs: number;
   openMs: number;
+  /** Opening the early nudges of rising accounts (README "Top ten, and their arrows"). */
+  risingMs: number;
   deliverMs: number;
   escalateMs: number;
   candidates: number;
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
       }
     },
     async phases(): Promise<PhasesReply> {
-      // The four steps of sweepNudges, one at a time, in its order.
+      // The steps of sweepNudges, one at a time, in its order.
       const db = context.database.db;
       let t = performance.now();
       await expireMootNudges(db, settings, time);
@@ -121,12 +124,15 @@ async function main(): Promise<void> {
       const { candidates, opened } = await openQuietNudges(db, settings, time);
       const openMs = performance.now() - t;
       t = performance.now();
+      await openRisingNudges(db, settings, time);
+      const risingMs = performance.now() - t;
+      t = performance.now();
       await deliverNudges(db, settings, deliveryContext);
       const deliverMs = performance.now() - t;
       t = performance.now();
       await escalateNudges(db, settings, time);
       const escalateMs = performance.now() - t;
-      return { expireMs, openMs, deliverMs, escalateMs, candidates, opened };
+      return { expireMs, openMs, risingMs, deliverMs, escalateMs, candidates, opened };
     },
     async profile(): Promise<ProfileReply> {
       // The same sweep on a Kysely that logs every query with its duration, grouped by SQL text.

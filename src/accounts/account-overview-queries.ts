@@ -5,6 +5,8 @@ import type { ThresholdBasis } from '../domain/quiet.js';
 import { SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
 import { recentOutboundTouchTimes, thresholdSql, type ThresholdRule } from './quiet-queries.js';
 import { latestTouchpoints } from './touchpoint-queries.js';
+import type { RepArrowFact } from '../domain/top-ten.js';
+import { latestRepArrows } from '../top/top-queries.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -40,6 +42,8 @@ export interface AccountCardData {
   /** Net payments over the two spend-trend windows before `now`. */
   recentPayments: SpendPayment[];
   touchpoints: CardTouchpoint[];
+  /** The rep's own arrow that counts at `now` (the latest within 90 days), beside the data's. */
+  repArrow?: RepArrowFact | null;
 }
 
 /** Everything `/account` shows, or null when the account is gone. */
@@ -74,6 +78,7 @@ export async function accountCard(db: Db, accountId: number, now: Date): Promise
 
   const touchpoints = await latestTouchpoints(db, accountId, CARD_TOUCHPOINTS);
   const [lastOutboundAt] = await recentOutboundTouchTimes(db, accountId, 1);
+  const repArrow = (await latestRepArrows(db, [accountId], now)).get(accountId) ?? null;
 
   const lifetime: Record<string, number> = {};
   for (const t of totals) if (t.net > 0) lifetime[t.currency] = t.net;
@@ -87,6 +92,7 @@ export async function accountCard(db: Db, accountId: number, now: Date): Promise
     paymentCount: totals.reduce((n, t) => n + t.paid, 0),
     lifetime,
     recentPayments: recent.map((p) => ({ amountMinor: p.amount_minor - p.refunded_minor, currency: p.currency, paidAt: p.paid_at })),
+    repArrow,
     touchpoints: touchpoints.map((t) => ({
       kind: t.kind,
       direction: t.direction,

@@ -104,3 +104,24 @@ export async function widenPaidRange(db: Db, id: number, paidAt: Date): Promise<
     .where('id', '=', id)
     .execute();
 }
+
+/**
+ * Accounts by their ids at one source, for a batch of events: one query, keyed by external id.
+ * Locked (FOR NO KEY UPDATE) in id order: the batch widens their paid range later in its
+ * transaction, and two workers that lock overlapping accounts in the same order wait, not deadlock.
+ */
+export async function lockAccountsByExternalIds(db: Transaction<Database>, source: AccountSource, externalIds: readonly string[]): Promise<Map<string, Account>> {
+  const wanted = [...new Set(externalIds)];
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('account_external_ids as x')
+    .innerJoin('accounts as a', 'a.id', 'x.account_id')
+    .selectAll('a')
+    .select('x.external_id as known_as')
+    .where('x.source', '=', source)
+    .where('x.external_id', 'in', wanted)
+    .orderBy('a.id')
+    .forNoKeyUpdate('a')
+    .execute();
+  return new Map(rows.map(({ known_as, ...account }) => [known_as, account as Account]));
+}

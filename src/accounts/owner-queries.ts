@@ -43,3 +43,22 @@ export async function findOwner(db: Db, id: number): Promise<Owner | null> {
 export async function setOwnerSlackId(db: Db, ownerId: number, slackUserId: string, now: Date): Promise<void> {
   await db.updateTable('owners').set({ slack_user_id: slackUserId, updated_at: now }).where('id', '=', ownerId).where('slack_user_id', 'is', null).execute();
 }
+
+/** Owners known by any of these ids, emails or Slack user ids (already normalised), for a batch of events: one query. */
+export async function findOwnersByKeys(db: Db, keys: { ids: readonly number[]; emails: readonly string[]; slackUserIds: readonly string[] }): Promise<Owner[]> {
+  const ids = [...new Set(keys.ids)];
+  const emails = [...new Set(keys.emails)];
+  const slackUserIds = [...new Set(keys.slackUserIds)];
+  if (ids.length === 0 && emails.length === 0 && slackUserIds.length === 0) return [];
+  return db
+    .selectFrom('owners')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        ...(ids.length > 0 ? [eb('id', 'in', ids)] : []),
+        ...(emails.length > 0 ? [eb('email', 'in', emails)] : []),
+        ...(slackUserIds.length > 0 ? [eb('slack_user_id', 'in', slackUserIds)] : []),
+      ]),
+    )
+    .execute();
+}

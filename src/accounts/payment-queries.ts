@@ -332,3 +332,71 @@ export async function refsWithPrefix(db: Db, source: PaymentSource, prefix: stri
   const rows = await db.selectFrom('payment_external_refs').select('ref').where('source', '=', source).where('ref', 'like', `${escaped}%`).execute();
   return rows.map((r) => r.ref);
 }
+
+/** A payment without refs (generic webhook) inserted with others; `createdAt` is its own event's now. */
+export type NewPlainPayment = Omit<NewPayment, 'refs'> & { createdAt: Date };
+
+/**
+ * Inserts payments without refs in one statement, each once on its source and id, and widens their
+ * accounts' first/last paid dates (one update per account, whatever the number of its payments).
+ * Returns the rows it created, in no particular order; a payment already stored is left out.
+ */
+export async function insertPlainPayments(db: Db, payments: readonly NewPlainPayment[]): Promise<Payment[]> {
+  if (payments.length === 0) return [];
+  return db
+    .with('inserted', (qb) =>
+      qb
+        .insertInto('payments')
+        .values(
+          payments.map((p) => ({
+            account_id: p.accountId,
+            source: p.source,
+            external_id: p.externalId,
+            amount_minor: p.amountMinor,
+            currency: p.currency,
+            paid_at: p.paidAt,
+            memo: p.memo,
+            created_at: p.createdAt,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['source', 'external_id']).doNothing())
+        .returningAll(),
+    )
+    .with('span', (qb) =>
+      qb
+        .selectFrom('inserted')
+        .select((eb) => ['inserted.account_id', eb.fn.min('inserted.paid_at').as('first'), eb.fn.max('inserted.paid_at').as('last')])
+        .groupBy('inserted.account_id'),
+    )
+    .with('widened', (qb) =>
+      qb
+        .updateTable('accounts')
+        .from('span')
+        .set({
+          first_paid_at: sql<Date>`least(coalesce(accounts.first_paid_at, span.first), span.first)`,
+          last_paid_at: sql<Date>`greatest(coalesce(accounts.last_paid_at, span.last), span.last)`,
+        })
+        .whereRef('accounts.id', '=', 'span.account_id')
+        .returning('accounts.id'),
+    )
+    .selectFrom('inserted')
+    .selectAll()
+    .execute();
+}
+
+/** The histories of several accounts at once (paymentHistory for each), in one query. */
+export async function paymentHistories(db: Db, accountIds: readonly number[]): Promise<Map<number, HistoryEntry[]>> {
+  const wanted = [...new Set(accountIds)];
+  const histories = new Map<number, HistoryEntry[]>(wanted.map((id) => [id, []]));
+  if (wanted.length === 0) return histories;
+  const rows = await db
+    .selectFrom('payments')
+    .select(['account_id', 'id', 'amount_minor', 'refunded_minor', 'currency', 'paid_at'])
+    .where('account_id', 'in', wanted)
+    .orderBy('account_id')
+    .orderBy('paid_at')
+    .orderBy('id')
+    .execute();
+  for (const r of rows) histories.get(r.account_id)!.push({ id: r.id, amountMinor: r.amount_minor, refundedMinor: r.refunded_minor, currency: r.currency, paidAt: r.paid_at });
+  return histories;
+}

@@ -105,6 +105,12 @@ function milestoneLines(c: CelebrationInput): string[] {
     .map((m) => escapeMrkdwn(singleLine(describeMilestone(m))));
 }
 
+/** Growth rewarded: the figure, and the credit to the owner who grew the account. */
+export function growthLine(percent: number, owner: string | null): string {
+  const credit = owner === null ? 'growth from an existing client' : `credit to ${owner} for growing the account`;
+  return `📈 Spending up ${percent.toLocaleString('en-US')} % on the previous 90 days — ${credit}`;
+}
+
 function isRoundCount(c: CelebrationInput): boolean {
   return c.milestones.some((m) => m.kind === 'nth_payment' && m.n === c.sequence);
 }
@@ -127,6 +133,7 @@ function celebrationParts(c: CelebrationInput, refundLine: string | null): Parts
   const body = [`*${bodyName}* paid *${amount}*`];
   if (refundLine !== null) body.push(refundLine);
   body.push(ownerLine(owner));
+  if (c.growth !== undefined) body.push(growthLine(c.growth.percent, owner));
 
   let summary: string;
   if (c.sequence > 1) {
@@ -149,8 +156,9 @@ function celebrationParts(c: CelebrationInput, refundLine: string | null): Parts
 
   const fallbackName = escapeAndTruncate(name, FALLBACK_NAME_MAX);
   const refund = refundLine === null ? '' : ` · ${refundLine}`;
+  const growth = c.growth === undefined ? '' : ` · spending up ${c.growth.percent} % on the previous 90 days`;
   const fallback = truncate(
-    `${HEADER_EMOJI} ${amount} from ${fallbackName} — ${summary} · ${ownerFallback(owner)}${refund}`,
+    `${HEADER_EMOJI} ${amount} from ${fallbackName} — ${summary}${growth} · ${ownerFallback(owner)}${refund}`,
     FALLBACK_TEXT_MAX,
   );
   return { header, body, memo, fallback };
@@ -233,7 +241,8 @@ function rollupLine(c: CelebrationInput, style: RollupStyle, now: Date, tz: stri
     const since = tenureOf(c.firstPaidAt, now, tz).since;
     tenure = `customer since ${since}, ${ordinal(c.sequence)} payment`;
   }
-  return style.short ? `*${name}* ${amount} · ${tenure}` : `• *${name}* — ${amount} · ${tenure}`;
+  const growth = c.growth === undefined ? '' : style.short ? ` · 📈 +${c.growth.percent} %` : ` · 📈 spending up ${c.growth.percent} %`;
+  return style.short ? `*${name}* ${amount} · ${tenure}${growth}` : `• *${name}* — ${amount} · ${tenure}${growth}`;
 }
 
 /** Greedy packing of whole lines into section texts of at most SECTION_TEXT_MAX. */

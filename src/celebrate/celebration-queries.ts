@@ -83,6 +83,34 @@ export async function withdrawCelebration(trx: Transaction<Database>, id: number
   await trx.updateTable('celebrations').set({ status: 'withdrawn', outbox_id: null }).where('id', '=', id).execute();
 }
 
+/** When the single celebrations due in (after, upTo] are due, in ms: a batch counts its burst windows from one read. */
+export async function singleDueTimes(db: Db, after: Date, upTo: Date): Promise<number[]> {
+  const rows = await db.selectFrom('celebrations').select('due_at').where('status', '=', 'single').where('due_at', '>', after).where('due_at', '<=', upTo).execute();
+  return rows.map((r) => r.due_at.getTime());
+}
+
+/** Inserts celebrations in one statement (insertCelebration for each); `createdAt` is each one's own now. */
+export async function insertCelebrations(db: Db, list: ReadonlyArray<NewCelebration & { createdAt: Date }>): Promise<void> {
+  if (list.length === 0) return;
+  await db
+    .insertInto('celebrations')
+    .values(
+      list.map((c) => ({
+        payment_id: c.paymentId,
+        account_id: c.accountId,
+        kind: c.kind,
+        dedupe_key: c.dedupeKey,
+        status: c.status,
+        facts: c.facts,
+        due_at: c.dueAt,
+        outbox_id: c.outboxId,
+        created_at: c.createdAt,
+      })),
+    )
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .execute();
+}
+
 /**
  * An account's payment celebrations that are still single messages or waiting for a roll-up, newest
  * first, with what a rebuild needs (the payment's refund): the ones whose name can still be fixed.

@@ -8,5 +8,6 @@ export function celebrationSettings(config: Config): CelebrationSettings {
     maxAgeHours: config.celebrateMaxAgeHours,
     burst: config.celebrationBurst,
     quietHours: config.celebrationQuietHours,
+    growthPercent: config.growthCelebratePercent,
   };
 }

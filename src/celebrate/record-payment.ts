@@ -9,6 +9,8 @@ import { serializeFacts } from '../domain/celebration-facts-json.js';
 import { buildCelebration, buildRefundedCelebration } from './celebration-message.js';
 import { applyKeptRefunds } from './refunds.js';
 import { celebrationFacts } from './celebration-facts.js';
+import { withGrowth } from './growth-celebration.js';
+import { DEFAULT_GROWTH_PERCENT } from '../domain/growth.js';
 import { planCelebration, releaseTime } from './celebration-plan.js';
 import { insertCelebration, lockBurstDecisions, singlesInWindow } from './celebration-queries.js';
 
@@ -18,7 +20,7 @@ import { insertCelebration, lockBurstDecisions, singlesInWindow } from './celebr
  * margin at the same instant — still "about CELEBRATION_BURST" — and the common case is spared a
  * global lock that would serialise every webhook.
  */
-const BURST_LOCK_MARGIN = 3;
+export const BURST_LOCK_MARGIN = 3;
 
 export interface CelebrationSettings {
   channel: string;
@@ -26,6 +28,8 @@ export interface CelebrationSettings {
   maxAgeHours: number;
   burst: number;
   quietHours: QuietHours | null;
+  /** GROWTH_CELEBRATE_PERCENT (default 25): growth worth a line in the celebration. */
+  growthPercent?: number;
 }
 
 export type RecordOutcome =
@@ -82,14 +86,15 @@ export async function recordPayment(
 
   const ownerId = payment.account.owner_id;
   const owner = ownerId === null ? null : payment.owner?.id === ownerId ? payment.owner : await findOwner(trx, ownerId);
-  const facts = celebrationFacts(await paymentHistory(trx, payment.account.id), {
+  const history = await paymentHistory(trx, payment.account.id);
+  const facts = await withGrowth(trx, celebrationFacts(history, {
     paymentId: row.id,
     account: { id: payment.account.id, name: payment.account.name },
     owner: owner ? { slackUserId: owner.slack_user_id, displayName: owner.display_name ?? owner.email } : null,
     memo: payment.memo,
     tz: settings.tz,
     now,
-  });
+  }), history, settings.growthPercent ?? DEFAULT_GROWTH_PERCENT);
 
   const releaseAt = releaseTime(now, settings.quietHours, settings.tz);
   let singles = await singlesInWindow(trx, releaseAt);

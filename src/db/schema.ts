@@ -148,6 +148,8 @@ export interface NudgesTable {
   summary_outbox_id: ColumnType<number | null, number | null | undefined, number | null>;
   /** When an outbound touchpoint was first recorded for the account after the nudge opened: the sweep's expiry candidates. */
   touched_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Opened early, at half the quiet threshold, because the account is rising (migration 0014). */
+  rising: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
 }
 
@@ -271,7 +273,30 @@ export interface OauthConnectionsTable {
   updated_at: UpdatedAt;
 }
 
+/** The rep's own arrow on an account, one row per click (migration 0014). */
+export interface RepArrowsTable {
+  id: Id;
+  account_id: number;
+  direction: 'up' | 'down';
+  set_by_owner_id: number | null;
+  set_by_slack_user_id: string;
+  set_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+/** A payment whose celebration said the account is growing (migration 0014). */
+export interface GrowthCelebrationsTable {
+  payment_id: number;
+  account_id: number;
+  currency: string;
+  percent: number;
+  paid_at: Timestamp;
+  created_at: CreatedAt;
+}
+
 export interface Database {
+  rep_arrows: RepArrowsTable;
+  growth_celebrations: GrowthCelebrationsTable;
   feedback_answers: FeedbackAnswersTable;
   crm_property_versions: CrmPropertyVersionsTable;
   celebrations: CelebrationsTable;

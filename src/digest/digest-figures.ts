@@ -1,5 +1,6 @@
 import type { Totals } from '../domain/money.js';
 import type { FeedbackWeek } from '../feedback/feedback-queries.js';
+import type { GrowthFigures } from '../top/growth-queries.js';
 
 /**
  * What the weekly digest says, as numbers the queries compute and the message builder only
@@ -39,4 +40,6 @@ export interface DigestFigures {
   waiting: { total: number; oldest: Array<{ accountId: number; accountName: string; owner: Person | null; openedAt: Date }> };
   /** Customers' answers to feedback links this week: how many, their average, the best quotes. */
   feedback: FeedbackWeek;
+  /** Existing accounts that grew over the trailing 90 days (README "Growth is rewarded"), apart from new business. */
+  growth?: GrowthFigures;
 }

@@ -68,6 +68,17 @@ function feedbackLines(f: DigestFigures['feedback']): string[] {
   return ['*💬 What customers told us*', `${count(f.answers, 'answer')} to feedback links${average}`, ...quotes];
 }
 
+/** Growth, apart from new business: existing accounts that grew over the trailing 90 days, per currency, with their reps. */
+function growthLines(g: NonNullable<DigestFigures['growth']>): string[] {
+  if (g.accounts === 0) return ['*📈 Growth from existing clients*', 'No existing client grew over the last 90 days'];
+  const each = g.largest.map((a) => {
+    const increase = formatTotals({ [a.currency]: a.increaseMinor });
+    return `• ${accountName(a.accountName, a.accountId)} +${increase} (+${integerFormat.format(a.percent)} %) — ${credit(a.owner)}`;
+  });
+  const more = g.accounts > g.largest.length ? [`…and ${integerFormat.format(g.accounts - g.largest.length)} more`] : [];
+  return ['*📈 Growth from existing clients*', `${count(g.accounts, 'account')} grew over the last 90 days, together *+${money(g.increase)}* on the 90 before`, ...each, ...more];
+}
+
 export function buildDigest(f: DigestFigures, tz: string): SlackMessage {
   const header = `📊 Weekly digest · ${day(f.start, tz)} – ${day(f.end, tz)}`;
   const payments = [
@@ -103,6 +114,7 @@ export function buildDigest(f: DigestFigures, tz: string): SlackMessage {
   const blocks: KnownBlock[] = [
     { type: 'header', text: plainText(header, HEADER_MAX) } satisfies HeaderBlock,
     section(payments),
+    ...(f.growth === undefined ? [] : [section(growthLines(f.growth))]),
     section(['*🙌 Attention*', answered, reps, waiting]),
     ...(f.feedback.answers > 0 ? [section(feedbackLines(f.feedback))] : []),
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Week ${f.week}. Amounts are per currency, net of refunds.` }] } satisfies ContextBlock,

@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js';
 import { addMoney, type Totals } from '../domain/money.js';
 import { feedbackWeek } from '../feedback/feedback-queries.js';
 import type { DigestFigures, PaymentGroup, Person } from './digest-figures.js';
+import { growthOverQuarter } from '../top/growth-queries.js';
 
 /** Customers' comments quoted in a digest. */
 const FEEDBACK_QUOTES = 3;
@@ -142,5 +143,6 @@ export async function digestFigures(db: Db, q: DigestQuery): Promise<DigestFigur
     topReps: await topReps(db, q),
     waiting: await waitingNudges(db, q),
     feedback: await feedbackWeek(db, { start: q.start, end: q.end, quotes: FEEDBACK_QUOTES }),
+    growth: await growthOverQuarter(db, { end: q.end, listed: q.listed }),
   };
 }

@@ -1,5 +1,6 @@
 import type { Milestone } from './milestones.js';
 import type { Money, Totals } from './money.js';
+import type { Growth } from './growth.js';
 
 /**
  * What a payment's celebration says, as stored with it (celebrations.facts), so a roll-up, a
@@ -24,6 +25,8 @@ export interface CelebrationFacts {
   /** Consecutive months paid up to this one. */
   streakMonths: number;
   milestones: Milestone[];
+  /** Set when this payment lifted the account's last 90 days to GROWTH_CELEBRATE_PERCENT above the 90 before. */
+  growth?: Growth;
   tz: string;
   now: Date;
 }

@@ -5,7 +5,7 @@
 
 /** Each half of the comparison: the last quarter against the quarter before. */
 export const SPEND_WINDOW_DAYS = 90;
-/** Changes within ±10 % (inclusive) are noise, not a trend. */
+/** Changes strictly within ±10 % are noise, not a trend: +10 % or more is up, −10 % or less is down (CONTRACT "Top ten, and their arrows"). */
 export const FLAT_BAND_PERCENT = 10;
 
 const DAY_MS = 86_400_000;
@@ -86,6 +86,6 @@ function outranks([code, a]: [string, CurrencyTally], [bestCode, b]: [string, Cu
 // Relative to |previous| so refunds (negative sums) cannot flip the meaning; previous = 0 is flat only if recent is 0 too.
 function compare(recent: number, previous: number): 'up' | 'down' | 'flat' {
   const change = recent - previous;
-  if (Math.abs(change) * 100 <= Math.abs(previous) * FLAT_BAND_PERCENT) return 'flat';
+  if (change === 0 || Math.abs(change) * 100 < Math.abs(previous) * FLAT_BAND_PERCENT) return 'flat';
   return change > 0 ? 'up' : 'down';
 }

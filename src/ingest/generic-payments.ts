@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { normaliseCurrency, parseMajorAmount } from '../domain/money.js';
 import { ValidationError } from '../errors.js';
-import { findAccountByExternalId, createAccount, updateAccount } from '../accounts/account-queries.js';
-import { findOrCreateOwner } from '../accounts/owner-queries.js';
+import type { Transaction } from 'kysely';
+import type { Account, Database, Owner } from '../db/schema.js';
+import { findAccountByExternalId, createAccount, lockAccountsByExternalIds, updateAccount } from '../accounts/account-queries.js';
+import { findOrCreateOwner, findOwnersByKeys, type OwnerRef } from '../accounts/owner-queries.js';
 import { recordPayment, type CelebrationSettings } from '../celebrate/record-payment.js';
+import { recordPayments, type BatchPayment } from '../celebrate/record-payments.js';
 import type { UserDirectory } from '../slack/user-directory.js';
 import { verifyGeneric } from './generic-signature.js';
 import { describeZodError, parseJson } from './parse-json.js';
-import type { ParseResult, WebhookSource } from './webhook-route.js';
+import type { BatchItem, ParseResult, WebhookSource } from './webhook-route.js';
 import { header } from '../http/http-io.js';
 import type { IncomingMessage } from 'node:http';
 
@@ -129,22 +132,8 @@ export function genericPaymentsSource(deps: {
       return found;
     },
     async apply(trx, { event }, { now, log, prepared }) {
-      const ownerSlackId = event.account.ownerSlackId ?? (event.account.ownerEmail ? prepared?.get(event.account.ownerEmail) : undefined) ?? null;
-      const owner = await findOrCreateOwner(trx, { email: event.account.ownerEmail, slackUserId: ownerSlackId }, now);
-      let account = await findAccountByExternalId(trx, 'generic', event.account.externalId);
-      if (!account) {
-        account = await createAccount(trx, { source: 'generic', externalId: event.account.externalId, name: event.account.name, ownerId: owner?.id ?? null }, now);
-      } else if (account.name_is_placeholder || (owner && account.owner_id === null)) {
-        account = await updateAccount(
-          trx,
-          account.id,
-          {
-            ...(account.name_is_placeholder ? { name: event.account.name, namePlaceholder: false } : {}),
-            ...(owner && account.owner_id === null ? { ownerId: owner.id } : {}),
-          },
-          now,
-        );
-      }
+      const owner = await findOrCreateOwner(trx, ownerRefOf(event, prepared), now);
+      const account = await accountFor(trx, event, owner, await findAccountByExternalId(trx, 'generic', event.account.externalId), now);
       await recordPayment(
         trx,
         { account, owner, source: 'generic', externalId: event.id, amountMinor: event.amountMinor, currency: event.currency, paidAt: event.paidAt, memo: event.memo },
@@ -152,5 +141,93 @@ export function genericPaymentsSource(deps: {
         { now, log },
       );
     },
+    async applyMany(trx, items, { prepared }) {
+      await recordPayments(trx, await resolveBatch(trx, items, prepared), deps.celebration);
+    },
   };
+}
+
+function ownerRefOf(event: NormalisedPayment, prepared: Map<string, string> | undefined): OwnerRef {
+  const ownerSlackId = event.account.ownerSlackId ?? (event.account.ownerEmail ? prepared?.get(event.account.ownerEmail) : undefined) ?? null;
+  return { email: event.account.ownerEmail, slackUserId: ownerSlackId };
+}
+
+/** The payment's account: the one known by its id (named and owned now if it was not), or a new one. */
+async function accountFor(trx: Transaction<Database>, event: NormalisedPayment, owner: Owner | null, known: Account | null, now: Date): Promise<Account> {
+  if (!known) return createAccount(trx, { source: 'generic', externalId: event.account.externalId, name: event.account.name, ownerId: owner?.id ?? null }, now);
+  if (!known.name_is_placeholder && !(owner && known.owner_id === null)) return known;
+  return updateAccount(
+    trx,
+    known.id,
+    {
+      ...(known.name_is_placeholder ? { name: event.account.name, namePlaceholder: false } : {}),
+      ...(owner && known.owner_id === null ? { ownerId: owner.id } : {}),
+    },
+    now,
+  );
+}
+
+/**
+ * Owners and accounts of a batch, each as `apply` would find them event after event, from one read
+ * of the owners and one of the accounts. Only what is new or to be filled in is written, one event at
+ * a time; after an owner is written, owners are read again before the next event uses them.
+ */
+async function resolveBatch(trx: Transaction<Database>, items: ReadonlyArray<BatchItem<NormalisedPayment>>, prepared: Map<string, string> | undefined): Promise<BatchPayment[]> {
+  const refs = items.map(({ event }) => normalisedRef(ownerRefOf(event.event, prepared)));
+  const accounts = await lockAccountsByExternalIds(
+    trx,
+    'generic',
+    items.map(({ event }) => event.event.account.externalId),
+  );
+  const ownerIds = [...accounts.values()].flatMap((a) => (a.owner_id === null ? [] : [a.owner_id]));
+  const readOwners = async () => {
+    const owners = await findOwnersByKeys(trx, {
+      ids: ownerIds,
+      emails: refs.flatMap((r) => (r.email ? [r.email] : [])),
+      slackUserIds: refs.flatMap((r) => (r.slackUserId ? [r.slackUserId] : [])),
+    });
+    return {
+      byId: new Map(owners.map((o) => [o.id, o])),
+      byEmail: new Map(owners.flatMap((o) => (o.email ? [[o.email, o] as const] : []))),
+      bySlack: new Map(owners.flatMap((o) => (o.slack_user_id ? [[o.slack_user_id, o] as const] : []))),
+    };
+  };
+  let owners = await readOwners();
+  let ownersWritten = false;
+  const payments: BatchPayment[] = [];
+  for (const [i, { event: parsed, now, log }] of items.entries()) {
+    const event = parsed.event;
+    const ref = refs[i]!;
+    if (ownersWritten) {
+      owners = await readOwners();
+      ownersWritten = false;
+    }
+    let owner: Owner | null = null;
+    if (ref.email || ref.slackUserId) {
+      const bySlack = ref.slackUserId ? owners.bySlack.get(ref.slackUserId) : undefined;
+      const byEmail = ref.email ? owners.byEmail.get(ref.email) : undefined;
+      const existing = bySlack ?? byEmail;
+      // findOrCreateOwner would return it unchanged: nothing to write.
+      const unchanged = existing && !(ref.email && !existing.email && !byEmail) && !(ref.slackUserId && !existing.slack_user_id && !bySlack);
+      if (unchanged) owner = existing;
+      else {
+        owner = await findOrCreateOwner(trx, ref, now);
+        if (owner) {
+          ownerIds.push(owner.id);
+          owners.byId.set(owner.id, owner);
+        }
+        ownersWritten = true;
+      }
+    }
+    const account = await accountFor(trx, event, owner, accounts.get(event.account.externalId) ?? null, now);
+    accounts.set(event.account.externalId, account);
+    const accountOwner = account.owner_id === null ? null : account.owner_id === owner?.id ? owner : (owners.byId.get(account.owner_id) ?? null);
+    payments.push({ account, accountOwner, source: 'generic', externalId: event.id, amountMinor: event.amountMinor, currency: event.currency, paidAt: event.paidAt, memo: event.memo, now, log });
+  }
+  return payments;
+}
+
+/** As findOrCreateOwner reads a reference. */
+function normalisedRef(ref: OwnerRef): { email: string | null; slackUserId: string | null } {
+  return { email: ref.email?.trim().toLowerCase() || null, slackUserId: ref.slackUserId?.trim() || null };
 }

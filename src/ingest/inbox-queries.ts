@@ -53,12 +53,14 @@ export interface UnappliedEvent {
   attempts: number;
 }
 
-/** The oldest events still to apply whose retry time (if any) has come; a read, not a claim. Without their bodies, which the worker usually still holds parsed. */
-export async function unappliedEvents(db: Db, now: Date, limit: number): Promise<UnappliedEvent[]> {
+/** The oldest events still to apply whose retry time (if any) has come, but `exclude`; a read, not a claim. Without their bodies, which the worker usually still holds parsed. */
+export async function unappliedEvents(db: Db, now: Date, limit: number, exclude: readonly number[] = []): Promise<UnappliedEvent[]> {
   return db
     .selectFrom('inbox_events')
     .select(['id', 'source', 'event_id', 'event_type', 'received_at', 'attempts'])
     .where('processed_at', 'is', null)
+    // Rows another batch of this process is applying (read, not yet claimed in its transaction).
+    .$if(exclude.length > 0, (qb) => qb.where('id', 'not in', exclude))
     .where('failed_at', 'is', null)
     .where((eb) => eb.or([eb('retry_at', 'is', null), eb('retry_at', '<=', now)]))
     .orderBy('id')

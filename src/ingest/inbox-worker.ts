@@ -23,17 +23,27 @@ export interface InboxWorkerOptions {
    * applying can trail by seconds. Under a flood the worker still applies a batch at least this often.
    */
   giveWayMs: number;
+  /**
+   * Batches this process applies at once, each in its own transaction on its own connection, as
+   * workers on replicas do (rows are claimed with SKIP LOCKED, so no event is applied twice however
+   * many there are). 1 by default: batches then commit strictly oldest first, and with batches
+   * applied in sets one lane keeps up (BENCHMARKS.md, "apply").
+   */
+  concurrency: number;
   /** What is kept of the events the routes just parsed (parsed-event-cache.ts). */
   cache?: Partial<ParsedEventCacheOptions>;
 }
 
 export const defaultInboxWorkerOptions: InboxWorkerOptions = {
-  batchSize: 50,
+  // Applied in sets (applyMany), a batch costs a few statements whatever its size: 100 applied fresh
+  // payments at 58–65% of the bare apply baseline where 50 did at 38–48% (BENCHMARKS.md, "apply").
+  batchSize: 100,
   pollIntervalMs: 1_000,
   maxAttempts: 5,
   retryBaseMs: 5_000,
   retryMaxMs: 10 * 60_000,
   giveWayMs: 500,
+  concurrency: 1,
 };
 
 /** Immediate tries of an event that lost a race with another transaction, before it counts as failed. */
@@ -73,8 +83,12 @@ export class InboxWorker {
   /** Webhook requests being answered right now, and the waits for there to be none. */
   #receiving = 0;
   #untilQuiet = new Set<() => void>();
-  /** The look-ups under way before a batch, and the sources they are for. */
-  #preparing: { sources: ReadonlySet<string>; hurry: AbortController } | null = null;
+  /** Rows a batch of this process has read and not finished: another batch of ours reads past them. */
+  readonly #inFlight = new Set<number>();
+  /** Reads of due rows, one at a time, so two batches of ours never read the same rows. */
+  #reading: Promise<unknown> = Promise.resolve();
+  /** The look-ups under way before each batch of ours, and the sources they are for. */
+  readonly #preparing = new Set<{ sources: ReadonlySet<string>; hurry: AbortController }>();
 
   constructor(
     /**
@@ -135,7 +149,7 @@ export class InboxWorker {
   /** The route stored these events (already parsed and validated): keep them at hand, and apply them now. */
   stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>, source: string): void {
     // Another source's events must not wait for the look-ups of the batch being prepared.
-    if (this.#preparing && !this.#preparing.sources.has(source)) this.#preparing.hurry.abort();
+    for (const p of this.#preparing) if (!p.sources.has(source)) p.hurry.abort();
     for (const { id, event } of events) this.#parsed.set(id, event);
     this.wake();
   }
@@ -155,7 +169,7 @@ export class InboxWorker {
     for (;;) {
       // A pass in flight (woken by a webhook) holds some rows: let it commit them first.
       await this.#pass;
-      const { tried, done } = await this.#applyBatch();
+      const { tried, done } = await this.#applyBatches();
       applied += done;
       if (tried === 0) return applied;
       // Every row due is locked: by a pass of ours that began meanwhile (wait for it), or by a replica.
@@ -183,7 +197,7 @@ export class InboxWorker {
           this.#again = false;
           for (;;) {
             await this.#giveWay();
-            const { tried, done } = await this.#applyBatch();
+            const { tried, done } = await this.#applyBatches();
             // Nothing due, or every row due is being applied by another replica.
             if (tried === 0 || done === 0 || !this.#running) break;
           }
@@ -198,10 +212,37 @@ export class InboxWorker {
     return this.#pass;
   }
 
+  /** `concurrency` batches side by side; what they tried and did, together. */
+  async #applyBatches(): Promise<{ tried: number; done: number }> {
+    const lanes = Math.max(1, this.#options.concurrency);
+    if (lanes === 1) return this.#applyBatch();
+    const results = await Promise.all(Array.from({ length: lanes }, () => this.#applyBatch()));
+    return results.reduce((sum, r) => ({ tried: sum.tried + r.tried, done: sum.done + r.done }), { tried: 0, done: 0 });
+  }
+
+  /** The next due rows no batch of this process holds, marked as held. */
+  #reserve(): Promise<UnappliedEvent[]> {
+    const read = this.#reading.then(async () => {
+      const rows = await unappliedEvents(this.deps.db, this.deps.clock.now(), this.#options.batchSize, [...this.#inFlight]);
+      for (const r of rows) this.#inFlight.add(r.id);
+      return rows;
+    });
+    this.#reading = read.catch(() => undefined);
+    return read;
+  }
+
   /** `tried`: events looked at; `done`: applied or set aside by this process. */
   async #applyBatch(): Promise<{ tried: number; done: number }> {
+    const rows = await this.#reserve();
+    try {
+      return await this.#applyRows(rows);
+    } finally {
+      for (const r of rows) this.#inFlight.delete(r.id);
+    }
+  }
+
+  async #applyRows(rows: UnappliedEvent[]): Promise<{ tried: number; done: number }> {
     const { db, clock } = this.deps;
-    const rows = await unappliedEvents(db, clock.now(), this.#options.batchSize);
     if (rows.length === 0) return { tried: 0, done: 0 };
 
     const bodies = await rawBodies(
@@ -230,11 +271,23 @@ export class InboxWorker {
         );
         const claimed = pending.filter((p) => mine.has(p.row.id));
         const held = new Set<Pending>();
-        for (const p of claimed) {
-          const hold = await this.#applyOne(trx, p, prepared);
-          if (hold) {
-            await markHeld(trx, p.row.id, hold.hold.until);
-            held.add(p);
+        for (const run of runsBySource(claimed)) {
+          const source = run[0]!.source;
+          if (source.applyMany && run.length > 1) {
+            // A few statements for the whole run instead of several per event.
+            await source.applyMany(
+              trx,
+              run.map((p) => ({ event: p.event, now: p.row.received_at, log: this.#logFor(p) })),
+              { appliedAt: clock.now(), prepared: prepared.get(source) },
+            );
+            continue;
+          }
+          for (const p of run) {
+            const hold = await this.#applyOne(trx, p, prepared);
+            if (hold) {
+              await markHeld(trx, p.row.id, hold.hold.until);
+              held.add(p);
+            }
           }
         }
         const done = claimed.filter((p) => !held.has(p));
@@ -285,13 +338,17 @@ export class InboxWorker {
 
   /** Applies one event; a hold leaves it unapplied, to be tried again at the time the source named. */
   async #applyOne(trx: Parameters<AnySource['apply']>[0], p: Pending, prepared: Map<AnySource, unknown>): Promise<ApplyHold | null> {
-    const log = this.deps.log.child({ source: p.row.source, eventId: p.row.event_id, eventType: p.row.event_type, inboxId: p.row.id });
+    const log = this.#logFor(p);
     // "Now" for an event is when it arrived: an event applied a minute late is judged as it would have
     // been on arrival. A hold is measured by the wall clock.
     const result = await p.source.apply(trx, p.event, { now: p.row.received_at, appliedAt: this.deps.clock.now(), log, prepared: prepared.get(p.source) });
     if (!result) return null;
     log.debug({ until: result.hold.until, reason: result.hold.reason }, 'stored webhook event held');
     return result;
+  }
+
+  #logFor(p: Pending) {
+    return this.deps.log.child({ source: p.row.source, eventId: p.row.event_id, eventType: p.row.event_type, inboxId: p.row.id });
   }
 
   /** The event of a stored row: as the route parsed it, or parsed again from the stored body (after a restart, on a replica). */
@@ -323,12 +380,13 @@ export class InboxWorker {
     const hurry = new AbortController();
     const sources = new Set([...bySource.keys()].map((s) => s.source));
     if (pending.some((p) => !sources.has(p.row.source))) hurry.abort();
-    this.#preparing = { sources, hurry };
+    const preparing = { sources, hurry };
+    this.#preparing.add(preparing);
     try {
       const now = this.deps.clock.now();
       return new Map(await Promise.all([...bySource].map(async ([source, events]) => [source, await source.prepare!(events, now, hurry.signal)] as const)));
     } finally {
-      this.#preparing = null;
+      this.#preparing.delete(preparing);
     }
   }
 
@@ -355,4 +413,15 @@ export class InboxWorker {
     if (giveUp) this.deps.log.error(fields, 'stored webhook event could not be applied; kept as failed (see inbox_events.last_error)');
     else this.deps.log.warn({ ...fields, retryInMs: delay }, 'stored webhook event could not be applied; will retry');
   }
+}
+
+/** Consecutive events of one source, in order: a run is applied together when its source can. */
+function runsBySource(events: readonly Pending[]): Pending[][] {
+  const runs: Pending[][] = [];
+  for (const p of events) {
+    const last = runs.at(-1);
+    if (last && last[0]!.source === p.source) last.push(p);
+    else runs.push([p]);
+  }
+  return runs;
 }

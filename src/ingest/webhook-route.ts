@@ -62,6 +62,19 @@ export interface WebhookSource<E, P = undefined> {
   apply(trx: Transaction<Database>, event: ParsedEvent<E>, context: ApplyContext<P>): Promise<void | ApplyHold>;
   /** Stops work the source does in the background (look-ups retried later); called once the inbox worker has stopped. */
   stop?(): Promise<void>;
+  /**
+   * Applies several events in the caller's transaction, with the outcome `apply` would give each
+   * applied one after another in the order given, in a few statements for the whole batch. The inbox
+   * worker uses it for consecutive events of this source; a source that implements it never holds.
+   */
+  applyMany?(trx: Transaction<Database>, events: ReadonlyArray<BatchItem<E>>, context: { appliedAt: Date; prepared: P | undefined }): Promise<void>;
+}
+
+/** One event of a batch: `now` is when it was received; `log` names it. */
+export interface BatchItem<E> {
+  event: ParsedEvent<E>;
+  now: Date;
+  log: Logger;
 }
 
 export interface ApplyContext<P> {

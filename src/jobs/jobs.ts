@@ -3,6 +3,7 @@ import { dispatchJob } from './dispatch-job.js';
 import { digestJob } from '../digest/digest-job.js';
 import { anniversariesJob } from '../celebrate/anniversaries.js';
 import { nudgesJob } from '../nudge/nudges-job.js';
+import { topAccountsJob } from '../top/top-accounts-job.js';
 import { OUTBOX_RETENTION_JOB, outboxRetentionJob } from '../outbox/outbox-retention.js';
 
 /** Every job `appreciation-bot run-job <name>` knows, by the name operators type. */
@@ -11,5 +12,6 @@ export const jobs: Readonly<Record<string, Job>> = {
   digest: digestJob,
   anniversaries: anniversariesJob,
   nudges: nudgesJob,
+  'top-accounts': topAccountsJob,
   [OUTBOX_RETENTION_JOB]: outboxRetentionJob,
 };

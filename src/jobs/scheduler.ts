@@ -75,11 +75,12 @@ export interface SchedulerDeps {
  * anniversaries and retention that day (the anniversaries job itself goes back over the days
  * before), the week's digest that week.
  */
-export function jobSchedules(config: Pick<Config, 'nudgeSchedule' | 'digestSchedule'>): Array<{ name: string; cron: string; catchUp: CatchUpWindow }> {
+export function jobSchedules(config: Pick<Config, 'nudgeSchedule' | 'digestSchedule' | 'topAccountsSchedule'>): Array<{ name: string; cron: string; catchUp: CatchUpWindow }> {
   return [
     { name: 'nudges', cron: config.nudgeSchedule, catchUp: 'day' },
     { name: 'digest', cron: config.digestSchedule, catchUp: 'week' },
     { name: 'anniversaries', cron: ANNIVERSARY_SCHEDULE, catchUp: 'day' },
+    { name: 'top-accounts', cron: config.topAccountsSchedule, catchUp: 'week' },
     { name: OUTBOX_RETENTION_JOB, cron: OUTBOX_RETENTION_SCHEDULE, catchUp: 'day' },
   ];
 }

@@ -147,6 +147,7 @@ async function sendSeparate(
       reason: nudge.reason,
       threshold: { days: nudge.threshold_days ?? settings.rule.defaultDays, basis: nudge.threshold_basis ?? 'default' },
       delivery,
+      rising: nudge.rising,
     },
     { now: time.asOf, tz: settings.tz },
   );
@@ -163,5 +164,6 @@ function summaryItem(live: Live): SummaryItem {
     daysSilent: live.state.daysSilent,
     thresholdDays: live.nudge.threshold_days ?? 0,
     businessDaysWaiting: live.state.kind === 'urgent' ? live.state.businessDaysWaiting : null,
+    rising: live.nudge.rising,
   };
 }

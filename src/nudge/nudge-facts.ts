@@ -9,6 +9,7 @@ import { businessDaysBetween, spendTrend, type ThresholdBasis } from '../domain/
 import type { NudgeMessageInput } from '../slack/views/nudge-message.js';
 import type { PersonRef } from '../slack/views/message-parts.js';
 import { CADENCE_SCAN_ROWS, recentMedianGapDays } from './cadence.js';
+import { latestRepArrows } from '../top/top-queries.js';
 import type { NudgeReason } from './nudge-queries.js';
 
 /**
@@ -26,6 +27,8 @@ export interface NudgeFactsRequest {
   reason: NudgeReason;
   threshold: { days: number; basis: ThresholdBasis };
   delivery: 'owner' | 'fallback';
+  /** Opened early because the account is rising (nudges.rising). */
+  rising?: boolean;
 }
 
 function person(touch: TouchFact): PersonRef | null {
@@ -43,6 +46,7 @@ export async function loadNudgeFacts(db: Db, request: NudgeFactsRequest, context
   const waiting = account.last_inbound_at !== null && account.last_inbound_at > account.last_touch_at;
   const inbound = waiting ? await latestTouch(db, account.id, 'inbound') : null;
   const history = await paymentHistory(db, account.id);
+  const repArrow = (await latestRepArrows(db, [account.id], now)).get(account.id) ?? null;
 
   let lifetime: Totals = {};
   for (const p of history) lifetime = addMoney(lifetime, { amountMinor: p.amountMinor - p.refundedMinor, currency: p.currency });
@@ -74,6 +78,8 @@ export async function loadNudgeFacts(db: Db, request: NudgeFactsRequest, context
       history.map((p) => ({ amountMinor: p.amountMinor - p.refundedMinor, currency: p.currency, paidAt: p.paidAt })),
       now,
     ),
+    rising: request.rising ?? false,
+    repArrow,
     now,
     tz,
   };

@@ -151,6 +151,8 @@ export interface PendingNudge extends NudgeAccountState {
   id: number;
   account_id: number;
   reason: NudgeReason;
+  /** Opened early because the account is rising (migration 0014). */
+  rising: boolean;
   opened_at: Date;
   threshold_days: number | null;
   threshold_basis: ThresholdBasis | null;
@@ -164,7 +166,7 @@ export async function pendingNudgesFor(trx: Transaction<Database>, scope: { owne
   return trx
     .selectFrom('nudges as n')
     .innerJoin('accounts as a', 'a.id', 'n.account_id')
-    .select(['n.id', 'n.account_id', 'n.reason', 'n.opened_at', 'n.threshold_days', 'n.threshold_basis', ...accountState])
+    .select(['n.id', 'n.account_id', 'n.reason', 'n.rising', 'n.opened_at', 'n.threshold_days', 'n.threshold_basis', ...accountState])
     .where(undelivered)
     .where((eb) => {
       if ('ownerId' in scope) return eb('n.owner_id', '=', scope.ownerId);
@@ -284,4 +286,26 @@ export async function openOrPromoteUrgentNudge(trx: Transaction<Database>, accou
     if (promoted) return { id: promoted.id, opened: false };
   }
   throw new Error(`could not open an urgent nudge for account ${accountId}`);
+}
+
+/**
+ * Opens nudges for rising accounts (README "Top ten, and their arrows"): like insertOpenNudges, with
+ * `rising` set and the halved threshold as the nudge's threshold, so delivery, expiry and escalation
+ * treat them as the quiet nudges they are. Returns the ids opened.
+ */
+export async function insertRisingNudges(db: Db, nudges: readonly Omit<NewNudge, 'reason'>[], openedAt: Date, createdAt: Date): Promise<number[]> {
+  if (nudges.length === 0) return [];
+  const column = <T>(pick: (n: Omit<NewNudge, 'reason'>) => T) => nudges.map(pick);
+  const result = await sql<{ id: number }>`
+    insert into nudges (account_id, owner_id, reason, status, opened_at, threshold_days, threshold_basis, created_at, rising)
+    select account_id, owner_id, 'quiet', 'open', ${openedAt}::timestamptz, threshold_days, threshold_basis, ${createdAt}::timestamptz, true
+    from unnest(
+      ${column((n) => n.accountId)}::bigint[],
+      ${column((n) => n.ownerId)}::bigint[],
+      ${column((n) => n.thresholdDays)}::integer[],
+      ${column((n) => n.thresholdBasis)}::text[]
+    ) as t(account_id, owner_id, threshold_days, threshold_basis)
+    on conflict (account_id) where status = 'open' do nothing
+    returning id`.execute(db);
+  return result.rows.map((r) => Number(r.id));
 }

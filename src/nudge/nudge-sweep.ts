@@ -5,6 +5,7 @@ import { escalateNudges } from './escalate-nudges.js';
 import { expireMootNudges } from './expire-nudges.js';
 import { openQuietNudges } from './open-nudges.js';
 import type { NudgeSettings } from './nudge-settings.js';
+import { openRisingNudges } from '../top/rising-nudges.js';
 
 export interface SweepSummary {
   expired: number;
@@ -23,7 +24,10 @@ export interface SweepSummary {
  */
 export async function sweepNudges(db: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<SweepSummary> {
   const expired = await expireMootNudges(db, settings, context.time);
-  const { opened } = await openQuietNudges(db, settings, context.time);
+  const { opened: quiet } = await openQuietNudges(db, settings, context.time);
+  // Rising accounts come due at half their threshold: the up arrows are the ones at risk.
+  const { opened: rising } = await openRisingNudges(db, settings, context.time);
+  const opened = quiet + rising;
   const delivered = await deliverNudges(db, settings, context);
   const escalated = await escalateNudges(db, settings, context.time);
   return { expired, opened, ...delivered, escalated };

@@ -44,6 +44,28 @@ export async function enqueuePost(db: Db, post: NewPost, wallNow: Date): Promise
   );
 }
 
+/** Queues several posts in one statement (enqueuePost for each, `wallNow` each one's own); their ids, in the order given. */
+export async function enqueuePosts(db: Db, posts: ReadonlyArray<NewPost & { wallNow: Date }>): Promise<number[]> {
+  if (posts.length === 0) return [];
+  const rows = posts.map((post) => ({
+    dedupe_key: post.dedupeKey,
+    kind: 'post' as const,
+    channel: post.channel,
+    payload: JSON.stringify(post.message),
+    next_attempt_at: post.notBefore && post.notBefore > post.wallNow ? post.notBefore : post.wallNow,
+    created_at: post.wallNow,
+    updated_at: post.wallNow,
+  }));
+  const inserted = await db.insertInto('outbox').values(rows).onConflict((oc) => oc.column('dedupe_key').doNothing()).returning(['id', 'dedupe_key']).execute();
+  const ids = new Map(inserted.map((r) => [r.dedupe_key, r.id]));
+  // The same dedupe key is the same message: the rows already there are the answer.
+  const missing = posts.map((p) => p.dedupeKey).filter((k) => !ids.has(k));
+  if (missing.length > 0) {
+    for (const r of await db.selectFrom('outbox').select(['id', 'dedupe_key']).where('dedupe_key', 'in', missing).execute()) ids.set(r.dedupe_key, r.id);
+  }
+  return posts.map((p) => ids.get(p.dedupeKey)!);
+}
+
 /** Queues an update in place, due at once: `wallNow` is the wall clock's now. */
 export async function enqueueUpdate(db: Db, update: NewUpdate, wallNow: Date): Promise<{ id: number; created: boolean }> {
   // Paced and ordered with the channel of the message it rewrites.

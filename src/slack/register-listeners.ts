@@ -14,6 +14,8 @@ import { registerNudgeSnooze } from './listeners/nudge-snooze.js';
 import { registerNudgeReassign } from './listeners/nudge-reassign.js';
 import { registerFeedbackCommand } from './listeners/command-feedback.js';
 import { registerFeedbackLinkAction } from './listeners/feedback-link-action.js';
+import { registerTopCommand } from './listeners/command-top.js';
+import { registerTopArrows } from './listeners/top-arrow.js';
 
 /** Every Slack command, action, view and event the bot answers. */
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -31,4 +33,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerNudgeReassign(app, deps);
   registerFeedbackCommand(app, deps);
   registerFeedbackLinkAction(app, deps);
+  registerTopCommand(app, deps);
+  registerTopArrows(app, deps);
 }

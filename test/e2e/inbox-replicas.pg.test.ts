@@ -105,6 +105,18 @@ describe('inbox workers on replicas sharing PostgreSQL', () => {
     expect(await b.worker.drain()).toBe(0);
   });
 
+  it('one worker applying four batches side by side (concurrency 4) applies each of 200 events once, the burst decided as one', async () => {
+    await storePayments(200, 'lane');
+    const a = replica(database.handle, { concurrency: 4 });
+    expect(await a.worker.drain()).toBe(200);
+    await expectAllAppliedOnce(200);
+    expect(await sumOf(a.metrics.inboxFailures)).toBe(0);
+    const statuses = await database.handle.db.selectFrom('celebrations').select('status').execute();
+    expect(statuses.filter((s) => s.status === 'single')).toHaveLength(10);
+    expect(await countRows(database.handle, 'outbox')).toBe(10);
+    expect(await a.worker.drain()).toBe(0);
+  });
+
   it('a worker takes the events behind a batch another replica holds instead of waiting behind it', async () => {
     await storePayments(200, 'held');
     const ids = (await database.handle.db.selectFrom('inbox_events').select('id').orderBy('id').limit(10).execute()).map((r) => r.id);

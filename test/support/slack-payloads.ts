@@ -21,13 +21,24 @@ function interactive(payload: unknown): SlackRequest {
 }
 
 /** A button click in a channel message (fixture: block_actions_message_button_bolt_python.json). */
-export function buttonClick(input: { actionId: string; value: string; userId?: string; channelId?: string; messageTs?: string; responseUrl?: string }): SlackRequest {
+export function buttonClick(input: {
+  actionId: string;
+  value: string;
+  userId?: string;
+  channelId?: string;
+  messageTs?: string;
+  responseUrl?: string;
+  /** The clicked button's block (default `actions`). */
+  blockId?: string;
+  /** A button in an ephemeral message (a slash command's answer). */
+  ephemeral?: boolean;
+}): SlackRequest {
   const payload = fixture<Record<string, any>>('interactivity/block_actions_message_button_bolt_python.json');
   payload.user = { ...payload.user, id: input.userId ?? 'U0REP1', username: 'dana', name: 'dana' };
-  payload.container = { ...payload.container, channel_id: input.channelId ?? 'C0CELEBRATE', message_ts: input.messageTs ?? '111.222', is_ephemeral: false };
+  payload.container = { ...payload.container, channel_id: input.channelId ?? 'C0CELEBRATE', message_ts: input.messageTs ?? '111.222', is_ephemeral: input.ephemeral ?? false };
   payload.channel = { ...payload.channel, id: input.channelId ?? 'C0CELEBRATE' };
   if (input.responseUrl) payload.response_url = input.responseUrl;
-  payload.actions = [{ ...payload.actions[0], action_id: input.actionId, block_id: 'actions', value: input.value }];
+  payload.actions = [{ ...payload.actions[0], action_id: input.actionId, block_id: input.blockId ?? 'actions', value: input.value }];
   return interactive(payload);
 }
 

@@ -27,7 +27,7 @@ export function registerAppHome(app: App, deps: ListenerDeps): void {
       return;
     }
     try {
-      const view = await appHomeFor(deps.db, event.user, deps.clock.now(), deps.tz);
+      const view = await appHomeFor(deps.db, event.user, deps.clock.now(), deps.tz, { tierDays: deps.quietAfterDaysByTier, defaultDays: deps.quietAfterDays });
       await client.views.publish({ user_id: event.user, view });
     } catch (error) {
       seen.release(eventId);

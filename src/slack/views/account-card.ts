@@ -3,6 +3,7 @@ import type { AccountCardData, CardTouchpoint } from '../../accounts/account-ove
 import { formatMoney } from '../../domain/money.js';
 import { isScore, scoreStars, scoreText } from '../../feedback/feedback-score.js';
 import { spendTrend, SPEND_WINDOW_DAYS } from '../../domain/spend-trend.js';
+import { dataArrow } from '../../domain/top-ten.js';
 import { tenureOf } from '../../domain/tenure.js';
 import { BUTTON_TEXT_MAX, escapeAndTruncate, HEADER_MAX, mention, plainText, singleLine, truncate, FALLBACK_TEXT_MAX } from '../mrkdwn.js';
 import { accountTitle, type EphemeralAnswer } from './command-answers.js';
@@ -10,6 +11,7 @@ import { lifetimeList, personLabel } from './message-parts.js';
 import { TOUCHPOINT_OPEN_ACTION } from './quiet-list.js';
 import { daysAgo, shortDate } from './relative-day.js';
 import { kindLabel } from './touchpoint-modal.js';
+import { repArrowText } from './top-board.js';
 
 /**
  * `/account <name>`: what a rep wants to know before calling a client — how long and how much
@@ -38,7 +40,9 @@ function trendLine(card: AccountCardData, now: Date): string {
   const trend = spendTrend(card.recentPayments, now);
   if (trend.currency === null) return `${trend.arrow} no payments in the last ${2 * SPEND_WINDOW_DAYS} days`;
   const money = (amountMinor: number) => formatMoney({ amountMinor, currency: trend.currency! }, { wholeUnits: true });
-  return `${trend.arrow} ${money(trend.recent)} in the last ${SPEND_WINDOW_DAYS} days vs ${money(trend.previous)} the ${SPEND_WINDOW_DAYS} before`;
+  const change = dataArrow(trend).percent;
+  const percent = change === null ? '' : ` (${change > 0 ? '+' : change < 0 ? '−' : '±'}${Math.abs(change)} %)`;
+  return `${trend.arrow} ${money(trend.recent)} in the last ${SPEND_WINDOW_DAYS} days vs ${money(trend.previous)} the ${SPEND_WINDOW_DAYS} before${percent}`;
 }
 
 function byWhom(t: CardTouchpoint): string | null {
@@ -65,6 +69,7 @@ export function buildAccountCard({ card, now, tz }: AccountCardInput): Ephemeral
     `*Payments*\n${card.paymentCount.toLocaleString('en-US')}`,
     `*Lifetime value*\n${lifetimeLine(card)}`,
     `*Spend trend*\n${trendLine(card, now)}`,
+    `*Rep's arrow*\n${card.repArrow === undefined || card.repArrow === null ? 'None yet: set one with `/top`' : repArrowText(card.repArrow, now, tz).replace(/^rep /, '')}`,
     `*Owner*\n${ownerLine(card.owner)}`,
     `*Last touch by us*\n${card.lastOutboundAt === null ? 'None logged yet' : `${shortDate(card.lastOutboundAt, tz)} (${daysAgo(card.lastOutboundAt, now, tz)})`}`,
   ];

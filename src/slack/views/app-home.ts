@@ -23,6 +23,8 @@ import {
 } from '../mrkdwn.js';
 
 import { TOUCHPOINT_OPEN_ACTION } from './touchpoint-modal.js';
+import type { Board } from '../../top/board.js';
+import { boardHomeBlocks } from './top-board.js';
 
 export { TOUCHPOINT_OPEN_ACTION };
 export const APP_HOME_CALLBACK = 'app_home';
@@ -63,6 +65,8 @@ export interface AppHomeInput {
   /** In the order they were due. */
   celebrations: readonly HomeCelebration[];
   totalCelebrations: number;
+  /** The viewer's top ten with both arrows (README "Top ten, and their arrows"); left out when absent or empty. */
+  top?: Board;
   now: Date;
   tz: string;
 }
@@ -85,9 +89,11 @@ export function weekOf(now: Date, tz: string): Week {
 
 export function buildAppHome(input: AppHomeInput): HomeView {
   const celebrationBlocks = celebrationsPart(input);
+  const topBlocks = input.top === undefined ? [] : boardHomeBlocks(input.top, input.now, input.tz);
   const blocks: KnownBlock[] = [
+    ...topBlocks,
     { type: 'header', text: plainText('🏠 Your accounts', HEADER_MAX) },
-    ...accountsPart(input, MAX_VIEW_BLOCKS - ACCOUNT_HEAD_BLOCKS - celebrationBlocks.length),
+    ...accountsPart(input, MAX_VIEW_BLOCKS - ACCOUNT_HEAD_BLOCKS - celebrationBlocks.length - topBlocks.length),
     ...celebrationBlocks,
   ];
   return { type: 'home', callback_id: APP_HOME_CALLBACK, blocks };

@@ -3,7 +3,9 @@ import type { TouchpointKind } from '../../db/schema.js';
 import { formatMoney, formatTotals, type Totals } from '../../domain/money.js';
 import type { SpendTrend, ThresholdBasis } from '../../domain/quiet.js';
 import { tenureOf } from '../../domain/tenure.js';
-import { codePointLength, escapeAndTruncate, FALLBACK_TEXT_MAX, HEADER_MAX, plainText, SECTION_TEXT_MAX, singleLine, truncate } from '../mrkdwn.js';
+import { REP_ARROWS, type RepArrowFact } from '../../domain/top-ten.js';
+import { daysAgo } from './relative-day.js';
+import { codePointLength, escapeAndTruncate, FALLBACK_TEXT_MAX, HEADER_MAX, mention, plainText, SECTION_TEXT_MAX, singleLine, truncate } from '../mrkdwn.js';
 import { cleanName, fitLines, personLabel, type PersonRef } from './message-parts.js';
 import { nudgeActionsBlock } from './nudge-actions.js';
 import { accountLabel, dayLabel, plural, touchPhrase } from './nudge-text.js';
@@ -35,6 +37,10 @@ export interface NudgeMessageInput {
   /** Null before the first payment. */
   customer: { firstPaidAt: Date; payments: number; lifetime: Totals } | null;
   trend: SpendTrend;
+  /** Opened early, at half the quiet threshold, because the account is rising (README "Top ten, and their arrows"). */
+  rising?: boolean;
+  /** The rep's own arrow that counts now, beside the data's (the trend). */
+  repArrow?: RepArrowFact | null;
   now: Date;
   tz: string;
 }
@@ -89,12 +95,24 @@ function trendLine(trend: SpendTrend): string {
   }
 }
 
+function repArrowLine(rep: RepArrowFact | null, now: Date, tz: string): string {
+  if (rep === null) return '🧭 No rep arrow yet: `/top` sets one (↑ getting better, ↓ getting worse).';
+  const label = rep.direction === 'up' ? 'getting better' : 'getting worse';
+  return `🧭 Rep's arrow: ${REP_ARROWS[rep.direction]} ${label} (${mention(rep.setBy)}, ${daysAgo(rep.setAt, now, tz)}).`;
+}
+
+/** Why a rising account is nudged early: "doing well — untouched 20 days; doing well is when they get taken for granted". */
+export function risingLine(daysSilent: number): string {
+  return `⚠️ *Doing well — untouched ${plural(daysSilent, 'day')}*; doing well is when they get taken for granted.`;
+}
+
 export function buildNudgeMessage(input: NudgeMessageInput): NudgeMessage {
   const name = accountLabel(input.accountName, input.accountId, NAME_MAX);
   const plainName = cleanName(input);
   const urgent = input.reason === 'urgent' && input.inbound !== null;
-  const headerPrefix = urgent ? '🚨 ' : '🔔 ';
-  const headerSuffix = urgent ? ' is waiting to hear from us' : ' has gone quiet';
+  const rising = input.rising === true && !urgent;
+  const headerPrefix = urgent ? '🚨 ' : rising ? '📈 ' : '🔔 ';
+  const headerSuffix = urgent ? ' is waiting to hear from us' : rising ? ' is doing well, and untouched' : ' has gone quiet';
   const header = headerPrefix + truncate(plainName, HEADER_MAX - codePointLength(headerPrefix + headerSuffix)) + headerSuffix;
 
   const lines: string[] = [];
@@ -107,11 +125,16 @@ export function buildNudgeMessage(input: NudgeMessageInput): NudgeMessage {
     if (note !== '') lines.push(`> ${escapeAndTruncate(note, NOTE_MAX)}`);
     lines.push(lastTouchLine(input, '🕰️ From us: '));
     summary = `${name} has waited ${plural(inbound.businessDaysWaiting, 'business day')} for an answer`;
+  } else if (rising) {
+    lines.push(risingLine(input.daysSilent));
+    lines.push(lastTouchLine(input, `*${name}*: `));
+    summary = `${name} is doing well — untouched ${plural(input.daysSilent, 'day')}; doing well is when they get taken for granted`;
   } else {
     lines.push(lastTouchLine(input, `*${name}*: `));
     summary = `${name} has been quiet for ${plural(input.daysSilent, 'day')}`;
   }
-  lines.push(rhythmLine(input.threshold), customerLine(input), trendLine(input.trend));
+  lines.push(rising ? `🥁 Rising accounts are nudged at half their quiet threshold: ${plural(input.threshold.days, 'day')} here.` : rhythmLine(input.threshold), customerLine(input), trendLine(input.trend));
+  if (input.repArrow !== undefined) lines.push(repArrowLine(input.repArrow, input.now, input.tz));
   if (input.delivery === 'fallback') {
     const owner = personLabel(input.owner);
     lines.push(`👤 ${owner === null ? 'No owner yet' : `Owner: ${owner}`}. Hand it to someone on Slack with the picker below.`);
@@ -122,6 +145,6 @@ export function buildNudgeMessage(input: NudgeMessageInput): NudgeMessage {
     { type: 'section', text: { type: 'mrkdwn', text: fitLines(lines, SECTION_TEXT_MAX) } },
     nudgeActionsBlock(input.nudgeId),
   ];
-  const text = truncate(`${urgent ? '🚨' : '🔔'} ${summary} (quiet after ${plural(input.threshold.days, 'day')}). Log a touchpoint, snooze it, or hand it on.`, FALLBACK_TEXT_MAX);
+  const text = truncate(`${urgent ? '🚨' : rising ? '📈' : '🔔'} ${summary} (${rising ? 'nudged at' : 'quiet after'} ${plural(input.threshold.days, 'day')}). Log a touchpoint, snooze it, or hand it on.`, FALLBACK_TEXT_MAX);
   return { text, blocks };
 }

@@ -17,6 +17,8 @@ export interface SummaryItem {
   daysSilent: number;
   thresholdDays: number;
   businessDaysWaiting: number | null;
+  /** Nudged early because the account is rising (README "Top ten, and their arrows"). */
+  rising?: boolean;
 }
 
 /** Header, intro and the "more" line leave this many blocks for accounts. */
@@ -28,6 +30,7 @@ function itemLine(item: SummaryItem): string {
   if (item.reason === 'urgent' && item.businessDaysWaiting !== null) {
     return `🚨 ${name}: waiting ${plural(item.businessDaysWaiting, 'business day')} for an answer`;
   }
+  if (item.rising === true) return `📈 ${name}: doing well — untouched ${plural(item.daysSilent, 'day')}; doing well is when they get taken for granted`;
   return `🔔 ${name}: ${plural(item.daysSilent, 'day')} quiet (quiet after ${item.thresholdDays})`;
 }
 

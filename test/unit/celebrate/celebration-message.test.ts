@@ -584,3 +584,29 @@ describe('buildCelebrationRollup', () => {
     expect(limitViolations(buildCelebrationRollup([], NOW, 'UTC'))).toEqual([]);
   });
 });
+
+describe('growth rewarded, and loudness parity still holds', () => {
+  const growth = fc.record({ percent: fc.integer({ min: 25, max: 100_000 }), recentMinor: fc.integer({ min: 1, max: 2 ** 40 }), previousMinor: fc.integer({ min: 1, max: 2 ** 40 }) });
+
+  it('a growing long-time client’s celebration is never quieter than a new client’s, nor than its own without the growth line', () => {
+    fc.assert(
+      fc.property(loyalPayment, growth, (loyal, g) => {
+        const growing = { ...loyal, growth: { ...g, currency: loyal.amount.currency } };
+        const ownerId = loyal.owner?.slackUserId ?? null;
+        const a = measureContent(buildCelebration(growing), ownerId);
+        expect(contentAtLeastAsLoud(a, measureContent(buildCelebration(newClientOf(loyal)), ownerId))).toBe(true);
+        expect(contentAtLeastAsLoud(a, measureContent(buildCelebration(loyal), ownerId))).toBe(true);
+        expect(section(buildCelebration(growing))).toContain(`📈 Spending up ${g.percent.toLocaleString('en-US')} % on the previous 90 days`);
+        // Same header: growth is said in the same message, in its body.
+        expect(header(buildCelebration(growing))).toBe(header(buildCelebration(loyal)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('credits the owner by mention when they are on Slack', () => {
+    const m = buildCelebration({ ...loyalInput(), growth: { currency: 'USD', percent: 40, recentMinor: 140, previousMinor: 100 } });
+    expect(section(m)).toContain('📈 Spending up 40 % on the previous 90 days — credit to <@U024BE7LH> for growing the account');
+    expect(m.text).toContain('spending up 40 % on the previous 90 days');
+  });
+});

@@ -111,3 +111,32 @@ describe('buildDigest', () => {
     expect(JSON.stringify(buildDigest(figures(), 'UTC').blocks)).not.toContain('What customers told us');
   });
 });
+
+describe('the growth section, apart from new business', () => {
+  it('lists the existing accounts that grew, the increase per currency and their reps', () => {
+    const m = buildDigest(
+      figures({
+        growth: {
+          accounts: 3,
+          increase: { USD: 150_000, EUR: 20_000 },
+          largest: [
+            { accountId: 1, accountName: 'Acme <Co>', currency: 'USD', increaseMinor: 100_000, percent: 40, owner: { slackUserId: 'U0DANA', name: 'Dana' } },
+            { accountId: 2, accountName: 'Globex', currency: 'EUR', increaseMinor: 20_000, percent: 12, owner: null },
+          ],
+        },
+      }),
+      'UTC',
+    );
+    const text = JSON.stringify(m.blocks);
+    expect(text).toContain('*📈 Growth from existing clients*');
+    expect(text).toContain('3 accounts grew over the last 90 days, together *+');
+    expect(text).toContain('• Acme &lt;Co&gt; +$1,000.00 (+40 %) — <@U0DANA>');
+    expect(text).toContain('• Globex +€200.00 (+12 %) — someone not on Slack');
+    expect(text).toContain('…and 1 more');
+  });
+
+  it('says so when no existing client grew', () => {
+    const m = buildDigest(figures({ growth: { accounts: 0, increase: {}, largest: [] } }), 'UTC');
+    expect(JSON.stringify(m.blocks)).toContain('No existing client grew over the last 90 days');
+  });
+});
