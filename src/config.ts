@@ -88,6 +88,8 @@ export interface Config {
   nudgeSchedule: string;
   /** How long a claimed outbox message is a sender's before another may take it over (a crash mid-send). */
   outboxLeaseSeconds: number;
+  /** OUTBOX_RETENTION_DAYS: delivered messages older than this are deleted by the daily retention job. */
+  outboxRetentionDays: number;
   digestSchedule: string;
   /** TOP_ACCOUNTS_SCHEDULE: when each owner gets their top ten by direct message. */
   topAccountsSchedule: string;
@@ -232,6 +234,7 @@ const schema = z.object({
   NUDGE_ESCALATE_AFTER_DAYS: wholeNumber(1, 365, '5'),
   NUDGE_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
   OUTBOX_LEASE_SECONDS: wholeNumber(1, 3600, '60'),
+  OUTBOX_RETENTION_DAYS: wholeNumber(1, 3650, '30'),
   DIGEST_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
   TOP_ACCOUNTS_SCHEDULE: z.preprocess(blankToUndefined, cron.optional()),
   GROWTH_CELEBRATE_PERCENT: wholeNumber(1, 1000, '25'),
@@ -362,6 +365,7 @@ export function parseConfig(env: Env): Config {
     nudgeEscalateAfterDays: v.NUDGE_ESCALATE_AFTER_DAYS ?? 5,
     nudgeSchedule: v.NUDGE_SCHEDULE ?? '0 9 * * 1-5',
     outboxLeaseSeconds: v.OUTBOX_LEASE_SECONDS ?? 60,
+    outboxRetentionDays: v.OUTBOX_RETENTION_DAYS ?? 30,
     digestSchedule: v.DIGEST_SCHEDULE ?? '0 16 * * 5',
     topAccountsSchedule: v.TOP_ACCOUNTS_SCHEDULE ?? '0 9 * * 1',
     growthCelebratePercent: v.GROWTH_CELEBRATE_PERCENT ?? 25,

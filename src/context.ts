@@ -11,7 +11,8 @@ import { Dispatcher, type DispatcherOptions } from './outbox/dispatcher.js';
 import type { MessageSender } from './outbox/sender.js';
 import { SlackSender, createOutboxWebClient } from './outbox/slack-sender.js';
 import { InboxWorker, type InboxWorkerOptions } from './ingest/inbox-worker.js';
-import { appliedLater, webhookSources, type WebhookSources } from './ingest/webhook-sources.js';
+import { appliedLater, stopSources, webhookSources, type WebhookSources } from './ingest/webhook-sources.js';
+import type { StripeLookupOptions } from './ingest/stripe/stripe-lookups.js';
 import type { BooksRetryOptions } from './ingest/books/books-reads.js';
 import { SlackUserDirectory, noUserDirectory, type UserDirectory } from './slack/user-directory.js';
 
@@ -53,6 +54,8 @@ export interface ContextOverrides {
   directory?: UserDirectory;
   dispatcher?: Partial<DispatcherOptions>;
   inbox?: Partial<InboxWorkerOptions>;
+  /** The Stripe look-ups' budget, circuit and retries. */
+  stripeLookups?: Partial<StripeLookupOptions>;
   backlogRefresh?: Partial<BacklogRefreshOptions>;
   /** Waits between reads of QuickBooks / Xero that failed for a passing reason (tests shorten them). */
   books?: Partial<BooksRetryOptions>;
@@ -89,7 +92,16 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const directory =
     overrides.directory ??
     (config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory);
-  const webhooks = webhookSources({ config, db: database.db, directory, log, metrics, clock: wallClock, ...(overrides.books ? { books: overrides.books } : {}) });
+  const webhooks = webhookSources({
+    config,
+    db: database.db,
+    directory,
+    log,
+    metrics,
+    clock: wallClock,
+    ...(overrides.books ? { books: overrides.books } : {}),
+    ...(overrides.stripeLookups ? { stripeLookups: overrides.stripeLookups } : {}),
+  });
   const inbox = new InboxWorker(
     { db: database.db, clock: wallClock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => dispatcher.wake() },
     appliedLater(webhooks),
@@ -112,6 +124,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     async close() {
       await backlogRefresh.stop();
       await inbox.stop();
+      await stopSources(webhooks);
       await dispatcher.stop();
       if (!overrides.database) await database.close();
     },

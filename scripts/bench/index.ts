@@ -8,6 +8,7 @@ import { benchIngest } from './ingest.js';
 import type { IngestSource } from './ingest-payloads.js';
 import { describeMachine, renderMachine } from './machine.js';
 import { benchOutbox } from './outbox.js';
+import { benchReplicas } from './replicas.js';
 import { benchStartup } from './startup.js';
 import { benchSweep } from './sweep.js';
 import { benchTop } from './top.js';
@@ -21,7 +22,7 @@ import { renderTable, type Row } from './table.js';
 
 const USAGE = `usage: npm run bench -- [options]
   --quick              a small version of each benchmark (fewer runs, shorter loads, 200 messages over 20 channels)
-  --only <list>        comma-separated: ingest,apply,outbox,startup,sweep,top (default: all)
+  --only <list>        comma-separated: ingest,apply,outbox,startup,sweep,top,replicas (default: all)
   --events <n>         stored events per apply measurement (default 10000, quick 2000)
   --burst <n>          webhooks in the apply section's burst (default 10000, quick 2000)
   --top-accounts <n>   accounts in the top ten data set (default 1,000,000; quick 50,000), 10 payments each
@@ -30,9 +31,11 @@ const USAGE = `usage: npm run bench -- [options]
   --sources <list>     ingest sources: generic,stripe (default both)
   --rates <list>       ingest fixed rates per second (default 100,300,1000; "none": saturation only)
   --postgres <url>     PostgreSQL to create the benchmark database on (default postgres://postgres@127.0.0.1:5432/postgres)
-  --profile <dir>      run the ingest bot child with --cpu-prof into <dir> and sample its database wait events`;
+  --profile <dir>      run the ingest bot child with --cpu-prof into <dir> and sample its database wait events
+  --replica-seconds <n> seconds of load on the two replicas whose RSS is watched (default 600, quick 60)
+  --replica-rate <n>   payment webhooks per second over both replicas (default 100)`;
 
-const SECTIONS = ['ingest', 'apply', 'outbox', 'startup', 'sweep', 'top'] as const;
+const SECTIONS = ['ingest', 'apply', 'outbox', 'startup', 'sweep', 'top', 'replicas'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function main(): Promise<number> {
@@ -49,6 +52,8 @@ async function main(): Promise<number> {
       events: { type: 'string' },
       burst: { type: 'string' },
       'top-accounts': { type: 'string' },
+      'replica-seconds': { type: 'string' },
+      'replica-rate': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -109,6 +114,9 @@ async function main(): Promise<number> {
     await run('sweep', (d) => benchSweep(d, { quick, log }));
     const topAccounts = positive(values['top-accounts'], 'top-accounts');
     await run('top', (d) => benchTop(d, { quick, log, ...(topAccounts === null ? {} : { accounts: Math.round(topAccounts) }) }));
+    await run('replicas', (d) =>
+      benchReplicas(d, { seconds: positive(values['replica-seconds'], 'replica-seconds') ?? (quick ? 60 : 600), rate: positive(values['replica-rate'], 'replica-rate') ?? 100, memoBytes: 8_000, log }),
+    );
   } finally {
     await db.drop();
   }

@@ -110,3 +110,24 @@ export async function insertCelebrations(db: Db, list: ReadonlyArray<NewCelebrat
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .execute();
 }
+
+/**
+ * An account's payment celebrations that are still single messages or waiting for a roll-up, newest
+ * first, with what a rebuild needs (the payment's refund): the ones whose name can still be fixed.
+ */
+export async function celebrationsOfAccount(db: Db, accountId: number, limit: number) {
+  return db
+    .selectFrom('celebrations as c')
+    .innerJoin('payments as p', 'p.id', 'c.payment_id')
+    .select(['c.id', 'c.status', 'c.facts', 'c.outbox_id', 'p.refunded_minor', 'p.refunded_at'])
+    .where('c.account_id', '=', accountId)
+    .where('c.kind', '=', 'payment')
+    .where('c.status', 'in', ['single', 'rollup'])
+    .orderBy('c.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export async function setCelebrationFacts(trx: Transaction<Database>, id: number, facts: string): Promise<void> {
+  await trx.updateTable('celebrations').set({ facts }).where('id', '=', id).execute();
+}

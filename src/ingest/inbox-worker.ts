@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { claimUnapplied, markApplied, markAttemptFailed, markHeld, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
 import type { ApplyHold, ParsedEvent, WebhookSource } from './webhook-route.js';
+import { ParsedEventCache, type ParsedEventCacheOptions } from './parsed-event-cache.js';
 
 export interface InboxWorkerOptions {
   /** Events applied in one transaction: one commit for many payments is what lets apply keep up with acknowledging. */
@@ -29,6 +30,8 @@ export interface InboxWorkerOptions {
    * applied in sets one lane keeps up (BENCHMARKS.md, "apply").
    */
   concurrency: number;
+  /** What is kept of the events the routes just parsed (parsed-event-cache.ts). */
+  cache?: Partial<ParsedEventCacheOptions>;
 }
 
 export const defaultInboxWorkerOptions: InboxWorkerOptions = {
@@ -51,9 +54,6 @@ function isConcurrencyConflict(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || code === '40001' || code === '40P01';
 }
-
-/** Parsed events kept for the worker; beyond this, events are parsed again from the stored body. */
-const MAX_PARSED = 10_000;
 
 // Sources differ in their event and look-up types; the worker only hands one's output back to it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -79,7 +79,7 @@ export class InboxWorker {
   #pass: Promise<void> | null = null;
   #again = false;
   /** Events the routes just parsed, by inbox id, so applying them does not parse them again. */
-  readonly #parsed = new Map<number, ParsedEvent<unknown>>();
+  readonly #parsed: ParsedEventCache;
   /** Webhook requests being answered right now, and the waits for there to be none. */
   #receiving = 0;
   #untilQuiet = new Set<() => void>();
@@ -87,6 +87,8 @@ export class InboxWorker {
   readonly #inFlight = new Set<number>();
   /** Reads of due rows, one at a time, so two batches of ours never read the same rows. */
   #reading: Promise<unknown> = Promise.resolve();
+  /** The look-ups under way before each batch of ours, and the sources they are for. */
+  readonly #preparing = new Set<{ sources: ReadonlySet<string>; hurry: AbortController }>();
 
   constructor(
     /**
@@ -99,6 +101,12 @@ export class InboxWorker {
   ) {
     this.#options = { ...defaultInboxWorkerOptions, ...options };
     this.#sources = new Map(sources.map((s) => [s.source, s]));
+    this.#parsed = new ParsedEventCache(() => deps.clock.now().getTime(), this.#options.cache);
+  }
+
+  /** What the cache of parsed events holds now (tests, the RSS bench). */
+  get cached(): { entries: number; bytes: number } {
+    return this.#parsed.usage;
   }
 
   start(): void {
@@ -139,13 +147,10 @@ export class InboxWorker {
   }
 
   /** The route stored these events (already parsed and validated): keep them at hand, and apply them now. */
-  stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>): void {
+  stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>, source: string): void {
+    // Another source's events must not wait for the look-ups of the batch being prepared.
+    for (const p of this.#preparing) if (!p.sources.has(source)) p.hurry.abort();
     for (const { id, event } of events) this.#parsed.set(id, event);
-    // Bounded: rows a replica applied are never asked for here; the oldest go first.
-    for (const id of this.#parsed.keys()) {
-      if (this.#parsed.size <= MAX_PARSED) break;
-      this.#parsed.delete(id);
-    }
     this.wake();
   }
 
@@ -155,6 +160,7 @@ export class InboxWorker {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#pass;
+    this.#parsed.clear();
   }
 
   /** Applies every event due now, then returns how many it applied (tests, `run-job dispatch`). */
@@ -369,9 +375,19 @@ export class InboxWorker {
       list.push(p.event);
       bySource.set(p.source, list);
     }
-    const prepared = new Map<AnySource, unknown>();
-    for (const [source, events] of bySource) prepared.set(source, await source.prepare!(events, this.deps.clock.now()));
-    return prepared;
+    // Side by side, each within its own budget (stripe-lookups.ts); cut short when events of another
+    // source are in this batch or arrive meanwhile: they never wait for a source's look-ups.
+    const hurry = new AbortController();
+    const sources = new Set([...bySource.keys()].map((s) => s.source));
+    if (pending.some((p) => !sources.has(p.row.source))) hurry.abort();
+    const preparing = { sources, hurry };
+    this.#preparing.add(preparing);
+    try {
+      const now = this.deps.clock.now();
+      return new Map(await Promise.all([...bySource].map(async ([source, events]) => [source, await source.prepare!(events, now, hurry.signal)] as const)));
+    } finally {
+      this.#preparing.delete(preparing);
+    }
   }
 
   #applied(events: readonly Pending[]): void {

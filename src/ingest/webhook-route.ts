@@ -48,8 +48,11 @@ export interface WebhookSource<E, P = undefined> {
   verify(request: { rawBody: Buffer; headers: IncomingMessage['headers']; method: string; path: string; target: string }, now: Date): VerifyResult;
   /** Also re-reads a stored event for the inbox worker, with `now` the time it was received. */
   parse(rawBody: string, now: Date): ParseResult<E>;
-  /** Work outside the transaction (look-ups over the network) for the events not seen before. */
-  prepare?(events: ParsedEvent<E>[], now: Date): Promise<P>;
+  /**
+   * Work outside the transaction (look-ups over the network) for the events not seen before. When
+   * `hurry` aborts, other sources' events are waiting behind this batch: answer with what is known.
+   */
+  prepare?(events: ParsedEvent<E>[], now: Date, hurry?: AbortSignal): Promise<P>;
   /**
    * Applies one event in the caller's transaction. `now` is when it was received (the event is judged
    * as of its arrival); `appliedAt` is the wall clock's reading now, by which holds are measured.
@@ -57,6 +60,8 @@ export interface WebhookSource<E, P = undefined> {
    * nothing and the inbox worker tries it again at `until` (see ApplyHold).
    */
   apply(trx: Transaction<Database>, event: ParsedEvent<E>, context: ApplyContext<P>): Promise<void | ApplyHold>;
+  /** Stops work the source does in the background (look-ups retried later); called once the inbox worker has stopped. */
+  stop?(): Promise<void>;
   /**
    * Applies several events in the caller's transaction, with the outcome `apply` would give each
    * applied one after another in the order given, in a few statements for the whole batch. The inbox
@@ -96,7 +101,7 @@ export interface WebhookDeps {
   /** Called after a commit that may have written to the outbox. */
   afterCommit: () => void;
   /** Told while a request is being answered (it gives way), and which events were stored for it to apply. */
-  inbox: { receiving(): () => void; stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>): void };
+  inbox: { receiving(): () => void; stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>, source: string): void };
 }
 
 export function webhookRoute<E, P>(source: WebhookSource<E, P>, deps: WebhookDeps): RouteHandler {
@@ -189,7 +194,10 @@ async function storeForLater<E, P>(deps: WebhookDeps, source: WebhookSource<E, P
   );
   if (stored.length > 0) {
     const byId = new Map(events.map((e) => [e.id, e]));
-    deps.inbox.stored(stored.map((row) => ({ id: row.id, event: byId.get(row.event_id)! })));
+    deps.inbox.stored(
+      stored.map((row) => ({ id: row.id, event: byId.get(row.event_id)! })),
+      source.source,
+    );
   }
   return stored.length;
 }

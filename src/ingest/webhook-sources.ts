@@ -9,6 +9,7 @@ import { genericPaymentsSource } from './generic-payments.js';
 import { stripeSource } from './stripe/stripe-source.js';
 import { createStripeClient, createStripeVerifier } from './stripe/stripe-client.js';
 import { genericCrmSource } from './generic-crm.js';
+import type { StripeLookupOptions } from './stripe/stripe-lookups.js';
 import { HubSpotClient } from './hubspot/hubspot-client.js';
 import { hubspotSource } from './hubspot/hubspot-source.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -38,9 +39,10 @@ export function webhookSources(deps: {
   log: Logger;
   /** Counts reads of the accounting systems; a private set when not given (tests of other sources). */
   metrics?: Metrics;
-  /** The wall clock: token expiry. The system's when not given. */
+  /** The wall clock: token expiry, late Stripe names. The system's when not given. */
   clock?: Clock;
   books?: Partial<BooksRetryOptions>;
+  stripeLookups?: Partial<StripeLookupOptions>;
 }): WebhookSources {
   const { config, db, directory, log } = deps;
   const celebration = celebrationSettings(config);
@@ -52,6 +54,8 @@ export function webhookSources(deps: {
       verifier: createStripeVerifier(),
       api: config.stripe.apiKey ? createStripeClient(config.stripe.apiKey, config.stripe.apiUrl) : null,
       db,
+      clock: deps.clock ?? systemClock,
+      ...(deps.stripeLookups ? { lookups: deps.stripeLookups } : {}),
       celebration,
       log: childLogger(log, 'stripe'),
     }),
@@ -79,4 +83,9 @@ export function webhookSources(deps: {
 /** The sources whose events are acknowledged once stored and applied by the inbox worker. */
 export function appliedLater(sources: WebhookSources): AnySource[] {
   return Object.values(sources).filter((s) => s.acknowledge === 'once-stored');
+}
+
+/** Stops what the sources run in the background (Stripe's look-up retries). */
+export async function stopSources(sources: WebhookSources): Promise<void> {
+  await Promise.all(Object.values(sources).map((s) => s.stop?.()));
 }

@@ -4,6 +4,7 @@ import { digestJob } from '../digest/digest-job.js';
 import { anniversariesJob } from '../celebrate/anniversaries.js';
 import { nudgesJob } from '../nudge/nudges-job.js';
 import { topAccountsJob } from '../top/top-accounts-job.js';
+import { OUTBOX_RETENTION_JOB, outboxRetentionJob } from '../outbox/outbox-retention.js';
 
 /** Every job `appreciation-bot run-job <name>` knows, by the name operators type. */
 export const jobs: Readonly<Record<string, Job>> = {
@@ -12,4 +13,5 @@ export const jobs: Readonly<Record<string, Job>> = {
   anniversaries: anniversariesJob,
   nudges: nudgesJob,
   'top-accounts': topAccountsJob,
+  [OUTBOX_RETENTION_JOB]: outboxRetentionJob,
 };

@@ -8,6 +8,7 @@ import { databaseJobClaims, type JobClaims, type RunOutcomeRecord } from './job-
 import { catchUpWindowStart, latestFiring, periodForSchedule, type CatchUpWindow } from './job-period.js';
 import type { Job, JobSummary } from './job-registry.js';
 import { IntervalTask } from './interval-task.js';
+import { OUTBOX_RETENTION_JOB, OUTBOX_RETENTION_SCHEDULE } from '../outbox/outbox-retention.js';
 
 /**
  * Runs the scheduled jobs on their cron schedules in `TZ`, on every replica, each firing done by
@@ -69,9 +70,10 @@ export interface SchedulerDeps {
 }
 
 /**
- * Which job runs on which schedule: the contract's two variables and the daily anniversaries, and
- * how long a missed firing is still worth making up: the day's nudges and anniversaries that day
- * (the anniversaries job itself goes back over the days before), the week's digest that week.
+ * Which job runs on which schedule: the contract's two variables, the daily anniversaries and the
+ * daily outbox retention, and how long a missed firing is still worth making up: the day's nudges,
+ * anniversaries and retention that day (the anniversaries job itself goes back over the days
+ * before), the week's digest that week.
  */
 export function jobSchedules(config: Pick<Config, 'nudgeSchedule' | 'digestSchedule' | 'topAccountsSchedule'>): Array<{ name: string; cron: string; catchUp: CatchUpWindow }> {
   return [
@@ -79,6 +81,7 @@ export function jobSchedules(config: Pick<Config, 'nudgeSchedule' | 'digestSched
     { name: 'digest', cron: config.digestSchedule, catchUp: 'week' },
     { name: 'anniversaries', cron: ANNIVERSARY_SCHEDULE, catchUp: 'day' },
     { name: 'top-accounts', cron: config.topAccountsSchedule, catchUp: 'week' },
+    { name: OUTBOX_RETENTION_JOB, cron: OUTBOX_RETENTION_SCHEDULE, catchUp: 'day' },
   ];
 }
 

@@ -241,3 +241,61 @@ export async function deleteUntriedPost(trx: Transaction<Database>, id: number):
 export async function rewriteUntriedPost(trx: Transaction<Database>, id: number, message: MessagePayload, now: Date): Promise<void> {
   await trx.updateTable('outbox').set({ payload: JSON.stringify(message), updated_at: now }).where('id', '=', id).where('status', '=', 'pending').execute();
 }
+
+/** Every column that points at an outbox row (each indexed, migration 0016). */
+const REFERENCES_TO_OUTBOX = [
+  ['outbox', 'update_of'],
+  ['celebrations', 'outbox_id'],
+  ['nudges', 'message_outbox_id'],
+  ['nudges', 'summary_outbox_id'],
+  ['feedback_answers', 'celebration_outbox_id'],
+  ['feedback_answers', 'alert_outbox_id'],
+] as const;
+
+/**
+ * Deletes up to `limit` messages delivered before `cutoff`, oldest first, that nothing points at
+ * any more, starting after `after` (the last one a previous batch looked at). Kept: a message a
+ * celebration, a nudge or a feedback answer still refers to, and one an update (of any status)
+ * rewrites — chat.update needs the channel and ts it holds, and a refund can come months later.
+ * Rows another transaction holds are skipped, not waited for. Returns how many went and where the
+ * next batch starts (null once no delivered message before `cutoff` is left past `after`).
+ */
+export async function pruneDelivered(
+  db: Db,
+  options: { cutoff: Date; limit: number; after: { sentAt: Date; id: number } | null },
+): Promise<{ deleted: number; next: { sentAt: Date; id: number } | null }> {
+  const { cutoff, limit, after } = options;
+  let candidates = db
+    .selectFrom('outbox as o')
+    .select(['o.id', 'o.sent_at'])
+    .where('o.status', '=', 'sent')
+    .where('o.sent_at', '<', cutoff)
+    .orderBy('o.sent_at')
+    .orderBy('o.id')
+    .limit(limit);
+  if (after) candidates = candidates.where(sql<boolean>`(o.sent_at, o.id) > (${after.sentAt}, ${after.id})`);
+  const batch = await candidates.execute();
+  const last = batch.at(-1);
+  if (!last || last.sent_at === null) return { deleted: 0, next: null };
+  const deleted = await db
+    .deleteFrom('outbox')
+    .where(
+      'id',
+      'in',
+      (eb) =>
+        eb
+          .selectFrom('outbox as o')
+          .select('o.id')
+          .where(
+            'o.id',
+            'in',
+            batch.map((r) => r.id),
+          )
+          .where('o.status', '=', 'sent')
+          .where((w) => w.and(REFERENCES_TO_OUTBOX.map(([table, column]) => w.not(w.exists(w.selectFrom(table).select(sql`1`.as('x')).where(sql.ref(column), '=', sql.ref('o.id')))))))
+          .forUpdate()
+          .skipLocked() as never,
+    )
+    .executeTakeFirst();
+  return { deleted: Number(deleted.numDeletedRows), next: batch.length < limit ? null : { sentAt: last.sent_at, id: last.id } };
+}

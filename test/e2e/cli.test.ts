@@ -46,7 +46,7 @@ describe('the appreciation-bot command', () => {
     expect(command.stderr.trim()).toBe('appreciation-bot: unknown command "frobnicate"; known commands: start, migrate, run-job, import, backfill, feedback-link');
     const job = run(['run-job', 'nope'], { DATABASE_URL: 'pglite://memory' }, dir);
     expect(job.status).toBe(2);
-    expect(job.stderr.trim()).toBe('appreciation-bot: unknown job "nope"; known jobs: dispatch, digest, anniversaries, nudges, top-accounts');
+    expect(job.stderr.trim()).toBe('appreciation-bot: unknown job "nope"; known jobs: dispatch, digest, anniversaries, nudges, top-accounts, outbox-retention');
     const badNow = run(['run-job', 'dispatch', '--now', 'yesterday'], { DATABASE_URL: 'pglite://memory' }, dir);
     expect(badNow.status).toBe(2);
     expectOneLineReason(badNow.stderr);

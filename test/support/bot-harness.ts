@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/log.js';
 import type { DispatcherOptions } from '../../src/outbox/dispatcher.js';
 import type { InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
 import type { BooksRetryOptions } from '../../src/ingest/books/books-reads.js';
+import type { StripeLookupOptions } from '../../src/ingest/stripe/stripe-lookups.js';
 import type { TestDatabase } from './test-database.js';
 import type { FakeSlack } from './fake-slack.js';
 
@@ -50,6 +51,7 @@ export async function startTestBot(options: {
   inbox?: Partial<InboxWorkerOptions>;
   /** Waits between failed reads of QuickBooks / Xero (default: fast, as for the inbox). */
   books?: Partial<BooksRetryOptions>;
+  stripeLookups?: Partial<StripeLookupOptions>;
   schedules?: boolean;
 }): Promise<TestBot> {
   const env: Record<string, string> = {
@@ -80,6 +82,7 @@ export async function startTestBot(options: {
     books: { retryBaseMs: 20, retryMaxMs: 100, reauthoriseRetryMs: 200, ...options.books },
     // /metrics backlog figures within a tenth of a second, not ten.
     backlogRefresh: { everyMs: 100 },
+    ...(options.stripeLookups ? { stripeLookups: options.stripeLookups } : {}),
     // Jobs run when a test says so (run-job style), not when the wall clock reaches 09:00.
     schedules: options.schedules ?? false,
   });

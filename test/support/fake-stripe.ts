@@ -82,6 +82,10 @@ export interface FakeStripe {
   addInvoices(...invoices: StripeInvoiceLike[]): void;
   addInvoicePayments(...payments: StripeInvoicePaymentLike[]): void;
   addCheckoutSessions(...sessions: StripeCheckoutSessionLike[]): void;
+  /** Leave requests whose path starts with `pathPrefix` unanswered, as a hung Stripe would, until `stopHanging`. */
+  hang(pathPrefix?: string): void;
+  /** Answer the requests held by `hang` (as if Stripe came back), and hang no more. */
+  stopHanging(): void;
   /** Forget calls and pending faults (data is kept). */
   reset(): void;
   close(): Promise<void>;
@@ -206,6 +210,8 @@ class FakeStripeServer implements FakeStripe {
   private readonly checkoutSessions: StripeCheckoutSessionLike[] = [];
   private readonly added = new Map<StripeInvoiceLike, number>();
   private readonly faults: Array<{ prefix: string; status: number; remaining: number }> = [];
+  private readonly hanging: string[] = [];
+  private held: Array<() => void> = [];
 
   constructor(opts: FakeStripeOptions) {
     this.apiKey = opts.apiKey ?? 'sk_test_fake';
@@ -256,6 +262,17 @@ class FakeStripeServer implements FakeStripe {
     this.checkoutSessions.push(...sessions);
   }
 
+  hang(pathPrefix = '/'): void {
+    this.hanging.push(pathPrefix);
+  }
+
+  stopHanging(): void {
+    this.hanging.length = 0;
+    const held = this.held;
+    this.held = [];
+    for (const answer of held) answer();
+  }
+
   reset(): void {
     this.calls.length = 0;
     this.faults.length = 0;
@@ -279,6 +296,15 @@ class FakeStripeServer implements FakeStripe {
     };
     this.calls.push(call);
     req.resume();
+    if (this.hanging.some((prefix) => call.path.startsWith(prefix))) {
+      this.held.push(() => this.answer(req, res, url, call));
+      return;
+    }
+    this.answer(req, res, url, call);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, url: URL, call: StripeCall): void {
+    if (res.destroyed) return;
     const send = (status: number, body: Json): void => {
       call.status = status;
       res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': `req_fake${this.calls.length}` });

@@ -7,6 +7,7 @@ import { linkedOwnersOnSlack } from '../crm-owner-queries.js';
 import type { HubSpotClient, HubSpotCompany } from './hubspot-client.js';
 import { companyOf, type HubSpotChange } from './hubspot-events.js';
 import { knownCompanies } from './hubspot-queries.js';
+import { beforeDeadline, eachWithin } from '../lookup-budget.js';
 
 /**
  * The network look-ups a batch needs, done before its transaction: which company a won deal
@@ -48,7 +49,7 @@ export async function lookUpForBatch(changes: HubSpotChange[], deps: LookupDeps)
   if (!api) return lookups;
   const limits = { ...DEFAULTS, ...definedOnly({ budgetMs: deps.budgetMs, callTimeoutMs: deps.callTimeoutMs, concurrency: deps.concurrency }) };
   const deadline = performance.now() + limits.budgetMs;
-  const run = <T>(items: T[], what: string, work: (item: T, signal: AbortSignal) => Promise<void>) => eachWithin(items, { ...limits, deadline, what, log: deps.log }, work);
+  const run = <T>(items: T[], what: string, work: (item: T, signal: AbortSignal) => Promise<void>) => eachWithin(items, { ...limits, deadline, what, upstream: 'hubspot', log: deps.log }, work);
 
   const deals = unique(changes.flatMap((c) => (c.kind === 'deal-won' ? [c.dealId] : [])));
   await run(deals, 'deal associations', async (dealId, signal) => {
@@ -77,46 +78,6 @@ export async function lookUpForBatch(changes: HubSpotChange[], deps: LookupDeps)
     lookups.owners.set(ownerId, { email: owner.email, slackUserId, displayName: owner.name });
   });
   return lookups;
-}
-
-/** Runs `work` over `items`, a few at a time, skipping what would start after the deadline. */
-async function eachWithin<T>(
-  items: T[],
-  options: { deadline: number; callTimeoutMs: number; concurrency: number; what: string; log: Logger },
-  work: (item: T, signal: AbortSignal) => Promise<void>,
-): Promise<void> {
-  const queue = [...items];
-  let skipped = 0;
-  const worker = async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-      const remaining = options.deadline - performance.now();
-      if (remaining <= 0) {
-        skipped += 1;
-        continue;
-      }
-      try {
-        await work(item, AbortSignal.timeout(Math.min(options.callTimeoutMs, remaining)));
-      } catch (error) {
-        options.log.warn({ lookup: options.what, id: String(item), err: error instanceof Error ? error.message : String(error) }, 'hubspot look-up failed; using what is known');
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, items.length) }, worker));
-  if (skipped > 0) options.log.warn({ lookup: options.what, skipped }, 'hubspot look-ups skipped: out of time; they are retried on later events');
-}
-
-/** The Slack look-up has its own, longer timeout; past the deadline its answer is not waited for. */
-async function beforeDeadline<T>(promise: Promise<T | null>, deadline: number): Promise<T | null> {
-  const remaining = Math.max(0, deadline - performance.now());
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), remaining);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function unique<T>(items: T[]): T[] {

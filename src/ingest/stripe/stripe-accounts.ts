@@ -3,6 +3,7 @@ import type { Account, Database } from '../../db/schema.js';
 import { createAccount, findAccountByExternalId, updateAccount } from '../../accounts/account-queries.js';
 import type { StripeCustomerRef } from './stripe-events.js';
 import { mergeAccounts } from '../../accounts/account-merge.js';
+import { renameCelebrations } from '../../celebrate/renamed-account.js';
 
 /** What a real event or a look-up may tell about a customer; the best one wins. */
 export interface CustomerDetails {
@@ -66,5 +67,22 @@ async function improveDetails(trx: Transaction<Database>, account: Account, name
   }
   if (email && email !== account.email) patch.email = email;
   if (!patch.name && account.name_is_placeholder && !name && email && account.name !== email) patch.name = email;
-  return Object.keys(patch).length === 0 ? account : updateAccount(trx, account.id, patch, now);
+  if (Object.keys(patch).length === 0) return account;
+  const updated = await updateAccount(trx, account.id, patch, now);
+  // Celebrations that went out under the placeholder are fixed in place.
+  if (patch.name && account.name_is_placeholder) await renameCelebrations(trx, account.id, patch.name, now);
+  return updated;
+}
+
+/**
+ * A customer's details that a look-up brought after its payment was applied (Stripe was slow, or
+ * its circuit was open): the account gets the name, and its celebrations with it. `absent` when
+ * the payment that creates the account has not been applied yet.
+ */
+export async function nameLookedUpCustomer(trx: Transaction<Database>, customerId: string, details: CustomerDetails, now: Date): Promise<'absent' | 'named' | 'unchanged'> {
+  const account = await findAccountByExternalId(trx, 'stripe', customerId);
+  if (!account) return 'absent';
+  if (!account.name_is_placeholder) return 'unchanged';
+  const after = await accountForStripeCustomer(trx, { id: customerId, name: null, email: null, externalId: null }, customerId, details, now);
+  return after.name !== account.name || after.id !== account.id ? 'named' : 'unchanged';
 }

@@ -1,7 +1,5 @@
 import type { Transaction } from 'kysely';
-import type Stripe from 'stripe';
 import type { Database, Payment } from '../../db/schema.js';
-import type { Logger } from '../../log.js';
 import { findAccountByExternalId } from '../../accounts/account-queries.js';
 import { findSameMoney } from '../../accounts/payment-queries.js';
 import { stripeAccountKey } from './stripe-accounts.js';
@@ -13,8 +11,8 @@ import type { StripePayment } from './stripe-events.js';
  *
  * With STRIPE_API_KEY the bot asks Stripe: the InvoicePayments of the intent
  * (`GET /v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]=…`), then the
- * Checkout sessions that created it (`GET /v1/checkout/sessions?payment_intent=…`). Without a key (or
- * when Stripe cannot be reached) the intent is held for BARE_INTENT_HOLD_MS after it arrived, and an
+ * Checkout sessions that created it (`GET /v1/checkout/sessions?payment_intent=…`; stripe-lookups.ts).
+ * Without a key (or when Stripe cannot be reached in time) the intent is held for BARE_INTENT_HOLD_MS after it arrived, and an
  * invoice or session of the same customer, amount and currency paid within that much of it is its
  * owner; after that it is a payment of its own (Elements, a billing system that collects through
  * Stripe). The same rule read backwards ties an invoice that arrives later to an intent already
@@ -39,24 +37,6 @@ export function isCollectingId(id: string): boolean {
 /** What Stripe said owns a payment intent: an invoice or session id, or null for none (a payment of its own). */
 export interface IntentOwner {
   owner: string | null;
-}
-
-/** Asks Stripe which invoice or Checkout session a payment intent paid. Null when Stripe could not answer. */
-export async function lookUpIntentOwner(api: Stripe, paymentIntentId: string, log: Logger): Promise<IntentOwner | null> {
-  try {
-    const payments = await api.invoicePayments.list({ payment: { type: 'payment_intent', payment_intent: paymentIntentId }, limit: 1 });
-    const invoice = payments.data[0]?.invoice;
-    const invoiceId = typeof invoice === 'string' ? invoice : (invoice?.id ?? null);
-    if (invoiceId) return { owner: invoiceId };
-    const sessions = await api.checkout.sessions.list({ payment_intent: paymentIntentId, limit: 1 });
-    return { owner: sessions.data[0]?.id ?? null };
-  } catch (error) {
-    log.warn(
-      { paymentIntentId, err: error instanceof Error ? error.message : String(error) },
-      'stripe look-up of a payment intent owner failed; matching it by customer, amount and currency instead',
-    );
-    return null;
-  }
 }
 
 async function customerAccountId(trx: Transaction<Database>, payment: StripePayment): Promise<number | null> {

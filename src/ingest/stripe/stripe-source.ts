@@ -10,28 +10,16 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { parseJson } from '../parse-json.js';
 import type { ParseResult, WebhookSource } from '../webhook-route.js';
-import { upsertStripeCustomer, type CustomerDetails } from './stripe-accounts.js';
+import { nameLookedUpCustomer, upsertStripeCustomer } from './stripe-accounts.js';
 import { applyIntent, applyLink, applyStripePayment } from './stripe-apply.js';
-import { interpretStripeEvent, invoiceToLookUp, refsOfInvoicePayments, stripeEventSchema, StripePayloadError, type StripeChange, type StripeEventEnvelope } from './stripe-events.js';
-import { lookUpIntentOwner, type IntentOwner } from './stripe-owners.js';
+import { interpretStripeEvent, invoiceToLookUp, stripeEventSchema, StripePayloadError, type StripeChange, type StripeEventEnvelope } from './stripe-events.js';
+import { emptyLookUps, INVOICE_PAYMENTS_LIMIT, StripeLookups, type BatchLookUps, type StripeLookupOptions, type StripeLookUps } from './stripe-lookups.js';
+import type { Clock } from '../../clock.js';
 
 /** Stripe's own tolerance for webhook timestamps. */
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
-/** InvoicePayments listed for one invoice; an invoice is paid by one payment, rarely a few. */
-export const INVOICE_PAYMENTS_LIMIT = 20;
-
-/** What `prepare` looked up through the Stripe API (outside the transaction) for `apply`. */
-export interface StripeLookUps {
-  /** Customer details, by Stripe customer id. */
-  customers: Map<string, CustomerDetails>;
-  /** Payment intents and charges from an invoice's InvoicePayments, by payment id (the invoice's or session's). */
-  paymentRefs: Map<string, string[]>;
-  /** Payments whose invoice Stripe could not list: they are matched by their details instead. */
-  unanswered: Set<string>;
-  /** The invoice or session that owns a payment intent naming none, by intent id (absent: not asked, or no answer). */
-  intentOwners: Map<string, IntentOwner>;
-}
+export { INVOICE_PAYMENTS_LIMIT, type StripeLookUps };
 
 /**
  * POST /webhooks/stripe: verified with the stripe package over the raw bytes, stored in the inbox,
@@ -44,9 +32,22 @@ export function stripeSource(deps: {
   /** Null without STRIPE_API_KEY: names then come from the email or a placeholder, owners from details. */
   api: Stripe | null;
   db: Kysely<Database>;
+  /** The wall clock: when a late look-up names an account. */
+  clock: Clock;
+  lookups?: Partial<StripeLookupOptions>;
   celebration: CelebrationSettings;
   log: Logger;
-}): WebhookSource<StripeChange, StripeLookUps> {
+}): WebhookSource<StripeChange, StripeLookUps> & { stop(): Promise<void> } {
+  const lookups = deps.api
+    ? new StripeLookups(
+        deps.api,
+        {
+          log: deps.log,
+          named: (customerId, details) => deps.db.transaction().execute((trx) => nameLookedUpCustomer(trx, customerId, details, deps.clock.now())),
+        },
+        deps.lookups,
+      )
+    : null;
   return {
     source: 'stripe',
     // Everything a sender can be told is checked before storing; applying needs nothing from the request.
@@ -86,34 +87,31 @@ export function stripeSource(deps: {
         throw error;
       }
     },
-    async prepare(events) {
-      const found: StripeLookUps = { customers: new Map(), paymentRefs: new Map(), unanswered: new Set(), intentOwners: new Map() };
-      if (!deps.api) return found;
+    async prepare(events, _now, hurry) {
+      if (!lookups) return emptyLookUps();
+      // What the database cannot already tell, gathered first; then asked of Stripe together, within the budget.
+      const wanted: BatchLookUps = { customers: [], invoices: [], intents: [] };
+      const seen = new Set<string>();
       for (const { event } of events) {
         if (event.kind !== 'payment' && event.kind !== 'intent') continue;
         const { payment } = event;
         const customerId = payment.customer.id;
-        if (!payment.customer.name && customerId && !found.customers.has(customerId)) {
+        if (!payment.customer.name && customerId && !seen.has(customerId)) {
+          seen.add(customerId);
           const known = await findAccountByExternalId(deps.db, 'stripe', customerId);
-          if (!known || known.name_is_placeholder) {
-            const details = await lookUpCustomer(deps.api, customerId, deps.log);
-            if (details) found.customers.set(customerId, details);
-          }
+          if (!known || known.name_is_placeholder) wanted.customers.push(customerId);
         }
         // Only what the database cannot already tell: a payment or intent whose ids are stored needs no look-up.
-        if (found.paymentRefs.has(payment.paymentId) || found.intentOwners.has(payment.paymentId)) continue;
+        if (seen.has(payment.paymentId)) continue;
+        seen.add(payment.paymentId);
         const invoiceId = invoiceToLookUp(event);
-        if (invoiceId !== null && !(await idsKnown(deps.db, [payment.paymentId]))) {
-          const refs = await lookUpInvoicePaymentRefs(deps.api, invoiceId, deps.log);
-          if (refs === null) found.unanswered.add(payment.paymentId);
-          else if (refs.length > 0) found.paymentRefs.set(payment.paymentId, refs);
-        }
-        if (event.kind === 'intent' && !(await idsKnown(deps.db, [payment.paymentId, ...payment.refs]))) {
-          const owner = await lookUpIntentOwner(deps.api, payment.paymentId, deps.log);
-          if (owner) found.intentOwners.set(payment.paymentId, owner);
-        }
+        if (invoiceId !== null && !(await idsKnown(deps.db, [payment.paymentId]))) wanted.invoices.push({ paymentId: payment.paymentId, invoiceId });
+        if (event.kind === 'intent' && !(await idsKnown(deps.db, [payment.paymentId, ...payment.refs]))) wanted.intents.push(payment.paymentId);
       }
-      return found;
+      return lookups.forBatch(wanted, hurry);
+    },
+    stop: async () => {
+      await lookups?.stop();
     },
     async apply(trx, parsed, { now, appliedAt, log, prepared }) {
       const change = parsed.event;
@@ -153,42 +151,9 @@ export function stripeSource(deps: {
   };
 }
 
-async function lookUpCustomer(api: Stripe, customerId: string, log: Logger): Promise<CustomerDetails | null> {
-  try {
-    const customer = await api.customers.retrieve(customerId);
-    if ('deleted' in customer && customer.deleted) return null;
-    const c = customer as Stripe.Customer;
-    return { name: c.name ?? null, email: c.email ?? null, externalId: c.metadata?.account_external_id ?? null };
-  } catch (error) {
-    log.warn({ customerId, err: error instanceof Error ? error.message : String(error) }, 'stripe customer look-up failed; using what the event says');
-    return null;
-  }
-}
-
 /** Whether any of these ids is stored already (as a payment, or kept for one): then a look-up would add nothing. */
 async function idsKnown(db: Kysely<Database>, ids: string[]): Promise<boolean> {
   return (await findPaymentByRef(db, 'stripe', ids)) !== null || (await pendingOwnerOf(db, 'stripe', ids, new Date(0))) !== null;
-}
-
-/**
- * The payment intents and charges that paid an invoice, from its InvoicePayments: from API version
- * 2025-03-31 on, the invoice no longer names them and the charge no longer names its invoice, so
- * these are what a later `charge.refunded` and `payment_intent.succeeded` are matched by. Null when
- * the look-up failed: the payment is still recorded and celebrated, and matched by its details.
- */
-export async function lookUpInvoicePaymentRefs(api: Stripe, invoiceId: string, log: Logger): Promise<string[] | null> {
-  try {
-    const page = await api.invoicePayments.list({ invoice: invoiceId, limit: INVOICE_PAYMENTS_LIMIT });
-    const refs = refsOfInvoicePayments(page.data);
-    if (refs.length === 0) log.info({ invoiceId }, 'stripe invoice has no payment intent or charge (paid outside Stripe?); a refund of it cannot be matched');
-    return refs;
-  } catch (error) {
-    log.warn(
-      { invoiceId, err: error instanceof Error ? error.message : String(error) },
-      'stripe invoice payments look-up failed; recording the payment without its payment intent, matched to it by customer, amount and currency',
-    );
-    return null;
-  }
 }
 
 export type { StripeEventEnvelope };

@@ -4,7 +4,8 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../../src/log.js';
 import { createStripeClient } from '../../../src/ingest/stripe/stripe-client.js';
 import { invoicePayment, invoicePaymentRefs, invoiceToLookUp, refsOfInvoicePayments, type StripeChange } from '../../../src/ingest/stripe/stripe-events.js';
-import { lookUpInvoicePaymentRefs } from '../../../src/ingest/stripe/stripe-source.js';
+import type Stripe from 'stripe';
+import { StripeLookups } from '../../../src/ingest/stripe/stripe-lookups.js';
 import { makeInvoice, makeInvoicePayment, startFakeStripe, type FakeStripe } from '../../support/fake-stripe.js';
 
 /** An invoice as API 2025-03-31 sends it in a webhook: no `charge`, no `payment_intent`, `payments` not expanded. */
@@ -69,9 +70,10 @@ describe('invoiceToLookUp', () => {
   });
 });
 
-describe('lookUpInvoicePaymentRefs against the fake Stripe API', () => {
+describe('the invoice payments look-up (StripeLookups) against the fake Stripe API', () => {
   let fake: FakeStripe;
   let lines: Array<Record<string, unknown>>;
+  const lookups: StripeLookups[] = [];
   const logger = () =>
     createLogger({
       level: 'debug',
@@ -82,6 +84,13 @@ describe('lookUpInvoicePaymentRefs against the fake Stripe API', () => {
         },
       }),
     });
+  /** The look-ups of one batch asking for one invoice's payments, paid by the payment of the same id. */
+  const refsOf = async (api: Stripe, invoiceId: string) => {
+    const l = new StripeLookups(api, { log: logger(), named: () => Promise.resolve('unchanged') }, { budgetMs: 5_000 });
+    lookups.push(l);
+    const found = await l.forBatch({ customers: [], invoices: [{ paymentId: invoiceId, invoiceId }], intents: [] });
+    return found.unanswered.has(invoiceId) ? null : (found.paymentRefs.get(invoiceId) ?? null);
+  };
 
   beforeAll(async () => {
     fake = await startFakeStripe({
@@ -96,13 +105,16 @@ describe('lookUpInvoicePaymentRefs against the fake Stripe API', () => {
     fake.reset();
     lines = [];
   });
+  afterEach(async () => {
+    for (const l of lookups.splice(0)) await l.stop();
+  });
   afterAll(async () => {
     await fake?.close();
   });
 
   it("lists the invoice's payments and returns their payment intents and charges", async () => {
     const api = createStripeClient(fake.apiKey, fake.url, { retries: 0 });
-    expect(await lookUpInvoicePaymentRefs(api, 'in_two', logger())).toEqual(['ch_two_b', 'pi_two_a']);
+    expect(await refsOf(api, 'in_two')).toEqual(['ch_two_b', 'pi_two_a']);
     expect(fake.calls).toHaveLength(1);
     expect(fake.calls[0]).toMatchObject({ method: 'GET', path: '/v1/invoice_payments', query: { invoice: 'in_two', limit: '20' }, apiKey: fake.apiKey, status: 200 });
     expect(lines.filter((l) => Number(l['level']) >= 40)).toEqual([]);
@@ -110,28 +122,28 @@ describe('lookUpInvoicePaymentRefs against the fake Stripe API', () => {
 
   it('returns nothing, and says so, for an invoice without payments (paid outside Stripe)', async () => {
     const api = createStripeClient(fake.apiKey, fake.url, { retries: 0 });
-    expect(await lookUpInvoicePaymentRefs(api, 'in_oob', logger())).toEqual([]);
+    expect(await refsOf(api, 'in_oob')).toEqual([]);
     expect(lines).toEqual([expect.objectContaining({ level: 30, invoiceId: 'in_oob', msg: expect.stringContaining('has no payment intent or charge') })]);
   });
 
-  it('returns null (no answer) and logs a warning when the look-up fails, without throwing', async () => {
+  it('has no answer (the payment is matched by its details) and logs a warning when the look-up fails, without throwing', async () => {
     const api = createStripeClient(fake.apiKey, fake.url, { retries: 0 });
     fake.failNext('/v1/invoice_payments', 503);
-    expect(await lookUpInvoicePaymentRefs(api, 'in_two', logger())).toBeNull();
+    expect(await refsOf(api, 'in_two')).toBeNull();
     expect(fake.calls.map((c) => c.status)).toEqual([503]);
-    expect(lines).toEqual([
+    expect(lines).toContainEqual(
       expect.objectContaining({
         level: 40,
-        invoiceId: 'in_two',
+        id: 'in_two',
         err: expect.stringContaining('injected HTTP 503'),
-        msg: expect.stringContaining('invoice payments look-up failed'),
+        msg: expect.stringContaining('stripe look-up failed'),
       }),
-    ]);
+    );
 
     // A network failure (nothing listening) is the same.
     const closed = createStripeClient(fake.apiKey, 'http://127.0.0.1:9', { retries: 0, timeoutMs: 1_000 });
     lines = [];
-    expect(await lookUpInvoicePaymentRefs(closed, 'in_two', logger())).toBeNull();
-    expect(lines).toEqual([expect.objectContaining({ level: 40, invoiceId: 'in_two' })]);
+    expect(await refsOf(closed, 'in_two')).toBeNull();
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, id: 'in_two' }));
   });
 });

@@ -55,13 +55,14 @@ function scheduler(jobs: ScheduledJob[], claims: JobClaims, extra: { metrics?: M
 const SLOT = new Date('2026-11-23T09:00:00Z');
 
 describe('jobSchedules', () => {
-  it('runs nudges, the digest and the weekly top ten on the configured schedules and anniversaries daily at 09:00', () => {
+  it('runs nudges, the digest and the weekly top ten on the configured schedules, anniversaries daily at 09:00 and the outbox retention at 03:30', () => {
     const config = parseConfig({ NUDGE_SCHEDULE: '30 8 * * 1-5', DIGEST_SCHEDULE: '0 17 * * 4', TOP_ACCOUNTS_SCHEDULE: '0 8 * * 1' });
     expect(jobSchedules(config)).toEqual([
       { name: 'nudges', cron: '30 8 * * 1-5', catchUp: 'day' },
       { name: 'digest', cron: '0 17 * * 4', catchUp: 'week' },
       { name: 'anniversaries', cron: ANNIVERSARY_SCHEDULE, catchUp: 'day' },
       { name: 'top-accounts', cron: '0 8 * * 1', catchUp: 'week' },
+      { name: 'outbox-retention', cron: '30 3 * * *', catchUp: 'day' },
     ]);
     expect(ANNIVERSARY_SCHEDULE).toBe('0 9 * * *');
   });

@@ -1,0 +1,109 @@
+// A slow upstream holds no one else: with a Stripe API that never answers, the inbox worker applies
+// every other source's events at once and Stripe's own with what the events say, opens a circuit
+// after repeated failures, and fixes the names in place (chat.update) once Stripe answers again.
+import { FixedClock } from '../../src/clock.js';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { makeCustomer, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
+import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { eventually } from '../support/signing.js';
+import { accepted, blockTexts, genericPayment, postGeneric, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent } from '../support/payment-fixtures.js';
+
+const STRIPE_KEY = 'sk_test_appreciation_hung';
+const PLACEHOLDER = 'a Stripe customer';
+
+describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
+  let database: TestDatabase;
+  let slack: FakeSlack;
+  let stripe: FakeStripe;
+  let bot: TestBot | null = null;
+  let clock: FixedClock;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    slack = await startFakeSlack();
+    stripe = await startFakeStripe({
+      apiKey: STRIPE_KEY,
+      customers: ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => makeCustomer({ id: `cus_hung_${x}`, name: `Hung ${x.toUpperCase()} Ltd`, email: `ap@${x}.example` })),
+    });
+  });
+  beforeEach(async () => {
+    await database.reset();
+    slack.reset();
+    stripe.reset();
+    stripe.hang('/v1/');
+    clock = new FixedClock(STRIPE_FIXTURE_NOW);
+  });
+  afterEach(async () => {
+    stripe.stopHanging();
+    await bot?.stop().catch(() => undefined);
+    bot = null;
+  });
+  afterAll(async () => {
+    await stripe?.close();
+    await slack?.close();
+    await database?.destroy();
+  });
+
+  const start = async (lookups: Record<string, number> = {}) => {
+    bot = await startTestBot({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, STRIPE_API_KEY: STRIPE_KEY, STRIPE_API_URL: stripe.url }, stripeLookups: lookups });
+    return bot;
+  };
+  /** invoice.paid of an unnamed customer (`customer_name: null`): its name needs a look-up. */
+  const invoicePaid = (x: string, cents = 2000) =>
+    stripeEvent('invoice_paid', `evt_hung_${x}`, { id: `in_hung_${x}`, customer: `cus_hung_${x}`, charge: `ch_hung_${x}`, payment_intent: `pi_hung_${x}`, amount_paid: cents, amount_due: cents, total: cents, subtotal: cents });
+  const headers = (method: string) => accepted(slack, method).map((c) => blockTexts(c, 'header')[0] ?? '');
+
+  it('celebrates a generic payment sent after three Stripe events within 2 s, and names the Stripe customers in place when Stripe answers', async () => {
+    await start();
+    for (const x of ['a', 'b', 'c']) expect((await postStripe(bot!.url, invoicePaid(x), { clock })).status).toBe(200);
+    const sent = performance.now();
+    const generic = await postGeneric(bot!.url, genericPayment({ id: 'chk-hung-1', paid_at: '2022-03-26T18:00:00Z' }), { clock });
+    expect(generic.status).toBe(200);
+
+    await eventually(() => headers('chat.postMessage').some((h) => h.includes('Acme Co')), 2_000);
+    expect(performance.now() - sent).toBeLessThan(2_000);
+
+    // Stripe's own went out with what is known: the placeholder name.
+    await eventually(() => headers('chat.postMessage').filter((h) => h.includes(PLACEHOLDER)).length === 3, 5_000);
+    expect(stripe.callsTo('/v1/customers').length).toBeGreaterThanOrEqual(3);
+
+    // Stripe comes back: the held look-ups are answered late, and each celebration is fixed in place.
+    stripe.stopHanging();
+    await eventually(() => accepted(slack, 'chat.update').length === 3, 10_000);
+    expect(headers('chat.update').sort()).toEqual(['🎉 $20.00 from Hung A Ltd', '🎉 $20.00 from Hung B Ltd', '🎉 $20.00 from Hung C Ltd']);
+    // Each rewrites a celebration post in place: its channel and ts.
+    const posts = await database.handle.db.selectFrom('outbox').select(['slack_ts']).where('kind', '=', 'post').where('payload', 'is not', null).execute();
+    const postTs = new Set(posts.map((p) => p.slack_ts));
+    for (const update of accepted(slack, 'chat.update')) {
+      expect(update.body['channel']).toBe(TEST_CHANNEL);
+      expect(postTs.has(String(update.body['ts']))).toBe(true);
+    }
+    const accounts = await database.handle.db.selectFrom('accounts').select(['name', 'name_is_placeholder']).where('name', 'like', 'Hung %').orderBy('name').execute();
+    expect(accounts).toEqual(['A', 'B', 'C'].map((x) => ({ name: `Hung ${x} Ltd`, name_is_placeholder: false })));
+  });
+
+  it('opens the circuit after repeated failures: later batches do not wait and Stripe is not asked, then names are fixed once it answers', async () => {
+    await start({ budgetMs: 200, callTimeoutMs: 150, failuresToOpen: 3, openMs: 6_000, retryEveryMs: 100 });
+    for (const x of ['a', 'b', 'c']) await postStripe(bot!.url, invoicePaid(x), { clock });
+    await eventually(() => headers('chat.postMessage').filter((h) => h.includes(PLACEHOLDER)).length === 3, 5_000);
+    // Timeouts (and retries of the customers) until three in a row open the circuit; then no more calls.
+    let asked = -1;
+    await eventually(async () => {
+      const before = stripe.callsTo('/v1/customers').length;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      asked = stripe.callsTo('/v1/customers').length;
+      return asked >= 3 && asked === before;
+    }, 5_000);
+
+    // While it is open, a Stripe event is applied without a call and without waiting for one.
+    await postStripe(bot!.url, invoicePaid('d'), { clock });
+    await eventually(() => headers('chat.postMessage').filter((h) => h.includes(PLACEHOLDER)).length === 4, 2_000);
+    expect(stripe.callsTo('/v1/customers')).toHaveLength(asked);
+
+    // Stripe answers again: once openMs is over one call goes through, the circuit closes, the names follow.
+    stripe.stopHanging();
+    await eventually(() => accepted(slack, 'chat.update').length === 4, 20_000);
+    expect(headers('chat.update').sort()).toEqual(['A', 'B', 'C', 'D'].map((x) => `🎉 $20.00 from Hung ${x} Ltd`));
+  });
+});
