@@ -39,10 +39,10 @@ describe('npx appreciation-bot after a clean rebuild', () => {
       cwd: app,
       env: { ...env, DATABASE_URL: `pglite://${join(dir, 'data')}` },
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 120_000,
     });
     expect(migrate.stderr).toBe('');
     expect(migrate.status).toBe(0);
     expect(migrate.stdout).toMatch(/^applied 0001-core-schema, /);
-  }, 180_000);
+  }, 280_000);
 });

@@ -14,7 +14,7 @@ const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn' };
 
 function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
-  const result = spawnSync(process.execPath, [cli, ...args], { env: { ...baseEnv, ...env }, cwd, encoding: 'utf8', timeout: 30_000 });
+  const result = spawnSync(process.execPath, [cli, ...args], { env: { ...baseEnv, ...env }, cwd, encoding: 'utf8', timeout: 90_000 }); // a first embedded start is slow on a loaded machine
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -61,7 +61,9 @@ describe('the appreciation-bot command', () => {
     const job = run(['run-job', 'dispatch', '--now', '2026-11-20T09:00:00Z'], {}, dir);
     expect(job.status).toBe(0);
     expect(job.stdout).toContain('dispatch: applied=0 rollups=0 pending=0 failed=0');
-  });
+    // Three processes, the first creating an embedded database: seconds on a quiet machine, more
+    // than a minute on one shared by parallel suites.
+  }, 280_000);
 
   describe('start', () => {
     let bot: ChildProcess | null = null;
