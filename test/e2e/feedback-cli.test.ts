@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFeedbackToken } from '../../src/feedback/feedback-token.js';
 import { TEST_FEEDBACK_SECRET, tokenOf } from '../support/feedback-client.js';
+import { seedEmbeddedDatabase } from '../support/test-database.js';
 
 /**
  * `appreciation-bot feedback-link <account>` as an operator runs it: the built CLI (`npm run build`
@@ -23,8 +24,9 @@ describe('appreciation-bot feedback-link', () => {
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ab-feedback-cli-'));
+    await seedEmbeddedDatabase(join(dir, 'db'), 'migrated');
     env = { ...baseEnv, DATABASE_URL: `pglite://${join(dir, 'db')}`, FEEDBACK_SECRET: TEST_FEEDBACK_SECRET, PUBLIC_URL: 'https://bot.example.com/' };
     const accounts = join(dir, 'accounts.csv');
     writeFileSync(

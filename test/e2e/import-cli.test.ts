@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, seedEmbeddedDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 
 /**
  * `appreciation-bot import <file>` as an operator runs it: the built CLI (`npm run build` first) in a
@@ -33,7 +33,12 @@ describe.each(testEngines())('appreciation-bot import (%s)', (engine) => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ab-import-'));
     await server?.reset();
-    databaseUrl = server?.target.kind === 'postgres' ? server.target.url : `pglite://${join(dir, 'db')}`;
+    if (server?.target.kind === 'postgres') {
+      databaseUrl = server.target.url;
+    } else {
+      await seedEmbeddedDatabase(join(dir, 'db'), 'migrated');
+      databaseUrl = `pglite://${join(dir, 'db')}`;
+    }
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -73,11 +78,13 @@ describe.each(testEngines())('appreciation-bot import (%s)', (engine) => {
   });
 
   it('refuses a missing file in one line, before touching the database', () => {
+    // A database directory not made yet: refusing must not create it.
+    if (engine === 'pglite') databaseUrl = `pglite://${join(dir, 'untouched')}`;
     const result = run('nope.csv');
     expect(result.stderr).toBe('appreciation-bot: cannot read nope.csv: no such file\n');
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
-    expect(existsSync(join(dir, 'db'))).toBe(false);
+    expect(existsSync(join(dir, 'untouched'))).toBe(false);
     expect(run().stderr).toMatch(/^appreciation-bot: import needs a CSV file; usage: appreciation-bot import <accounts\.csv/);
   });
 

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
-import type { TestEngine } from './test-database.js';
+import { createEmptyPglite, type TestEngine } from './test-database.js';
 
 /** Polls `check` every `intervalMs` until it returns a truthy value (returned) or `timeoutMs` passes. */
 export async function waitUntil<T>(check: () => T | Promise<T>, { timeoutMs = 5_000, intervalMs = 10, what = 'condition' } = {}): Promise<NonNullable<T>> {
@@ -35,12 +35,19 @@ export interface EmptyDatabase {
 
 /**
  * A database with no schema at all (not even kysely's migration tables), for migration tests:
- * a fresh in-memory PGlite (slow, seconds) or a new database on the TEST_DATABASE_URL server.
+ * an in-memory PGlite loaded from a dump of a fresh one, or a new database on the TEST_DATABASE_URL server.
  */
 export async function createEmptyDatabase(engine: TestEngine): Promise<EmptyDatabase> {
   if (engine === 'pglite') {
-    const handle = await openDatabase({ kind: 'pglite-memory' });
-    return { handle, destroy: () => handle.close() };
+    const pglite = await createEmptyPglite();
+    const handle = await openDatabase({ kind: 'pglite-memory' }, { pglite });
+    return {
+      handle,
+      async destroy() {
+        await handle.close();
+        await pglite.close();
+      },
+    };
   }
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');

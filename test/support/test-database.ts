@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { createPglite, openDatabase, type DatabaseHandle } from '../../src/db/database.js';
@@ -50,14 +50,16 @@ function migrationsHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** A fresh PGlite takes seconds to initialise; a migrated snapshot loads in under one. */
-async function migratedSnapshot(): Promise<Blob> {
-  const file = join(tmpdir(), `appreciation-bot-pglite-${migrationsHash()}.tar`);
+/**
+ * A fresh PGlite runs initdb (about 6 s of CPU) and our migrations (more); loading a dump of the
+ * result takes about 2 s. Dumps are kept in the temp folder, named by what they contain, written
+ * whole under a temporary name and renamed so parallel workers never read half of one.
+ */
+async function cachedDump(name: string, build: (pglite: Awaited<ReturnType<typeof createPglite>>) => Promise<void>): Promise<Blob> {
+  const file = join(tmpdir(), `appreciation-bot-pglite-${name}.tar`);
   if (existsSync(file)) return new Blob([readFileSync(file)]);
   const pglite = await createPglite();
-  const handle = await openDatabase({ kind: 'pglite-memory' }, { pglite });
-  await migrateToLatest(handle.db);
-  await handle.close();
+  await build(pglite);
   const dump = await pglite.dumpDataDir('none');
   await pglite.close();
   const bytes = Buffer.from(await dump.arrayBuffer());
@@ -65,6 +67,38 @@ async function migratedSnapshot(): Promise<Blob> {
   writeFileSync(partial, bytes);
   renameSync(partial, file);
   return new Blob([bytes]);
+}
+
+/** A migrated database. */
+function migratedSnapshot(): Promise<Blob> {
+  return cachedDump(migrationsHash(), async (pglite) => {
+    const handle = await openDatabase({ kind: 'pglite-memory' }, { pglite });
+    await migrateToLatest(handle.db);
+    await handle.close();
+  });
+}
+
+/** A database just created: no schema at all, not even kysely's tables. */
+function emptySnapshot(): Promise<Blob> {
+  return cachedDump(`empty-${PGLITE_VERSION}`, async () => undefined);
+}
+
+const PGLITE_VERSION = (JSON.parse(readFileSync(new URL('../../node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A fresh in-memory PGlite with no schema, for migration tests. */
+export async function createEmptyPglite(): Promise<Awaited<ReturnType<typeof createPglite>>> {
+  return createPglite(undefined, { loadDataDir: await emptySnapshot() });
+}
+
+/**
+ * Prepares an embedded database directory for a CLI test, so the child process does not spend its
+ * time in initdb: `migrated` for commands that only need a working database, `empty` for a test of
+ * what a first `migrate` does (the schema is still created by the command under test).
+ */
+export async function seedEmbeddedDatabase(dir: string, contents: 'migrated' | 'empty'): Promise<void> {
+  mkdirSync(dirname(dir), { recursive: true });
+  const pglite = await createPglite(dir, { loadDataDir: await (contents === 'migrated' ? migratedSnapshot() : emptySnapshot()) });
+  await pglite.close();
 }
 
 export async function createTestDatabase(engine: TestEngine): Promise<TestDatabase> {
