@@ -85,8 +85,8 @@ export async function benchSweep(db: BenchDatabase, options: SweepOptions): Prom
 
       const phases = await ask<PhasesReply>('phases');
       log(
-        `sweep steady state by step: expire ${ms(phases.expireMs)}, open ${ms(phases.openMs)} (${phases.candidates} candidates, ${phases.opened} opened), rising ${ms(phases.risingMs)}, ` +
-          `deliver ${ms(phases.deliverMs)}, escalate ${ms(phases.escalateMs)}`,
+        `sweep steady state by step: expire ${ms(phases.expireMs)}, deliver leftovers ${ms(phases.leftoverMs)}, ` +
+          `open and deliver ${ms(phases.openMs)} (${phases.candidates} candidates, ${phases.opened} opened), escalate ${ms(phases.escalateMs)}`,
       );
       const steadyMs = median(steady.map((s) => s.reply.ms));
       const profile = await ask<ProfileReply>('profile');
@@ -265,7 +265,7 @@ function toRows(name: string, data: SweepData, first: Measured[], steady: Measur
     info(
       name,
       'steady state by step',
-      `expire ${ms(phases.expireMs)} · open ${ms(phases.openMs)} · rising ${ms(phases.risingMs)} · deliver ${ms(phases.deliverMs)} · escalate ${ms(phases.escalateMs)}`,
+      `expire ${ms(phases.expireMs)} · leftovers ${ms(phases.leftoverMs)} · open and deliver (quiet, rising) ${ms(phases.openMs)} · escalate ${ms(phases.escalateMs)}`,
     ),
     info(name, 'first sweep (opens the backlog)', `${seconds(firstMs)}: ${fmt(opened)} opened, ${fmt(firstSummary.separate ?? 0)} DMs + ${fmt(firstSummary.summaries ?? 0)} summaries`),
     judged(name, 'peak RSS growth, steady sweep (heap)', steadyRss / 2 ** 20, `+${mb(steadyRss)} (heap +${mb(steadyHeap)})`, { op: '<', limit: FLAT_MB, unit: 'MB' }),
