@@ -152,7 +152,7 @@ async function main(): Promise<void> {
         const queries = [...byText.entries()]
           .map(([sql, e]) => ({ sql, count: e.count, totalMs: e.totalMs, maxMs: e.maxMs, parameters: e.parameters.map(jsonSafe) }))
           .sort((a, b) => b.totalMs - a.totalMs)
-          .slice(0, 6);
+          .slice(0, 10);
         return { ms, queries };
       } finally {
         await db.destroy();

@@ -28,7 +28,7 @@ import { fmt, info, judged, mb, ms, type Row } from './table.js';
  *   candidate scan finds every quiet account already nudged, nothing new is opened or sent.
  * Figures are medians over the runs (3; 1 with --quick). Then, once: the steady-state sweep step
  * by step, its queries by total time (and, when the target is missed, EXPLAIN (ANALYZE, BUFFERS)
- * of the costliest), and `/quiet` and `/account` as their listeners query them (median of 20).
+ * of the costliest), the first sweep's queries by total time (over emptied tables again), and `/quiet` and `/account` as their listeners query them (median of 20).
  */
 
 export interface SweepOptions {
@@ -99,6 +99,13 @@ export async function benchSweep(db: BenchDatabase, options: SweepOptions): Prom
           for (const r of plan.rows) log(`  ${r['QUERY PLAN']}`);
         }
       }
+
+      // Where the first sweep's time goes: the same logging, over an emptied nudges table.
+      await pool.query('truncate nudges, outbox cascade');
+      await pool.query('vacuum (analyze) nudges, outbox');
+      const firstProfile = await ask<ProfileReply>('profile');
+      log(`sweep first sweep, queries by total time (one sweep, ${ms(firstProfile.ms)} with query logging):`);
+      for (const q of firstProfile.queries) log(`  ${ms(q.totalMs)} in ${q.count} × (max ${ms(q.maxMs)}): ${oneLine(q.sql).slice(0, 160)}`);
 
       const commands = await timeCommands(data, log);
       await ask('exit').catch(() => {});

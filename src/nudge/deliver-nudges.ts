@@ -9,7 +9,7 @@ import { enqueuePost, enqueuePosts, type NewPost } from '../outbox/outbox-querie
 import type { UserDirectory } from '../slack/user-directory.js';
 import { buildNudgeMessage } from '../slack/views/nudge-message.js';
 import { buildNudgeSummary, SUMMARY_ITEMS_SHOWN, type SummaryItem } from '../slack/views/nudge-summary.js';
-import { loadNudgeFacts } from './nudge-facts.js';
+import { loadNudgeFacts, loadNudgeFactsMany, type NudgeFactsRequest } from './nudge-facts.js';
 import {
   closeOpenNudge,
   closeSweepStage,
@@ -250,10 +250,8 @@ async function stageAndDeliver(conn: Kysely<Database>, settings: NudgeSettings, 
     const singles = [...byChannel.values()].flatMap((rows) => rows.filter((r) => r.rank <= separate.get(r.channel)!));
     const scored = singles.map((nudge) => ({ nudge, score: quietnessScore(openNudgeState(nudge, settings, time.asOf)) }));
     scored.sort((a, b) => b.score - a.score || a.nudge.channel.localeCompare(b.nudge.channel) || a.nudge.rank - b.nudge.rank);
-    for (const { nudge } of scored) {
-      const delivery = nudge.channel === settings.fallbackChannel ? 'fallback' : 'owner';
-      posts.push({ dedupeKey: `nudge:${nudge.id}:message`, channel: nudge.channel, message: buildNudgeMessage(await separateFacts(trx, nudge, delivery, settings, time)), wallNow: time.wall });
-    }
+    const facts = await loadNudgeFactsMany(trx, scored.map(({ nudge }) => factsRequest(nudge, settings)), { now: time.asOf, tz: settings.tz });
+    scored.forEach(({ nudge }, i) => posts.push({ dedupeKey: `nudge:${nudge.id}:message`, channel: nudge.channel, message: buildNudgeMessage(facts[i]!), wallNow: time.wall }));
     const summaryChannels: string[] = [];
     for (const [channel, rows] of byChannel) {
       const rest = rows.filter((r) => r.rank > separate.get(channel)!);
@@ -285,19 +283,15 @@ async function stageAndDeliver(conn: Kysely<Database>, settings: NudgeSettings, 
   });
 }
 
-async function separateFacts(trx: Transaction<Database>, nudge: PlannedNudge, delivery: 'owner' | 'fallback', settings: NudgeSettings, time: JobTime) {
-  return loadNudgeFacts(
-    trx,
-    {
-      nudgeId: nudge.id,
-      accountId: nudge.account_id,
-      reason: nudge.reason,
-      threshold: { days: nudge.threshold_days, basis: nudge.threshold_basis },
-      delivery,
-      rising: nudge.rising,
-    },
-    { now: time.asOf, tz: settings.tz },
-  );
+function factsRequest(nudge: PlannedNudge, settings: NudgeSettings): NudgeFactsRequest {
+  return {
+    nudgeId: nudge.id,
+    accountId: nudge.account_id,
+    reason: nudge.reason,
+    threshold: { days: nudge.threshold_days, basis: nudge.threshold_basis },
+    delivery: nudge.channel === settings.fallbackChannel ? 'fallback' : 'owner',
+    rising: nudge.rising,
+  };
 }
 
 /** A summary line for a planned nudge, from its account as it is now. */
