@@ -41,6 +41,8 @@ export interface SweepOptions {
 }
 
 const TARGET_SECONDS = 2;
+/** Issue 16: the first sweep after an import of 1M accounts (judged at full size only; the quick data set is 1/20 of it). */
+const FIRST_SWEEP_SECONDS = 10;
 /** "Flat": the sweep must not hold the accounts. 1M accounts as rows would be hundreds of MB; a page of 1,000 is well under 1 MB. */
 const FLAT_MB = 50;
 const COMMAND_CALLS = 20;
@@ -110,7 +112,7 @@ export async function benchSweep(db: BenchDatabase, options: SweepOptions): Prom
       const commands = await timeCommands(data, log);
       await ask('exit').catch(() => {});
       await child.exited;
-      return toRows(name, data, first, steady, phases, commands);
+      return toRows(quick, name, data, first, steady, phases, commands);
     } finally {
       await child.stop();
       await pool.end();
@@ -255,7 +257,7 @@ async function timeCalls(call: () => Promise<void>): Promise<{ median: number; m
   return { median: median(times), max: Math.max(...times) };
 }
 
-function toRows(name: string, data: SweepData, first: Measured[], steady: Measured[], phases: PhasesReply, c: Commands): Row[] {
+function toRows(quick: boolean, name: string, data: SweepData, first: Measured[], steady: Measured[], phases: PhasesReply, c: Commands): Row[] {
   const steadyMs = median(steady.map((s) => s.reply.ms));
   const firstMs = median(first.map((s) => s.reply.ms));
   const opened = median(first.map((s) => s.reply.summary.opened ?? Number.NaN));
@@ -265,6 +267,7 @@ function toRows(name: string, data: SweepData, first: Measured[], steady: Measur
   const firstRss = median(first.map((s) => s.rssGrowth));
   const steadyHeap = median(steady.map((s) => s.heapGrowth));
   const firstHeap = median(first.map((s) => s.heapGrowth));
+  const firstText = `${seconds(firstMs)}: ${fmt(opened)} opened, ${fmt(firstSummary.separate ?? 0)} DMs + ${fmt(firstSummary.summaries ?? 0)} summaries`;
   const generated = data.generated ? `generated in ${fmt(data.generatorSeconds)} s` : `reused (generated in ${fmt(data.generatorSeconds)} s)`;
   return [
     info(name, 'data set', `${fmt(data.counts.accounts)} accounts · ${fmt(data.counts.touchpoints)} touchpoints · ${fmt(data.counts.owners)} owners; ${generated}`),
@@ -274,7 +277,9 @@ function toRows(name: string, data: SweepData, first: Measured[], steady: Measur
       'steady state by step',
       `expire ${ms(phases.expireMs)} · leftovers ${ms(phases.leftoverMs)} · open and deliver (quiet, rising) ${ms(phases.openMs)} · escalate ${ms(phases.escalateMs)}`,
     ),
-    info(name, 'first sweep (opens the backlog)', `${seconds(firstMs)}: ${fmt(opened)} opened, ${fmt(firstSummary.separate ?? 0)} DMs + ${fmt(firstSummary.summaries ?? 0)} summaries`),
+    quick
+      ? info(name, 'first sweep (opens the backlog)', firstText)
+      : judged(name, 'first sweep (opens the backlog)', firstMs / 1000, firstText, { op: '<', limit: FIRST_SWEEP_SECONDS, unit: 's' }),
     judged(name, 'peak RSS growth, steady sweep (heap)', steadyRss / 2 ** 20, `+${mb(steadyRss)} (heap +${mb(steadyHeap)})`, { op: '<', limit: FLAT_MB, unit: 'MB' }),
     judged(name, 'peak RSS growth, first sweep (heap)', firstRss / 2 ** 20, `+${mb(firstRss)} (heap +${mb(firstHeap)})`, { op: '<', limit: FLAT_MB, unit: 'MB' }),
     info(name, `/quiet, owner of ${fmt(c.quietAccounts)} accounts (${fmt(c.quietListed)} quiet)`, ms(c.quietMs), 'answer in the ack: < 2,000 ms'),
