@@ -9,7 +9,7 @@ import type { NudgeSettings } from './nudge-settings.js';
 /**
  * Finds the accounts that are quiet or urgent now and stages a nudge for each (stageNudges, on the
  * sweep's connection), a keyset page at a time over the (last_touch_at, id) covering index: memory
- * stays flat however many accounts there are. Nothing is written to nudges here; openStagedNudges
+ * stays flat however many accounts there are. Nothing is written to nudges here; openAndDeliverNudges
  * ranks each destination's staged nudges as a whole and writes each once, delivered.
  */
 export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<{ candidates: number }> {
