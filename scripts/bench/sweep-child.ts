@@ -6,12 +6,10 @@ import { parseConfig } from '../../src/config.js';
 import { createContext } from '../../src/context.js';
 import type { Database } from '../../src/db/schema.js';
 import { silentLogger } from '../../src/log.js';
-import { deliverNudges } from '../../src/nudge/deliver-nudges.js';
+import { deliverNudges, openAndDeliverNudges } from '../../src/nudge/deliver-nudges.js';
 import { escalateNudges } from '../../src/nudge/escalate-nudges.js';
 import { expireMootNudges } from '../../src/nudge/expire-nudges.js';
 import { nudgesJob } from '../../src/nudge/nudges-job.js';
-import { openQuietNudges } from '../../src/nudge/open-nudges.js';
-import { openRisingNudges } from '../../src/top/rising-nudges.js';
 import { nudgeSettings } from '../../src/nudge/nudge-settings.js';
 import { sweepNudges } from '../../src/nudge/nudge-sweep.js';
 import { SWEEP_ENV } from './sweep-data.js';
@@ -39,10 +37,10 @@ export interface SweepReply {
 
 export interface PhasesReply {
   expireMs: number;
+  /** Delivering what an earlier run opened and never sent (deliverNudges). */
+  leftoverMs: number;
+  /** Staging the quiet, urgent and rising candidates, ranking them and writing them delivered (openAndDeliverNudges). */
   openMs: number;
-  /** Opening the early nudges of rising accounts (README "Top ten, and their arrows"). */
-  risingMs: number;
-  deliverMs: number;
   escalateMs: number;
   candidates: number;
   opened: number;
@@ -121,18 +119,15 @@ async function main(): Promise<void> {
       await expireMootNudges(db, settings, time);
       const expireMs = performance.now() - t;
       t = performance.now();
-      const { candidates, opened } = await openQuietNudges(db, settings, time);
-      const openMs = performance.now() - t;
-      t = performance.now();
-      await openRisingNudges(db, settings, time);
-      const risingMs = performance.now() - t;
-      t = performance.now();
       await deliverNudges(db, settings, deliveryContext);
-      const deliverMs = performance.now() - t;
+      const leftoverMs = performance.now() - t;
+      t = performance.now();
+      const { candidates, opened } = await openAndDeliverNudges(db, settings, deliveryContext);
+      const openMs = performance.now() - t;
       t = performance.now();
       await escalateNudges(db, settings, time);
       const escalateMs = performance.now() - t;
-      return { expireMs, openMs, risingMs, deliverMs, escalateMs, candidates, opened };
+      return { expireMs, leftoverMs, openMs, escalateMs, candidates, opened };
     },
     async profile(): Promise<ProfileReply> {
       // The same sweep on a Kysely that logs every query with its duration, grouped by SQL text.
@@ -157,7 +152,7 @@ async function main(): Promise<void> {
         const queries = [...byText.entries()]
           .map(([sql, e]) => ({ sql, count: e.count, totalMs: e.totalMs, maxMs: e.maxMs, parameters: e.parameters.map(jsonSafe) }))
           .sort((a, b) => b.totalMs - a.totalMs)
-          .slice(0, 6);
+          .slice(0, 10);
         return { ms, queries };
       } finally {
         await db.destroy();

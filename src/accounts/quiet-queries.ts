@@ -176,3 +176,36 @@ export async function latestTouch(db: Db, accountId: number, direction: 'outboun
     .executeTakeFirst();
   return row ?? null;
 }
+
+/** latestTouch for several accounts at once, in one query; accounts without one are absent. */
+export async function latestTouches(db: Db, accountIds: readonly number[], direction: 'outbound' | 'inbound'): Promise<Map<number, TouchFact>> {
+  const touches = new Map<number, TouchFact>();
+  if (accountIds.length === 0) return touches;
+  const rows = await db
+    .selectFrom('touchpoints as t')
+    .leftJoin('owners as o', 'o.id', 't.by_owner_id')
+    .distinctOn('t.account_id')
+    .select(['t.account_id', 't.kind', 't.occurred_at', 't.note', 't.by_label', 'o.slack_user_id as by_slack_user_id', 'o.display_name as by_name'])
+    .where('t.account_id', 'in', [...new Set(accountIds)])
+    .where('t.direction', '=', direction)
+    .orderBy('t.account_id')
+    .orderBy('t.occurred_at', 'desc')
+    .orderBy('t.id', 'desc')
+    .execute();
+  for (const { account_id, ...touch } of rows) touches.set(account_id, touch);
+  return touches;
+}
+
+/** recentOutboundTouchTimes for several accounts at once, in one query: each account's list, newest first. */
+export async function recentOutboundTouchTimesOf(db: Db, accountIds: readonly number[], limit: number): Promise<Map<number, Date[]>> {
+  const wanted = [...new Set(accountIds)];
+  const times = new Map<number, Date[]>(wanted.map((id) => [id, []]));
+  if (wanted.length === 0) return times;
+  const result = await sql<{ account_id: number; occurred_at: Date }>`
+    select account_id, occurred_at from (
+      select account_id, occurred_at, row_number() over (partition by account_id order by occurred_at desc) as rn
+      from touchpoints where account_id in (${sql.join(wanted)}) and direction = 'outbound'
+    ) as t where rn <= ${limit} order by account_id, occurred_at desc`.execute(db);
+  for (const r of result.rows) times.get(Number(r.account_id))!.push(r.occurred_at);
+  return times;
+}

@@ -2,17 +2,27 @@ import type { Kysely, Transaction } from 'kysely';
 import type { JobTime } from '../clock.js';
 import { findOrCreateOwner, findOwner } from '../accounts/owner-queries.js';
 import type { Database } from '../db/schema.js';
-import { planNudges, quietnessScore, type QuietState } from '../domain/quiet.js';
+import { planNudges, quietnessScore, remainingNudges, type QuietState } from '../domain/quiet.js';
 import { atLocalHour } from '../domain/zoned-time.js';
 import type { Logger } from '../log.js';
-import { enqueuePost } from '../outbox/outbox-queries.js';
+import { enqueuePost, enqueuePosts, type NewPost } from '../outbox/outbox-queries.js';
 import type { UserDirectory } from '../slack/user-directory.js';
 import { buildNudgeMessage } from '../slack/views/nudge-message.js';
-import { buildNudgeSummary, type SummaryItem } from '../slack/views/nudge-summary.js';
-import { loadNudgeFacts } from './nudge-facts.js';
+import { buildNudgeSummary, SUMMARY_ITEMS_SHOWN, type SummaryItem } from '../slack/views/nudge-summary.js';
+import { loadNudgeFacts, loadNudgeFactsMany, type NudgeFactsRequest } from './nudge-facts.js';
 import {
   closeOpenNudge,
+  closeSweepStage,
+  insertPlannedNudges,
   lockDestination,
+  lockDestinations,
+  openSweepStage,
+  plannedChannels,
+  plannedNudgesShown,
+  planStagedNudges,
+  separateNudgesOnEach,
+  stagedOwners,
+  type PlannedNudge,
   nextUndeliveredOwner,
   pendingNudgesFor,
   separateNudgesOn,
@@ -22,6 +32,8 @@ import {
 } from './nudge-queries.js';
 import type { NudgeSettings } from './nudge-settings.js';
 import { openNudgeState } from './nudge-state.js';
+import { nudgeOpenedAt, stageQuietNudges } from './open-nudges.js';
+import { stageRisingNudges } from '../top/rising-nudges.js';
 
 /**
  * Sends the nudges opened but not yet delivered, one destination at a time: each owner on Slack by
@@ -165,5 +177,135 @@ function summaryItem(live: Live): SummaryItem {
     thresholdDays: live.nudge.threshold_days ?? 0,
     businessDaysWaiting: live.state.kind === 'urgent' ? live.state.businessDaysWaiting : null,
     rising: live.nudge.rising,
+  };
+}
+
+// ---- the set-based opening -----------------------------------------------------------------------
+
+export interface OpeningSummary extends DeliverySummary {
+  /** Accounts found due (quiet, urgent, or rising past half their threshold). */
+  candidates: number;
+  opened: number;
+}
+
+/**
+ * Opens the nudges that came due and delivers them in the same transaction, each nudge row written
+ * once with its final state: the candidates are staged a page at a time (the pure rule decides
+ * each and scores it), every destination they go to is locked in one statement, one statement
+ * ranks each destination's staged nudges (quietest first) within what is left of its daily cap and
+ * numbers them, the messages are built for the few that get their own and for one summary per
+ * destination, queued in one insert, and the nudges written in one more, pointing at them. So a
+ * first sweep over hundreds of thousands of quiet accounts costs a handful of statements per page
+ * and per run, not per owner or per nudge. Decides as of `asOf`; queues and caps by the wall clock.
+ */
+export async function openAndDeliverNudges(db: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
+  // The stage is a temporary table: everything runs on one connection.
+  return db.connection().execute(async (conn) => {
+    await openSweepStage(conn);
+    try {
+      return await stageAndDeliver(conn, settings, context);
+    } finally {
+      await closeSweepStage(conn);
+    }
+  });
+}
+
+async function stageAndDeliver(conn: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
+  const { time } = context;
+  const quiet = await stageQuietNudges(conn, settings, time);
+  // Rising accounts come due at half their threshold: the up arrows are the ones at risk.
+  const rising = await stageRisingNudges(conn, settings, time);
+  const result: OpeningSummary = { candidates: quiet.candidates + rising.candidates, opened: 0, separate: 0, summarized: 0, summaries: 0, dropped: 0 };
+  if (result.candidates === 0) return result;
+
+  // Where each owner's nudges go, asked outside the transaction (the directory may be asked by email).
+  const ownerIds: number[] = [];
+  const channels: string[] = [];
+  for (const owner of await stagedOwners(conn)) {
+    const slackUserId = owner.slack_user_id !== null || owner.email === null ? owner.slack_user_id : await slackIdOf(conn, owner.id, context);
+    if (slackUserId === null) continue;
+    ownerIds.push(owner.id);
+    channels.push(slackUserId);
+  }
+
+  return conn.transaction().execute(async (trx) => {
+    await lockDestinations(trx, [...channels, settings.fallbackChannel]);
+    await planStagedNudges(trx, { ownerIds, channels, fallback: settings.fallbackChannel });
+    const totals = await plannedChannels(trx);
+    if (totals.size === 0) return result;
+    const sentToday = await separateNudgesOnEach(trx, [...totals.keys()], { start: atLocalHour(time.wall, 0, settings.tz), end: atLocalHour(time.wall, 0, settings.tz, 1) });
+    const separate = new Map([...totals.keys()].map((channel) => [channel, remainingNudges(settings.perOwnerPerDay, sentToday.get(channel) ?? 0)]));
+    const shown = new Map([...separate].map(([channel, n]) => [channel, Math.min(n, totals.get(channel)!) + SUMMARY_ITEMS_SHOWN]));
+
+    const byChannel = new Map<string, PlannedNudge[]>();
+    for (const row of await plannedNudgesShown(trx, shown)) {
+      const list = byChannel.get(row.channel);
+      if (list === undefined) byChannel.set(row.channel, [row]);
+      else list.push(row);
+    }
+
+    // The separate messages, most deserving first across destinations; then one summary per destination.
+    const posts: Array<NewPost & { wallNow: Date }> = [];
+    const messageOf: Array<{ nudgeId: number; outboxId: number }> = [];
+    const singles = [...byChannel.values()].flatMap((rows) => rows.filter((r) => r.rank <= separate.get(r.channel)!));
+    const scored = singles.map((nudge) => ({ nudge, score: quietnessScore(openNudgeState(nudge, settings, time.asOf)) }));
+    scored.sort((a, b) => b.score - a.score || a.nudge.channel.localeCompare(b.nudge.channel) || a.nudge.rank - b.nudge.rank);
+    const facts = await loadNudgeFactsMany(trx, scored.map(({ nudge }) => factsRequest(nudge, settings)), { now: time.asOf, tz: settings.tz });
+    scored.forEach(({ nudge }, i) => posts.push({ dedupeKey: `nudge:${nudge.id}:message`, channel: nudge.channel, message: buildNudgeMessage(facts[i]!), wallNow: time.wall }));
+    const summaryChannels: string[] = [];
+    for (const [channel, rows] of byChannel) {
+      const rest = rows.filter((r) => r.rank > separate.get(channel)!);
+      if (rest.length === 0) continue;
+      const total = totals.get(channel)! - separate.get(channel)!;
+      const delivery = channel === settings.fallbackChannel ? 'fallback' : 'owner';
+      const message = buildNudgeSummary({ items: rest.map((r) => plannedItem(r, settings, time.asOf)), delivery, total });
+      posts.push({ dedupeKey: `nudge:${rest[0]!.id}:summary`, channel, message, wallNow: time.wall });
+      summaryChannels.push(channel);
+      result.summarized += total;
+      result.summaries += 1;
+    }
+    const outboxIds = await enqueuePosts(trx, posts);
+    scored.forEach(({ nudge }, i) => messageOf.push({ nudgeId: nudge.id, outboxId: outboxIds[i]! }));
+    const summaryOf = new Map(summaryChannels.map((channel, i) => [channel, outboxIds[scored.length + i]!]));
+    result.separate = scored.length;
+
+    result.opened = await insertPlannedNudges(trx, {
+      channels: [...totals.keys()].map((channel) => ({ channel, separate: separate.get(channel)!, summaryOutboxId: summaryOf.get(channel) ?? null })),
+      messages: messageOf,
+      openedAt: nudgeOpenedAt(time),
+      createdAt: time.wall,
+    });
+    for (const [channel, total] of totals) {
+      const own = Math.min(total, separate.get(channel)!);
+      context.log.info({ channel, sentToday: sentToday.get(channel) ?? 0, separate: own, summarized: total - own }, 'nudges delivered');
+    }
+    return result;
+  });
+}
+
+function factsRequest(nudge: PlannedNudge, settings: NudgeSettings): NudgeFactsRequest {
+  return {
+    nudgeId: nudge.id,
+    accountId: nudge.account_id,
+    reason: nudge.reason,
+    threshold: { days: nudge.threshold_days, basis: nudge.threshold_basis },
+    delivery: nudge.channel === settings.fallbackChannel ? 'fallback' : 'owner',
+    rising: nudge.rising,
+  };
+}
+
+/** A summary line for a planned nudge, from its account as it is now. */
+function plannedItem(row: PlannedNudge, settings: NudgeSettings, now: Date): SummaryItem {
+  const state = openNudgeState(row, settings, now);
+  const daysSilent = 'daysSilent' in state ? state.daysSilent : Math.max(0, Math.floor((now.getTime() - row.last_touch_at.getTime()) / 86_400_000));
+  return {
+    nudgeId: row.id,
+    accountId: row.account_id,
+    accountName: row.account_name,
+    reason: row.reason,
+    daysSilent,
+    thresholdDays: row.threshold_days,
+    businessDaysWaiting: state.kind === 'urgent' ? state.businessDaysWaiting : null,
+    rising: row.rising,
   };
 }

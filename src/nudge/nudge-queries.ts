@@ -288,24 +288,158 @@ export async function openOrPromoteUrgentNudge(trx: Transaction<Database>, accou
   throw new Error(`could not open an urgent nudge for account ${accountId}`);
 }
 
+// ---- the set-based opening: staged, ranked, written once ------------------------------------------
+
 /**
- * Opens nudges for rising accounts (README "Top ten, and their arrows"): like insertOpenNudges, with
- * `rising` set and the halved threshold as the nudge's threshold, so delivery, expiry and escalation
- * treat them as the quiet nudges they are. Returns the ids opened.
+ * A nudge the sweep found due, staged before it is written: the pure rule's reason and score
+ * (quietnessScore), so that ranking within each destination's daily cap happens in one statement.
  */
-export async function insertRisingNudges(db: Db, nudges: readonly Omit<NewNudge, 'reason'>[], openedAt: Date, createdAt: Date): Promise<number[]> {
-  if (nudges.length === 0) return [];
-  const column = <T>(pick: (n: Omit<NewNudge, 'reason'>) => T) => nudges.map(pick);
-  const result = await sql<{ id: number }>`
-    insert into nudges (account_id, owner_id, reason, status, opened_at, threshold_days, threshold_basis, created_at, rising)
-    select account_id, owner_id, 'quiet', 'open', ${openedAt}::timestamptz, threshold_days, threshold_basis, ${createdAt}::timestamptz, true
-    from unnest(
+export interface StagedNudge extends NewNudge {
+  rising: boolean;
+  score: number;
+}
+
+/**
+ * The run's stage: a temporary table on the sweep's own connection (so the candidate pages never
+ * sit in memory together), keyed by account so the rising pass cannot stage an account twice.
+ * `ord` keeps the staging order, the tie-break of the ranking as it was of planNudges.
+ */
+export async function openSweepStage(db: Db): Promise<void> {
+  await sql`create temp table if not exists nudge_sweep_stage (
+    account_id bigint primary key, owner_id bigint, reason text not null, threshold_days integer not null,
+    threshold_basis text not null, rising boolean not null, score float8 not null, ord bigserial)`.execute(db);
+  await sql`truncate nudge_sweep_stage`.execute(db);
+}
+
+export async function closeSweepStage(db: Db): Promise<void> {
+  await sql`drop table if exists nudge_sweep_stage`.execute(db);
+}
+
+/** Stages one page; an account already staged (urgent, then rising too) keeps its first entry. */
+export async function stageNudges(db: Db, nudges: readonly StagedNudge[]): Promise<void> {
+  if (nudges.length === 0) return;
+  const column = <T>(pick: (n: StagedNudge) => T) => nudges.map(pick);
+  await sql`
+    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score)
+    select * from unnest(
       ${column((n) => n.accountId)}::bigint[],
       ${column((n) => n.ownerId)}::bigint[],
+      ${column((n) => n.reason)}::text[],
       ${column((n) => n.thresholdDays)}::integer[],
-      ${column((n) => n.thresholdBasis)}::text[]
-    ) as t(account_id, owner_id, threshold_days, threshold_basis)
-    on conflict (account_id) where status = 'open' do nothing
-    returning id`.execute(db);
-  return result.rows.map((r) => Number(r.id));
+      ${column((n) => n.thresholdBasis)}::text[],
+      ${column((n) => n.rising)}::boolean[],
+      ${column((n) => n.score)}::float8[]
+    )
+    on conflict (account_id) do nothing`.execute(db);
+}
+
+/** The owners of the staged nudges, to find where each one's nudges go. */
+export async function stagedOwners(db: Db): Promise<Array<{ id: number; slack_user_id: string | null; email: string | null }>> {
+  const result = await sql<{ id: number; slack_user_id: string | null; email: string | null }>`
+    select o.id, o.slack_user_id, o.email from owners o
+    where o.id in (select distinct owner_id from nudge_sweep_stage where owner_id is not null)
+    order by o.id`.execute(db);
+  return result.rows.map((r) => ({ ...r, id: Number(r.id) }));
+}
+
+/** lockDestination for several destinations in one statement, in one order so two runs cannot deadlock. */
+export async function lockDestinations(trx: Transaction<Database>, destinations: readonly string[]): Promise<void> {
+  const keys = [...new Set(destinations)].sort().map((d) => `nudge-destination:${d}`);
+  if (keys.length === 0) return;
+  await sql`select count(pg_advisory_xact_lock(k)) from (select hashtext(d) as k from unnest(${keys}::text[]) as t(d) order by k offset 0) as s`.execute(trx);
+}
+
+/** separateNudgesOn for several channels in one query; channels without any are absent. */
+export async function separateNudgesOnEach(db: Db, channels: readonly string[], day: { start: Date; end: Date }): Promise<Map<string, number>> {
+  if (channels.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('nudges as n')
+    .innerJoin('outbox as m', 'm.id', 'n.message_outbox_id')
+    .select(['m.channel', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('n.created_at', '>=', day.start)
+    .where('n.created_at', '<', day.end)
+    .where('m.channel', 'in', [...channels])
+    .groupBy('m.channel')
+    .execute();
+  return new Map(rows.map((r) => [r.channel, Number(r.n)]));
+}
+
+/**
+ * Ranks the staged nudges within each destination, quietest first (score, then staging order),
+ * leaving out accounts that got an open nudge meanwhile (another run, a feedback answer), and gives
+ * each its nudge id now, so messages can name it before the row is written. A temporary table for
+ * the length of the transaction.
+ */
+export async function planStagedNudges(trx: Transaction<Database>, destinations: { ownerIds: readonly number[]; channels: readonly string[]; fallback: string }): Promise<void> {
+  await sql`
+    create temp table nudge_sweep_plan on commit drop as
+    select d.*, nextval(pg_get_serial_sequence('nudges', 'id')) as id,
+      row_number() over (partition by d.channel order by d.score desc, d.ord) as rank,
+      count(*) over (partition by d.channel) as total
+    from (
+      select s.*, coalesce(o.channel, ${destinations.fallback}::text) as channel
+      from nudge_sweep_stage s
+      left join unnest(${destinations.ownerIds}::bigint[], ${destinations.channels}::text[]) as o(owner_id, channel) on o.owner_id = s.owner_id
+      where not exists (select 1 from nudges n where n.account_id = s.account_id and n.status = 'open')
+    ) as d`.execute(trx);
+}
+
+export interface PlannedNudge extends NudgeAccountState {
+  id: number;
+  account_id: number;
+  owner_id: number | null;
+  channel: string;
+  rank: number;
+  total: number;
+  reason: NudgeReason;
+  rising: boolean;
+  threshold_days: number;
+  threshold_basis: ThresholdBasis;
+}
+
+/** The planned nudges of each channel ranked within its first `shown[channel]`, best first: all that a message names. */
+export async function plannedNudgesShown(trx: Transaction<Database>, shown: ReadonlyMap<string, number>): Promise<PlannedNudge[]> {
+  const result = await sql<PlannedNudge>`
+    select p.id, p.account_id, p.owner_id, p.channel, p.rank, p.total, p.reason, p.rising, p.threshold_days, p.threshold_basis,
+      a.name as account_name, a.status, a.snoozed_until, a.last_touch_at, a.last_inbound_at
+    from nudge_sweep_plan p
+    join unnest(${[...shown.keys()]}::text[], ${[...shown.values()]}::bigint[]) as l(channel, shown) on l.channel = p.channel
+    join accounts a on a.id = p.account_id
+    where p.rank <= l.shown
+    order by p.channel, p.rank`.execute(trx);
+  return result.rows.map((r) => ({ ...r, id: Number(r.id), account_id: Number(r.account_id), owner_id: r.owner_id === null ? null : Number(r.owner_id), rank: Number(r.rank), total: Number(r.total) }));
+}
+
+/** How many planned nudges each channel has. */
+export async function plannedChannels(trx: Transaction<Database>): Promise<Map<string, number>> {
+  const result = await sql<{ channel: string; total: number }>`select channel, max(total) as total from nudge_sweep_plan group by channel`.execute(trx);
+  return new Map(result.rows.map((r) => [r.channel, Number(r.total)]));
+}
+
+/**
+ * Writes the planned nudges, each once and as delivered: those ranked within their channel's
+ * `separate` with the message queued for them, the rest with their channel's summary. Returns how
+ * many were opened (an account given an open nudge since the plan keeps that one).
+ */
+export async function insertPlannedNudges(
+  trx: Transaction<Database>,
+  input: {
+    channels: ReadonlyArray<{ channel: string; separate: number; summaryOutboxId: number | null }>;
+    messages: ReadonlyArray<{ nudgeId: number; outboxId: number }>;
+    openedAt: Date;
+    createdAt: Date;
+  },
+): Promise<number> {
+  const result = await sql`
+    insert into nudges (id, account_id, owner_id, reason, status, opened_at, threshold_days, threshold_basis, created_at, rising, message_outbox_id, summary_outbox_id)
+    select p.id, p.account_id, p.owner_id, p.reason, 'open', ${input.openedAt}::timestamptz, p.threshold_days, p.threshold_basis, ${input.createdAt}::timestamptz,
+      p.rising, m.outbox_id, case when p.rank > c.separate then c.summary_outbox_id end
+    from nudge_sweep_plan p
+    join unnest(${input.channels.map((c) => c.channel)}::text[], ${input.channels.map((c) => c.separate)}::bigint[], ${input.channels.map((c) => c.summaryOutboxId)}::bigint[])
+      as c(channel, separate, summary_outbox_id) on c.channel = p.channel
+    left join unnest(${input.messages.map((m) => m.nudgeId)}::bigint[], ${input.messages.map((m) => m.outboxId)}::bigint[]) as m(nudge_id, outbox_id) on m.nudge_id = p.id
+    where p.rank <= c.separate or c.summary_outbox_id is not null
+    order by p.id
+    on conflict (account_id) where status = 'open' do nothing`.execute(trx);
+  return Number(result.numAffectedRows ?? 0n);
 }

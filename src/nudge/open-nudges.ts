@@ -2,23 +2,23 @@ import type { Kysely } from 'kysely';
 import type { JobTime } from '../clock.js';
 import { quietCandidatesPage, type QuietCursor } from '../accounts/quiet-queries.js';
 import type { Database } from '../db/schema.js';
-import { quietState } from '../domain/quiet.js';
-import { insertOpenNudges, type NewNudge } from './nudge-queries.js';
+import { quietnessScore, quietState } from '../domain/quiet.js';
+import { stageNudges, type StagedNudge } from './nudge-queries.js';
 import type { NudgeSettings } from './nudge-settings.js';
 
 /**
- * Finds the accounts that are quiet or urgent now and opens a nudge for each, a keyset page at a
- * time over the (last_touch_at, id) covering index: memory stays flat however many accounts there are.
- * Nothing is sent here; delivery ranks each owner's new nudges as a whole afterwards.
+ * Finds the accounts that are quiet or urgent now and stages a nudge for each (stageNudges, on the
+ * sweep's connection), a keyset page at a time over the (last_touch_at, id) covering index: memory
+ * stays flat however many accounts there are. Nothing is written to nudges here; openAndDeliverNudges
+ * ranks each destination's staged nudges as a whole and writes each once, delivered.
  */
-export async function openQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<{ candidates: number; opened: number }> {
+export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<{ candidates: number }> {
   const now = time.asOf;
   let after: QuietCursor | null = null;
   let candidates = 0;
-  let opened = 0;
   for (;;) {
     const page = await quietCandidatesPage(db, { now, tz: settings.tz, rule: settings.rule, after, limit: settings.pageSize });
-    const nudges: NewNudge[] = [];
+    const nudges: StagedNudge[] = [];
     for (const row of page) {
       // The SQL is the same rule (plus a margin for urgency); the domain rule has the last word.
       const state = quietState({
@@ -32,15 +32,15 @@ export async function openQuietNudges(db: Kysely<Database>, settings: NudgeSetti
         tz: settings.tz,
       });
       if (state.kind !== 'quiet' && state.kind !== 'urgent') continue;
-      nudges.push({ accountId: row.id, ownerId: row.ownerId, reason: state.kind, thresholdDays: row.thresholdDays, thresholdBasis: row.thresholdBasis });
+      nudges.push({ accountId: row.id, ownerId: row.ownerId, reason: state.kind, thresholdDays: row.thresholdDays, thresholdBasis: row.thresholdBasis, rising: false, score: quietnessScore(state) });
     }
     candidates += nudges.length;
-    opened += (await insertOpenNudges(db, nudges, nudgeOpenedAt(time), time.wall)).length;
+    await stageNudges(db, nudges);
     const last = page[page.length - 1];
     if (last === undefined || page.length < settings.pageSize) break;
     after = last.cursor;
   }
-  return { candidates, opened };
+  return { candidates };
 }
 
 /**

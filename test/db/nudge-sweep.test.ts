@@ -220,6 +220,28 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
     expect(await sweep(settings({ NUDGES_PER_OWNER_PER_DAY: '2' }), tomorrow)).toMatchObject({ opened: 1, separate: 1, summaries: 0 });
   });
 
+  it('a backlog longer than a summary shows: each nudge written once, delivered; the summary counts them all', async () => {
+    const dana = await owner('U0DANA');
+    const ids: number[] = [];
+    for (let i = 0; i < 70; i += 1) ids.push(await account({ name: `backlog ${String(i).padStart(2, '0')}`, lastTouchAt: ago(31 + i), ownerId: dana }));
+    const summary = await sweep(settings({ NUDGES_PER_OWNER_PER_DAY: '2' }, 9));
+    expect(summary).toMatchObject({ opened: 70, separate: 2, summarized: 68, summaries: 1 });
+    const sent = await posts();
+    expect(sent.map((p) => p.channel)).toEqual(['U0DANA', 'U0DANA', 'U0DANA']);
+    expect(text(sent[0]!.payload)).toContain('backlog 69');
+    expect(text(sent[1]!.payload)).toContain('backlog 68');
+    expect(sent[2]!.payload.blocks?.[0]).toMatchObject({ type: 'header', text: { text: '🗂️ 68 more accounts gone quiet' } });
+    const all = await nudges();
+    const byAccount = new Map(all.map((n) => [n.account_id, n]));
+    expect(byAccount.get(ids[69]!)?.message_outbox_id).toBe(sent[0]!.id);
+    expect(byAccount.get(ids[68]!)?.message_outbox_id).toBe(sent[1]!.id);
+    expect(all.filter((n) => n.summary_outbox_id === sent[2]!.id)).toHaveLength(68);
+    // The summary's key and its Log buttons name nudges that exist; the quietest of the rest comes first.
+    expect(sent[2]!.dedupe_key).toBe(`nudge:${byAccount.get(ids[67]!)!.id}:summary`);
+    expect(JSON.stringify(sent[2]!.payload.blocks)).toContain(`"value":"${byAccount.get(ids[67]!)!.id}"`);
+    expect(all.every((n) => (n.message_outbox_id === null) !== (n.summary_outbox_id === null))).toBe(true);
+  });
+
   it('sends nudges with no owner on Slack to the fallback channel, and DMs an owner Slack knows by email', async () => {
     const unknown = await owner(null, 'pat@example.com');
     const known = await owner(null, 'sam@example.com');

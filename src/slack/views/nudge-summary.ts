@@ -34,8 +34,9 @@ function itemLine(item: SummaryItem): string {
   return `🔔 ${name}: ${plural(item.daysSilent, 'day')} quiet (quiet after ${item.thresholdDays})`;
 }
 
-export function buildNudgeSummary(input: { items: readonly SummaryItem[]; delivery: 'owner' | 'fallback' }): { text: string; blocks: KnownBlock[] } {
-  const count = input.items.length;
+/** `total`: how many the summary carries when `items` holds only those shown (the first SUMMARY_ITEMS_SHOWN); all of them otherwise. */
+export function buildNudgeSummary(input: { items: readonly SummaryItem[]; delivery: 'owner' | 'fallback'; total?: number }): { text: string; blocks: KnownBlock[] } {
+  const count = Math.max(input.total ?? 0, input.items.length);
   const what = plural(count, 'more account');
   const these = count === 1 ? 'this account needs' : `these ${count} accounts need`;
   const intro =

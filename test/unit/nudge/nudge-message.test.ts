@@ -152,6 +152,13 @@ describe('buildNudgeSummary', () => {
     expect(textOf(message.blocks)).toContain(`…and ${300 - SUMMARY_ITEMS_SHOWN} more accounts`);
     expect(blockTextLength(message.blocks)).toBeLessThan(BLOCKS_TEXT_BUDGET);
   });
+
+  it('given only the accounts it shows and the total, reads as it does given them all', () => {
+    const all = Array.from({ length: 300 }, (_, i) => item(i));
+    const shown = buildNudgeSummary({ items: all.slice(0, SUMMARY_ITEMS_SHOWN), delivery: 'owner', total: 300 });
+    expect(shown).toEqual(buildNudgeSummary({ items: all, delivery: 'owner' }));
+    expect(shown.blocks[0]).toMatchObject({ type: 'header', text: { text: '🗂️ 300 more accounts gone quiet' } });
+  });
 });
 
 describe('buildNudgeEscalation', () => {
