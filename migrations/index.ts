@@ -14,6 +14,7 @@ import * as m0012 from './0012-feedback.js';
 import * as m0013 from './0013-opened-views.js';
 import * as m0014 from './0014-top-ten-arrows.js';
 import * as m0015 from './0015-books-oauth.js';
+import * as m0018 from './0018-top-totals.js';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0013-opened-views': m0013,
   '0014-top-ten-arrows': m0014,
   '0015-books-oauth': m0015,
+  '0018-top-totals': m0018,
 };
