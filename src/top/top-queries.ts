@@ -8,9 +8,10 @@ import { ensureTopTotals, REQUEST_REBUILD_AFTER_MS } from './top-totals.js';
 
 /**
  * Every query of the top ten board, the rep's arrows and the weekly boards. The ranking is done in
- * the database, set-based: one pass over the year's payments through the (paid_at) index that holds
- * what is summed, grouped per account and currency, the top rows per currency kept there; only the
- * rows shown come back, with what they show (arrows, last touch, owner) read for those few.
+ * the database, set-based, over the kept year totals (top-totals.ts: a snapshot plus what changed
+ * since, exact at any instant) — or, while there is no snapshot, one pass over the year's payments
+ * through the (paid_at) index that holds what is summed; only the rows shown come back, with what
+ * they show (arrows, last touch, owner) read for those few.
  */
 
 type Db = Kysely<Database> | Transaction<Database>;
