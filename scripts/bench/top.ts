@@ -69,20 +69,20 @@ export async function benchTop(db: BenchDatabase, options: TopOptions): Promise<
     for (let run = 1; run <= runs; run++) {
       await handle.db.deleteFrom('outbox').execute();
       const t = performance.now();
-      // The first run finds the totals three days old and refreshes them first; later runs find them fresh.
+      // The totals stay three days old: the job refreshes them only when missing or a week away.
       const summary = await sendWeeklyBoards(handle.db, { tz: 'UTC', rule, ownerPage: DEFAULT_OWNER_PAGE }, sameTime(NOW));
       weekly.push(performance.now() - t);
       queued = summary.queued;
-      log(`top: weekly job run ${run}/${runs}${run === 1 ? ' (refreshing the totals first)' : ''}: ${(weekly[weekly.length - 1]! / 1000).toFixed(2)} s, ${summary.queued} boards queued`);
+      log(`top: weekly job run ${run}/${runs} (totals three days old): ${(weekly[weekly.length - 1]! / 1000).toFixed(2)} s, ${summary.queued} boards queued`);
     }
-    // Judged on the slowest run, the one that refreshes the totals.
+    // Judged on the slowest run.
     const weeklyMs = Math.max(...weekly);
     return [
       info(name, 'refresh of the kept year totals (scheduled step)', ms(refreshMs), '—'),
       judged(name, '/top all (team board; totals a day old)', team.median, ms(team.median), { op: '<', limit: TOP_TARGET_MS, unit: 'ms' }),
       info(name, '/top all (totals three days old)', ms(lagging.median), `< ${TOP_TARGET_MS} ms`),
       info(name, `/top (one owner, ~${fmt(accounts / owners)} accounts)`, ms(own.median), `< ${TOP_TARGET_MS} ms`),
-      judged(name, `weekly top-accounts job (${fmt(queued)} owners' boards; slowest run, refreshing the totals)`, weeklyMs / 1000, `${(weeklyMs / 1000).toFixed(2)} s`, { op: '<', limit: WEEKLY_TARGET_S, unit: 's' }),
+      judged(name, `weekly top-accounts job (${fmt(queued)} owners' boards; totals three days old; slowest run)`, weeklyMs / 1000, `${(weeklyMs / 1000).toFixed(2)} s`, { op: '<', limit: WEEKLY_TARGET_S, unit: 's' }),
     ];
   } finally {
     await handle.close();
