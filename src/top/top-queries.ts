@@ -121,9 +121,24 @@ async function rankedTeam(db: Kysely<Database>, query: { asOf: Date; limit: numb
       ) x
       group by x.account_id, x.currency
     ),
+    before_active as materialized (
+      select b.account_id, bool_and(b.active) as active from before b group by b.account_id
+    ),
+    status_changed as materialized (
+      select distinct c.account_id from top_total_changes c where c.currency is null
+    ),
     after_paying as materialized (
-      select f.account_id, f.currency, f.total from after f join accounts a on a.id = f.account_id
-      where a.status = 'active' and f.total > 0
+      -- Whether the account is active now: the snapshot's flag when its status has not changed since
+      -- (a deleted account's payments went with it, so its total is 0 here); read otherwise.
+      select f.account_id, f.currency, f.total
+      from after f join before_active ba on ba.account_id = f.account_id
+      where f.total > 0 and ba.active and not exists (select 1 from status_changed sc where sc.account_id = f.account_id)
+      union all
+      select f.account_id, f.currency, f.total
+      from after f join accounts a on a.id = f.account_id
+      where f.total > 0 and a.status = 'active'
+        and (not exists (select 1 from before_active ba where ba.account_id = f.account_id)
+             or exists (select 1 from status_changed sc where sc.account_id = f.account_id))
     ),
     currencies as (
       select k.currency, sum(k.n) as accounts
@@ -148,7 +163,9 @@ async function rankedTeam(db: Kysely<Database>, query: { asOf: Date; limit: numb
          order by t.total_minor desc
          fetch first ${limit} rows with ties)
         union all
-        select ap.account_id, ap.total from after_paying ap where ap.currency = c.currency
+        (select ap.account_id, ap.total from after_paying ap where ap.currency = c.currency
+         order by ap.total desc
+         fetch first ${limit} rows with ties)
       ) q
       join accounts a on a.id = q.account_id
       order by q.total desc, a.name collate "C", q.account_id
