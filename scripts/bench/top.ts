@@ -20,9 +20,12 @@ import { fmt, info, judged, ms, type Row } from './table.js';
  * - 10 payments per account (10 × accounts), one every ~73 days over two years, so about half
  *   fall in the ranked year; 90 % USD, 10 % EUR, so the board has two lists;
  * - a rep arrow on 5 % of accounts.
- * `/top all` and `/top` (an owner's own) are timed as the listener runs them (loadBoard: the SQL
- * ranking, then the shown rows' details), median of 10 after a warm-up; the weekly job as the job
- * runs it (sendWeeklyBoards), over an emptied outbox, median of the runs.
+ * The kept year totals (src/top/top-totals.ts) are refreshed as the nudge sweep would, a day before
+ * the instant asked about (that refresh is timed), then `/top all` and `/top` (an owner's own) are
+ * timed as the listener runs them (loadBoard: the SQL ranking, then the shown rows' details), median
+ * of 10 after a warm-up; then `/top all` again on totals three days old (a weekend without a sweep),
+ * and the weekly job as the job runs it (sendWeeklyBoards) on those, over an emptied outbox, the
+ * slowest of the runs judged.
  */
 
 const GENERATOR_VERSION = 'top-data 1';
