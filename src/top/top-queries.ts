@@ -4,7 +4,7 @@ import type { ThresholdBasis } from '../domain/quiet.js';
 import { thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
 import { FLAT_BAND_PERCENT, SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
 import { RANK_WINDOW_DAYS, REP_ARROW_DAYS, type RepArrowFact, type RepDirection } from '../domain/top-ten.js';
-import { ensureTopTotals, REQUEST_REBUILD_AFTER_MS } from './top-totals.js';
+import { ensureTopTotals, REQUEST_REBUILD_AFTER_MS, topTotalsSnapshot } from './top-totals.js';
 
 /**
  * Every query of the top ten board, the rep's arrows and the weekly boards. The ranking is done in
@@ -36,7 +36,10 @@ export interface RankedRow {
  * themselves only while no snapshot can be had.
  */
 export async function rankedAccounts(db: Kysely<Database>, query: { scope: BoardScope; asOf: Date; limit: number }): Promise<RankedRow[]> {
-  if (!(await ensureTopTotals(db, query.asOf, REQUEST_REBUILD_AFTER_MS))) return rankedAccountsFromPayments(db, query);
+  // Inside a caller's transaction (an arrow click redraws its board in the one that records it) the
+  // snapshot is used as it is, never rebuilt: the refresh needs a transaction of its own.
+  const kept = db.isTransaction ? (await topTotalsSnapshot(db)) !== null : await ensureTopTotals(db, query.asOf, REQUEST_REBUILD_AFTER_MS);
+  if (!kept) return rankedAccountsFromPayments(db, query);
   return query.scope.kind === 'team' ? rankedTeam(db, query) : rankedOwner(db, { ...query, slackUserId: query.scope.slackUserId });
 }
 
@@ -46,6 +49,11 @@ export async function rankedAccounts(db: Kysely<Database>, query: { scope: Board
  * and JIT-compiling them cost ~1.9 s of a 1.9 s `/top all` at 500k accounts.
  */
 async function withoutJit<R>(db: Kysely<Database>, statement: RawBuilder<R>): Promise<{ rows: R[] }> {
+  if (db.isTransaction) {
+    // In a caller's transaction the setting lasts until that transaction ends.
+    await sql`set local jit = off`.execute(db);
+    return statement.execute(db);
+  }
   return db.transaction().execute(async (trx) => {
     await sql`set local jit = off`.execute(trx);
     return statement.execute(trx);
