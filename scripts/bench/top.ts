@@ -4,6 +4,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { BOARD_DEFAULT } from '../../src/domain/top-ten.js';
 import { loadBoard } from '../../src/top/load-board.js';
+import { refreshTopTotals } from '../../src/top/top-totals.js';
 import { DEFAULT_OWNER_PAGE, sendWeeklyBoards } from '../../src/top/weekly-boards.js';
 import type { BenchDatabase } from './bench-database.js';
 import { median } from './stats.js';
@@ -19,9 +20,12 @@ import { fmt, info, judged, ms, type Row } from './table.js';
  * - 10 payments per account (10 × accounts), one every ~73 days over two years, so about half
  *   fall in the ranked year; 90 % USD, 10 % EUR, so the board has two lists;
  * - a rep arrow on 5 % of accounts.
- * `/top all` and `/top` (an owner's own) are timed as the listener runs them (loadBoard: the SQL
- * ranking, then the shown rows' details), median of 10 after a warm-up; the weekly job as the job
- * runs it (sendWeeklyBoards), over an emptied outbox, median of the runs.
+ * The kept year totals (src/top/top-totals.ts) are refreshed as the nudge sweep would, a day before
+ * the instant asked about (that refresh is timed), then `/top all` and `/top` (an owner's own) are
+ * timed as the listener runs them (loadBoard: the SQL ranking, then the shown rows' details), median
+ * of 10 after a warm-up; then `/top all` again on totals three days old (a weekend without a sweep),
+ * and the weekly job as the job runs it (sendWeeklyBoards) on those, over an emptied outbox, the
+ * slowest of the runs judged.
  */
 
 const GENERATOR_VERSION = 'top-data 1';
@@ -29,6 +33,7 @@ const NOW = new Date('2026-06-01T09:00:00.000Z');
 const TOP_TARGET_MS = 300;
 const WEEKLY_TARGET_S = 30;
 const CALLS = 10;
+const DAY_MS = 86_400_000;
 
 export interface TopOptions {
   quick: boolean;
@@ -48,25 +53,39 @@ export async function benchTop(db: BenchDatabase, options: TopOptions): Promise<
   const name = `top ten (${fmt(accounts)} accounts / ${fmt(accounts * 10)} payments)`;
   try {
     const rule = { tierDays: {}, defaultDays: 30 };
+    // The kept year totals as the nudge sweep leaves them: refreshed a day before the instant asked
+    // about, so `/top all` adds a day of payments entering the year and subtracts a day leaving it.
+    const refreshStart = performance.now();
+    await refreshTopTotals(handle.db, new Date(NOW.getTime() - DAY_MS));
+    const refreshMs = performance.now() - refreshStart;
+    log(`top: refreshing the kept year totals (the scheduled step) ${ms(refreshMs)}`);
     const team = await timeCalls(() => loadBoard(handle.db, { scope: { kind: 'team' }, asOf: NOW, limit: BOARD_DEFAULT, rule }));
-    log(`top: /top all median ${ms(team.median)}, max ${ms(team.max)}`);
+    log(`top: /top all (totals a day old) median ${ms(team.median)}, max ${ms(team.max)}`);
     const own = await timeCalls(() => loadBoard(handle.db, { scope: { kind: 'owner', slackUserId: 'UTOP00001' }, asOf: NOW, limit: BOARD_DEFAULT, rule }));
     log(`top: /top (an owner of ~${fmt(accounts / owners)} accounts) median ${ms(own.median)}, max ${ms(own.max)}`);
+    // A weekend without a sweep: the totals three days old.
+    await refreshTopTotals(handle.db, new Date(NOW.getTime() - 3 * DAY_MS));
+    const lagging = await timeCalls(() => loadBoard(handle.db, { scope: { kind: 'team' }, asOf: NOW, limit: BOARD_DEFAULT, rule }));
+    log(`top: /top all (totals three days old) median ${ms(lagging.median)}, max ${ms(lagging.max)}`);
     const weekly: number[] = [];
     let queued = 0;
     for (let run = 1; run <= runs; run++) {
       await handle.db.deleteFrom('outbox').execute();
       const t = performance.now();
+      // The totals stay three days old: the job refreshes them only when missing or a week away.
       const summary = await sendWeeklyBoards(handle.db, { tz: 'UTC', rule, ownerPage: DEFAULT_OWNER_PAGE }, sameTime(NOW));
       weekly.push(performance.now() - t);
       queued = summary.queued;
-      log(`top: weekly job run ${run}/${runs}: ${(weekly[weekly.length - 1]! / 1000).toFixed(2)} s, ${summary.queued} boards queued`);
+      log(`top: weekly job run ${run}/${runs} (totals three days old): ${(weekly[weekly.length - 1]! / 1000).toFixed(2)} s, ${summary.queued} boards queued`);
     }
-    const weeklyMs = median(weekly);
+    // Judged on the slowest run.
+    const weeklyMs = Math.max(...weekly);
     return [
-      judged(name, '/top all (team board, ranked over every account)', team.median, ms(team.median), { op: '<', limit: TOP_TARGET_MS, unit: 'ms' }),
+      info(name, 'refresh of the kept year totals (scheduled step)', ms(refreshMs), '—'),
+      judged(name, '/top all (team board; totals a day old)', team.median, ms(team.median), { op: '<', limit: TOP_TARGET_MS, unit: 'ms' }),
+      info(name, '/top all (totals three days old)', ms(lagging.median), `< ${TOP_TARGET_MS} ms`),
       info(name, `/top (one owner, ~${fmt(accounts / owners)} accounts)`, ms(own.median), `< ${TOP_TARGET_MS} ms`),
-      judged(name, `weekly top-accounts job (${fmt(queued)} owners' boards)`, weeklyMs / 1000, `${(weeklyMs / 1000).toFixed(2)} s`, { op: '<', limit: WEEKLY_TARGET_S, unit: 's' }),
+      judged(name, `weekly top-accounts job (${fmt(queued)} owners' boards; totals three days old; slowest run)`, weeklyMs / 1000, `${(weeklyMs / 1000).toFixed(2)} s`, { op: '<', limit: WEEKLY_TARGET_S, unit: 's' }),
     ];
   } finally {
     await handle.close();
@@ -117,6 +136,8 @@ async function ensureData(benchUrl: string, spec: { accounts: number; owners: nu
   await client.connect();
   try {
     await client.query(`set synchronous_commit = off`);
+    // Generated rows are not changes since a snapshot: the triggers (and the foreign-key checks) are off for this session.
+    await client.query(`set session_replication_role = replica`);
     await client.query(`set maintenance_work_mem = '512MB'`);
     const now = `timestamptz '${NOW.toISOString()}'`;
     const u = (x: string, salt: number) => `((hashint8extended(${x}, ${salt}) & 4503599627370495)::float8 / 4503599627370496.0)`;

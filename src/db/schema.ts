@@ -294,8 +294,43 @@ export interface GrowthCelebrationsTable {
   created_at: CreatedAt;
 }
 
+/** The top ten's kept year totals (migration 0018, src/top/top-totals.ts): a snapshot per (account, currency). */
+export interface TopTotalsTable {
+  account_id: number;
+  currency: string;
+  total_minor: number;
+  active: boolean;
+}
+
+/** The instant the snapshot was taken as of: its year is (window_start, window_end]. One row. */
+export interface TopTotalsMetaTable {
+  id: Generated<boolean>;
+  window_start: Timestamp;
+  window_end: Timestamp;
+  built_at: Timestamp;
+}
+
+/** Active accounts with a positive total per currency in the snapshot. */
+export interface TopTotalsCountsTable {
+  currency: string;
+  accounts: number;
+}
+
+/** Changes since the snapshot, written by triggers: a payment's signed net delta, or (currency null) an account's status. */
+export interface TopTotalChangesTable {
+  id: Id;
+  account_id: number;
+  currency: string | null;
+  paid_at: Timestamp | null;
+  delta_minor: Generated<number>;
+}
+
 export interface Database {
   rep_arrows: RepArrowsTable;
+  top_totals: TopTotalsTable;
+  top_totals_meta: TopTotalsMetaTable;
+  top_totals_counts: TopTotalsCountsTable;
+  top_total_changes: TopTotalChangesTable;
   growth_celebrations: GrowthCelebrationsTable;
   feedback_answers: FeedbackAnswersTable;
   crm_property_versions: CrmPropertyVersionsTable;

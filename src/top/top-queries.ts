@@ -1,15 +1,17 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ThresholdBasis } from '../domain/quiet.js';
 import { thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
 import { FLAT_BAND_PERCENT, SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
 import { RANK_WINDOW_DAYS, REP_ARROW_DAYS, type RepArrowFact, type RepDirection } from '../domain/top-ten.js';
+import { ensureTopTotals, REQUEST_REBUILD_AFTER_MS, topTotalsSnapshot } from './top-totals.js';
 
 /**
  * Every query of the top ten board, the rep's arrows and the weekly boards. The ranking is done in
- * the database, set-based: one pass over the year's payments through the (paid_at) index that holds
- * what is summed, grouped per account and currency, the top rows per currency kept there; only the
- * rows shown come back, with what they show (arrows, last touch, owner) read for those few.
+ * the database, set-based, over the kept year totals (top-totals.ts: a snapshot plus what changed
+ * since, exact at any instant) — or, while there is no snapshot, one pass over the year's payments
+ * through the (paid_at) index that holds what is summed; only the rows shown come back, with what
+ * they show (arrows, last touch, owner) read for those few.
  */
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -28,8 +30,198 @@ export interface RankedRow {
   accounts: number;
 }
 
-/** The board's rows: the top `limit` accounts per currency by what they paid in the year up to `asOf`. */
-export async function rankedAccounts(db: Db, query: { scope: BoardScope; asOf: Date; limit: number }): Promise<RankedRow[]> {
+/**
+ * The board's rows: the top `limit` accounts per currency by what they paid in the year up to `asOf`.
+ * Read from the kept year totals (top-totals.ts) adjusted to `asOf`, exactly; from the payments
+ * themselves only while no snapshot can be had.
+ */
+export async function rankedAccounts(db: Kysely<Database>, query: { scope: BoardScope; asOf: Date; limit: number }): Promise<RankedRow[]> {
+  // Inside a caller's transaction (an arrow click redraws its board in the one that records it) the
+  // snapshot is used as it is, never rebuilt: the refresh needs a transaction of its own.
+  const kept = db.isTransaction ? (await topTotalsSnapshot(db)) !== null : await ensureTopTotals(db, query.asOf, REQUEST_REBUILD_AFTER_MS);
+  if (!kept) return rankedAccountsFromPayments(db, query);
+  return query.scope.kind === 'team' ? rankedTeam(db, query) : rankedOwner(db, { ...query, slackUserId: query.scope.slackUserId });
+}
+
+/**
+ * Runs one of the board's statements with PostgreSQL's JIT off. Their plans are estimated dear
+ * (a LIMIT over an index walk is costed as if it read the whole index) though they read a few rows,
+ * and JIT-compiling them cost ~1.9 s of a 1.9 s `/top all` at 500k accounts.
+ */
+async function withoutJit<R>(db: Kysely<Database>, statement: RawBuilder<R>): Promise<{ rows: R[] }> {
+  if (db.isTransaction) {
+    // In a caller's transaction the setting lasts until that transaction ends.
+    await sql`set local jit = off`.execute(db);
+    return statement.execute(db);
+  }
+  return db.transaction().execute(async (trx) => {
+    await sql`set local jit = off`.execute(trx);
+    return statement.execute(trx);
+  });
+}
+
+type RankedSqlRow = { account_id: number; name: string; currency: string; total: string | number; rank: string | number; accounts: string | number };
+
+const toRankedRow = (r: RankedSqlRow): RankedRow => ({
+  accountId: Number(r.account_id),
+  name: r.name,
+  currency: r.currency,
+  totalMinor: Number(r.total),
+  rank: Number(r.rank),
+  accounts: Number(r.accounts),
+});
+
+/**
+ * The snapshot (`m`: its window (w0, w1]) and what changed the year's totals since, as signed rows
+ * per payment: the logged changes dated inside the snapshot's window, the payments of (w0, from]
+ * that left the year (or of (from, w0] that came back into it, when asking before the snapshot),
+ * and those of (w1, asOf] that entered it (or left, before). So, over the payments as they are now,
+ * total(from, asOf] = snapshot + changes(w0, w1] − paid(w0, from] + paid(w1, asOf], signed intervals.
+ * `only` restricts the rows to some accounts (a fragment over the given account id column).
+ */
+function snapshotAndDeltas(from: Date, asOf: Date, only: (accountId: string) => RawBuilder<unknown>): RawBuilder<unknown> {
+  const w0 = sql`(select w0 from m)`;
+  const w1 = sql`(select w1 from m)`;
+  return sql`
+    m as materialized (select window_start as w0, window_end as w1 from top_totals_meta),
+    deltas as materialized (
+      select c.account_id, c.currency, c.delta_minor as delta
+      from top_total_changes c
+      where c.currency is not null and c.paid_at > ${w0} and c.paid_at <= ${w1} ${only('c.account_id')}
+      union all
+      select p.account_id, p.currency, (case when ${from}::timestamptz >= ${w0} then -1 else 1 end) * (p.amount_minor - p.refunded_minor)
+      from payments p
+      where p.paid_at > least(${w0}, ${from}::timestamptz) and p.paid_at <= greatest(${w0}, ${from}::timestamptz) ${only('p.account_id')}
+      union all
+      select p.account_id, p.currency, (case when ${asOf}::timestamptz >= ${w1} then 1 else -1 end) * (p.amount_minor - p.refunded_minor)
+      from payments p
+      where p.paid_at > least(${w1}, ${asOf}::timestamptz) and p.paid_at <= greatest(${w1}, ${asOf}::timestamptz) ${only('p.account_id')}
+    )`;
+}
+
+/**
+ * The team board. Most accounts did not change since the snapshot: their totals and their active
+ * flag stand, and the partial index on (currency, total desc) gives each currency's largest at once.
+ * The touched ones (a payment logged, entered or left; a status changed) are recomputed, few; the
+ * board takes each currency's top `limit` of the untouched (with ties) and every touched account
+ * still paying, and ranks those. The per-currency counts are the snapshot's, corrected by the touched.
+ */
+async function rankedTeam(db: Kysely<Database>, query: { asOf: Date; limit: number }): Promise<RankedRow[]> {
+  const { asOf, limit } = query;
+  const from = new Date(asOf.getTime() - RANK_WINDOW_DAYS * DAY_MS);
+  const result = await withoutJit(db, sql<RankedSqlRow>`
+    with ${snapshotAndDeltas(from, asOf, () => sql``)},
+    touched as materialized (
+      select d.account_id from deltas d
+      union
+      select c.account_id from top_total_changes c where c.currency is null
+    ),
+    before as materialized (
+      select t.account_id, t.currency, t.total_minor, t.active from top_totals t
+      where t.account_id in (select account_id from touched)
+    ),
+    after as materialized (
+      select x.account_id, x.currency, sum(x.amount) as total
+      from (
+        select b.account_id, b.currency, b.total_minor as amount from before b
+        union all
+        select d.account_id, d.currency, d.delta from deltas d
+      ) x
+      group by x.account_id, x.currency
+    ),
+    before_active as materialized (
+      select b.account_id, bool_and(b.active) as active from before b group by b.account_id
+    ),
+    status_changed as materialized (
+      select distinct c.account_id from top_total_changes c where c.currency is null
+    ),
+    after_paying as materialized (
+      -- Whether the account is active now: the snapshot's flag when its status has not changed since
+      -- (a deleted account's payments went with it, so its total is 0 here); read otherwise.
+      select f.account_id, f.currency, f.total
+      from after f join before_active ba on ba.account_id = f.account_id
+      where f.total > 0 and ba.active and not exists (select 1 from status_changed sc where sc.account_id = f.account_id)
+      union all
+      select f.account_id, f.currency, f.total
+      from after f join accounts a on a.id = f.account_id
+      where f.total > 0 and a.status = 'active'
+        and (not exists (select 1 from before_active ba where ba.account_id = f.account_id)
+             or exists (select 1 from status_changed sc where sc.account_id = f.account_id))
+    ),
+    currencies as (
+      select k.currency, sum(k.n) as accounts
+      from (
+        select tc.currency, tc.accounts as n from top_totals_counts tc
+        union all
+        select b.currency, -count(*) from before b where b.active and b.total_minor > 0 group by b.currency
+        union all
+        select ap.currency, count(*) from after_paying ap group by ap.currency
+      ) k
+      group by k.currency
+      having sum(k.n) > 0
+    )
+    select top.account_id, top.name, c.currency, top.total, top.rank, c.accounts
+    from currencies c
+    cross join lateral (
+      select q.account_id, a.name, q.total, row_number() over (order by q.total desc, a.name collate "C", q.account_id) as rank
+      from (
+        (select t.account_id, t.total_minor as total from top_totals t
+         where t.currency = c.currency and t.active and t.total_minor > 0
+           and not exists (select 1 from touched x where x.account_id = t.account_id)
+         order by t.total_minor desc
+         fetch first ${limit} rows with ties)
+        union all
+        (select ap.account_id, ap.total from after_paying ap where ap.currency = c.currency
+         order by ap.total desc
+         fetch first ${limit} rows with ties)
+      ) q
+      join accounts a on a.id = q.account_id
+      order by q.total desc, a.name collate "C", q.account_id
+      limit ${limit}
+    ) top
+    order by c.accounts desc, c.currency, top.rank`);
+  return result.rows.map(toRankedRow);
+}
+
+/** An owner's board: their active accounts' snapshot totals (by key) plus their changes since. */
+async function rankedOwner(db: Kysely<Database>, query: { slackUserId: string; asOf: Date; limit: number }): Promise<RankedRow[]> {
+  const { asOf, limit } = query;
+  const from = new Date(asOf.getTime() - RANK_WINDOW_DAYS * DAY_MS);
+  const result = await withoutJit(db, sql<RankedSqlRow>`
+    with mine as materialized (
+      select a.id, a.name from accounts a join owners o on o.id = a.owner_id
+      where o.slack_user_id = ${query.slackUserId} and a.status = 'active'
+    ),
+    ${snapshotAndDeltas(from, asOf, (column) => sql`and ${sql.ref(column)} in (select id from mine)`)},
+    totals as materialized (
+      select x.account_id, x.currency, sum(x.amount) as total
+      from (
+        select t.account_id, t.currency, t.total_minor as amount from top_totals t join mine mt on mt.id = t.account_id
+        union all
+        select d.account_id, d.currency, d.delta from deltas d
+      ) x
+      group by x.account_id, x.currency
+      having sum(x.amount) > 0
+    ),
+    paying as materialized (
+      select t.account_id, t.currency, t.total, m0.name from totals t join mine m0 on m0.id = t.account_id
+    ),
+    currencies as (select currency, count(*) as accounts from paying group by currency)
+    select top.account_id, top.name, c.currency, top.total, top.rank, c.accounts
+    from currencies c
+    cross join lateral (
+      select p.account_id, p.name, p.total, row_number() over (order by p.total desc, p.name collate "C", p.account_id) as rank
+      from paying p
+      where p.currency = c.currency
+      order by p.total desc, p.name collate "C", p.account_id
+      limit ${limit}
+    ) top
+    order by c.accounts desc, c.currency, top.rank`);
+  return result.rows.map(toRankedRow);
+}
+
+/** The board's rows summed from the year's payments themselves: the fallback while no snapshot can be had, and the reference the tests hold the kept totals to. */
+export async function rankedAccountsFromPayments(db: Db, query: { scope: BoardScope; asOf: Date; limit: number }): Promise<RankedRow[]> {
   const { scope, asOf, limit } = query;
   const from = new Date(asOf.getTime() - RANK_WINDOW_DAYS * DAY_MS);
   const owned =
@@ -78,9 +270,14 @@ export interface WeeklyRankedRow extends RankedRow {
 /**
  * The weekly boards of a page of owners on Slack (ids after `afterOwnerId`, `ownerLimit` of them):
  * the top `limit` of each owner per currency, ranked in one statement. Owners with nothing paid in
- * the year have no rows and get no board. Keyset-paged by owner so memory stays flat.
+ * the year have no rows and get no board. Keyset-paged by owner so memory stays flat. With `kept`,
+ * the year totals are the kept snapshot's plus the page's changes since (top-totals.ts), else summed
+ * from the payments.
  */
-export async function weeklyRankedAccounts(db: Db, query: { asOf: Date; limit: number; afterOwnerId: number; ownerLimit: number }): Promise<{ rows: WeeklyRankedRow[]; lastOwnerId: number | null }> {
+export async function weeklyRankedAccounts(
+  db: Kysely<Database>,
+  query: { asOf: Date; limit: number; afterOwnerId: number; ownerLimit: number; kept: boolean },
+): Promise<{ rows: WeeklyRankedRow[]; lastOwnerId: number | null }> {
   const { asOf, limit } = query;
   const from = new Date(asOf.getTime() - RANK_WINDOW_DAYS * DAY_MS);
   const owners = await db
@@ -93,18 +290,33 @@ export async function weeklyRankedAccounts(db: Db, query: { asOf: Date; limit: n
     .execute();
   if (owners.length === 0) return { rows: [], lastOwnerId: null };
   const ids = owners.map((o) => o.id);
-  const result = await sql<{ owner_id: number; account_id: number; name: string; currency: string; total: string | number; rank: string | number; accounts: string | number }>`
+  const result = await withoutJit(db, sql<{ owner_id: number; account_id: number; name: string; currency: string; total: string | number; rank: string | number; accounts: string | number }>`
     with mine as materialized (
       select a.id, a.owner_id, a.name from accounts a
       where a.owner_id = any(${ids}::bigint[]) and a.status = 'active'
     ),
+    ${
+      query.kept
+        ? sql`${snapshotAndDeltas(from, asOf, (column) => sql`and ${sql.ref(column)} in (select id from mine)`)},
     totals as (
+      select mi.owner_id, mi.id as account_id, mi.name, x.currency, sum(x.amount) as total
+      from (
+        select t.account_id, t.currency, t.total_minor as amount from top_totals t join mine mt on mt.id = t.account_id
+        union all
+        select d.account_id, d.currency, d.delta from deltas d
+      ) x
+      join mine mi on mi.id = x.account_id
+      group by mi.owner_id, mi.id, mi.name, x.currency
+      having sum(x.amount) > 0
+    ),`
+        : sql`totals as (
       select m.owner_id, m.id as account_id, m.name, p.currency, sum(p.amount_minor - p.refunded_minor) as total
       from mine m join payments p on p.account_id = m.id
       where p.paid_at > ${from}::timestamptz and p.paid_at <= ${asOf}::timestamptz
       group by m.owner_id, m.id, m.name, p.currency
       having sum(p.amount_minor - p.refunded_minor) > 0
-    ),
+    ),`
+    }
     ranked as (
       select t.*,
         row_number() over (partition by t.owner_id, t.currency order by t.total desc, t.name collate "C", t.account_id) as rank,
@@ -113,7 +325,7 @@ export async function weeklyRankedAccounts(db: Db, query: { asOf: Date; limit: n
     )
     select owner_id, account_id, name, currency, total, rank, accounts from ranked
     where rank <= ${limit}
-    order by owner_id, accounts desc, currency, rank`.execute(db);
+    order by owner_id, accounts desc, currency, rank`);
   const slackIds = new Map(owners.map((o) => [o.id, o.slack_user_id!]));
   return {
     rows: result.rows.map((r) => ({

@@ -9,6 +9,7 @@ import { enqueuePost } from '../outbox/outbox-queries.js';
 import { buildTopBoard } from '../slack/views/top-board.js';
 import { assembleBoard } from './board.js';
 import { weeklyBoardKey } from './top-answers.js';
+import { ensureTopTotals, REQUEST_REBUILD_AFTER_MS } from './top-totals.js';
 import { boardDetails, weeklyRankedAccounts, type WeeklyRankedRow } from './top-queries.js';
 
 /**
@@ -36,8 +37,11 @@ export async function sendWeeklyBoards(db: Kysely<Database>, settings: WeeklyBoa
   let after = 0;
   let owners = 0;
   let queued = 0;
+  // The year totals kept for the board: the nudge sweep refreshes them daily; built here only when
+  // missing or a week away, as a board would (the answer is exact at any age; age only adds reading).
+  const kept = await ensureTopTotals(db, asOf, REQUEST_REBUILD_AFTER_MS);
   for (;;) {
-    const page = await weeklyRankedAccounts(db, { asOf, limit: BOARD_DEFAULT, afterOwnerId: after, ownerLimit: settings.ownerPage });
+    const page = await weeklyRankedAccounts(db, { asOf, limit: BOARD_DEFAULT, afterOwnerId: after, ownerLimit: settings.ownerPage, kept });
     if (page.lastOwnerId === null) break;
     after = page.lastOwnerId;
     const byOwner = new Map<string, WeeklyRankedRow[]>();

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import fc from 'fast-check';
 import { sameTime, type JobTime } from '../../src/clock.js';
 import { parseConfig } from '../../src/config.js';
@@ -8,7 +9,8 @@ import { nudgeSettings } from '../../src/nudge/nudge-settings.js';
 import { sweepNudges } from '../../src/nudge/nudge-sweep.js';
 import type { UserDirectory } from '../../src/slack/user-directory.js';
 import { growthOverQuarter } from '../../src/top/growth-queries.js';
-import { rankedAccounts, recordRepArrow } from '../../src/top/top-queries.js';
+import { rankedAccounts, rankedAccountsFromPayments, recordRepArrow, weeklyRankedAccounts } from '../../src/top/top-queries.js';
+import { refreshTopTotals, topTotalsSnapshot } from '../../src/top/top-totals.js';
 import { sendWeeklyBoards } from '../../src/top/weekly-boards.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 
@@ -83,6 +85,78 @@ describe.each(testEngines())('the top ten in the database (%s)', (engine) => {
       const rows = await rankedAccounts(db(), { scope: { kind: 'team' }, asOf: NOW, limit: 5 });
       const pure = rankTopAccounts(expected, 5).flatMap((l) => l.ranked.map((r) => ({ accountId: r.accountId, currency: l.currency, rank: r.rank, totalMinor: r.totalMinor, accounts: l.accounts })));
       expect(rows.map((r) => ({ accountId: r.accountId, currency: r.currency, rank: r.rank, totalMinor: r.totalMinor, accounts: r.accounts }))).toEqual(pure);
+    }
+  });
+
+  it('the kept year totals stay exact as payments arrive, are refunded, move or go, accounts churn, and time moves after the snapshot', async () => {
+    // Payments cluster near the window's two edges, either side of the snapshot and of the instants asked about.
+    const edgeDays = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.integer({ min: 358, max: 372 }), fc.integer({ min: 0, max: 375 }));
+    const runs = fc.sample(
+      fc.record({
+        accounts: fc.array(
+          fc.record({
+            name: fc.constantFrom('Acme', 'acme', 'Globex', 'Initech', 'Zeta'),
+            owner: fc.constantFrom('U0DANA', 'U0EVE'),
+            status: fc.constantFrom('active' as const, 'active' as const, 'churned' as const),
+            payments: fc.array(fc.record({ amount: fc.integer({ min: 0, max: 4 }).map((n) => n * 500), days: edgeDays, currency: fc.constantFrom('USD', 'EUR') }), { maxLength: 4 }),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        // The snapshot's instant and the instants asked about, in days from NOW (either side of the snapshot).
+        snapshotDays: fc.integer({ min: -4, max: 3 }),
+        askDays: fc.array(fc.integer({ min: -4, max: 3 }), { minLength: 1, maxLength: 3 }),
+        changes: fc.array(
+          fc.oneof(
+            fc.record({ kind: fc.constant('pay' as const), account: fc.nat(), amount: fc.integer({ min: 1, max: 4 }).map((n) => n * 500), days: edgeDays, currency: fc.constantFrom('USD', 'EUR') }),
+            fc.record({ kind: fc.constant('refund' as const), payment: fc.nat() }),
+            fc.record({ kind: fc.constant('delete' as const), payment: fc.nat() }),
+            fc.record({ kind: fc.constant('move' as const), payment: fc.nat(), days: edgeDays }),
+            fc.record({ kind: fc.constant('status' as const), account: fc.nat() }),
+          ),
+          { maxLength: 8 },
+        ),
+      }),
+      { numRuns: 12, seed: 18 },
+    );
+    for (const run of runs) {
+      await tdb.reset();
+      const owners = new Map([['U0DANA', await owner('U0DANA')], ['U0EVE', await owner('U0EVE')]]);
+      const ids: number[] = [];
+      for (const a of run.accounts) {
+        const id = await account(a.name, { status: a.status, ownerId: owners.get(a.owner)! });
+        ids.push(id);
+        for (const p of a.payments) await pay(id, p.amount, p.days, p.currency);
+      }
+      const snapshotAt = new Date(NOW.getTime() + run.snapshotDays * DAY);
+      expect(await refreshTopTotals(db(), snapshotAt)).toBe('built');
+      for (const change of run.changes) {
+        const payments = await db().selectFrom('payments').select(['id', 'amount_minor']).orderBy('id').execute();
+        const payment = payments.length === 0 ? undefined : payments[('payment' in change ? change.payment : 0) % payments.length]!;
+        if (change.kind === 'pay') await pay(ids[change.account % ids.length]!, change.amount, change.days, change.currency);
+        else if (change.kind === 'status') {
+          await db()
+            .updateTable('accounts')
+            .set({ status: sql<'active' | 'churned'>`case when status = 'active' then 'churned' else 'active' end` })
+            .where('id', '=', ids[change.account % ids.length]!)
+            .execute();
+        } else if (payment === undefined) continue;
+        else if (change.kind === 'refund') await db().updateTable('payments').set({ refunded_minor: payment.amount_minor }).where('id', '=', payment.id).execute();
+        else if (change.kind === 'delete') await db().deleteFrom('payments').where('id', '=', payment.id).execute();
+        else await db().updateTable('payments').set({ paid_at: ago(change.days) }).where('id', '=', payment.id).execute();
+      }
+      // Always asked a little before and a little after the snapshot, and at the drawn instants.
+      for (const askDays of [run.snapshotDays - 2, run.snapshotDays + 2, ...run.askDays]) {
+        const asOf = new Date(NOW.getTime() + askDays * DAY);
+        for (const scope of [{ kind: 'team' as const }, { kind: 'owner' as const, slackUserId: 'U0DANA' }]) {
+          const kept = await rankedAccounts(db(), { scope, asOf, limit: 3 });
+          const direct = await rankedAccountsFromPayments(db(), { scope, asOf, limit: 3 });
+          expect(kept).toEqual(direct);
+        }
+        const weekly = async (kept: boolean) => weeklyRankedAccounts(db(), { asOf, limit: 3, afterOwnerId: 0, ownerLimit: 10, kept });
+        expect(await weekly(true)).toEqual(await weekly(false));
+      }
+      // The answers came from the snapshot taken above, adjusted, not from a rebuilt one.
+      expect((await topTotalsSnapshot(db()))?.windowEnd).toEqual(snapshotAt);
     }
   });
 
