@@ -294,7 +294,7 @@ export interface GrowthCelebrationsTable {
   created_at: CreatedAt;
 }
 
-/** The top ten's kept year totals (migration 0018, src/top/top-totals.ts): a snapshot per (account, currency). */
+/** The top ten's kept year totals (migration 0017, src/top/top-totals.ts): a snapshot per (account, currency). */
 export interface TopTotalsTable {
   account_id: number;
   currency: string;

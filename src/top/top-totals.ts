@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import { RANK_WINDOW_DAYS } from '../domain/top-ten.js';
 
 /**
- * The kept year totals of the top ten (migration 0018, README "Top ten, and their arrows"). A
+ * The kept year totals of the top ten (migration 0017, README "Top ten, and their arrows"). A
  * snapshot holds what every (account, currency) paid in the 365 days up to its instant; triggers log
  * every later change of a payment or of an account's status. The board's queries add the two and
  * the payments that entered or left the year since, so every answer is exact whatever the
