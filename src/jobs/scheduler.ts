@@ -9,6 +9,7 @@ import { catchUpWindowStart, latestFiring, periodForSchedule, type CatchUpWindow
 import type { Job, JobSummary } from './job-registry.js';
 import { IntervalTask } from './interval-task.js';
 import { OUTBOX_RETENTION_JOB, OUTBOX_RETENTION_SCHEDULE } from '../outbox/outbox-retention.js';
+import { TOP_TOTALS_JOB, TOP_TOTALS_SCHEDULE } from '../top/top-totals-job.js';
 
 /**
  * Runs the scheduled jobs on their cron schedules in `TZ`, on every replica, each firing done by
@@ -82,6 +83,7 @@ export function jobSchedules(config: Pick<Config, 'nudgeSchedule' | 'digestSched
     { name: 'anniversaries', cron: ANNIVERSARY_SCHEDULE, catchUp: 'day' },
     { name: 'top-accounts', cron: config.topAccountsSchedule, catchUp: 'week' },
     { name: OUTBOX_RETENTION_JOB, cron: OUTBOX_RETENTION_SCHEDULE, catchUp: 'day' },
+    { name: TOP_TOTALS_JOB, cron: TOP_TOTALS_SCHEDULE, catchUp: 'day' },
   ];
 }
 

@@ -47,7 +47,7 @@ describe('the appreciation-bot command', () => {
     expect(command.stderr.trim()).toBe('appreciation-bot: unknown command "frobnicate"; known commands: start, migrate, run-job, import, backfill, feedback-link');
     const job = run(['run-job', 'nope'], { DATABASE_URL: 'pglite://memory' }, dir);
     expect(job.status).toBe(2);
-    expect(job.stderr.trim()).toBe('appreciation-bot: unknown job "nope"; known jobs: dispatch, digest, anniversaries, nudges, top-accounts, outbox-retention');
+    expect(job.stderr.trim()).toBe('appreciation-bot: unknown job "nope"; known jobs: dispatch, digest, anniversaries, nudges, top-accounts, outbox-retention, top-totals');
     const badNow = run(['run-job', 'dispatch', '--now', 'yesterday'], { DATABASE_URL: 'pglite://memory' }, dir);
     expect(badNow.status).toBe(2);
     expectOneLineReason(badNow.stderr);
@@ -65,6 +65,9 @@ describe('the appreciation-bot command', () => {
     const job = run(['run-job', 'dispatch', '--now', '2026-11-20T09:00:00Z'], {}, dir);
     expect(job.status).toBe(0);
     expect(job.stdout).toContain('dispatch: applied=0 rollups=0 pending=0 failed=0');
+    const totals = run(['run-job', 'top-totals', '--now', '2026-11-20T03:00:00Z'], {}, dir);
+    expect(totals.status).toBe(0);
+    expect(totals.stdout).toMatch(/^top-totals: kept=1 ms=\d+$/m);
     // Three processes, the first creating an embedded database: seconds on a quiet machine, more
     // than a minute on one shared by parallel suites.
   }, 280_000);

@@ -63,6 +63,7 @@ describe('jobSchedules', () => {
       { name: 'anniversaries', cron: ANNIVERSARY_SCHEDULE, catchUp: 'day' },
       { name: 'top-accounts', cron: '0 8 * * 1', catchUp: 'week' },
       { name: 'outbox-retention', cron: '30 3 * * *', catchUp: 'day' },
+      { name: 'top-totals', cron: '0 3 * * *', catchUp: 'day' },
     ]);
     expect(ANNIVERSARY_SCHEDULE).toBe('0 9 * * *');
   });
