@@ -20,7 +20,7 @@ import { fmt, info, judged, ms, type Row } from './table.js';
  * - 10 payments per account (10 × accounts), one every ~73 days over two years, so about half
  *   fall in the ranked year; 90 % USD, 10 % EUR, so the board has two lists;
  * - a rep arrow on 5 % of accounts.
- * The kept year totals (src/top/top-totals.ts) are refreshed as the nudge sweep would, a day before
+ * The kept year totals (src/top/top-totals.ts) are refreshed as the daily top-totals job would, a day before
  * the instant asked about (that refresh is timed), then `/top all` and `/top` (an owner's own) are
  * timed as the listener runs them (loadBoard: the SQL ranking, then the shown rows' details), median
  * of 10 after a warm-up; then `/top all` again on totals three days old (a weekend without a sweep),
@@ -53,7 +53,7 @@ export async function benchTop(db: BenchDatabase, options: TopOptions): Promise<
   const name = `top ten (${fmt(accounts)} accounts / ${fmt(accounts * 10)} payments)`;
   try {
     const rule = { tierDays: {}, defaultDays: 30 };
-    // The kept year totals as the nudge sweep leaves them: refreshed a day before the instant asked
+    // The kept year totals as the daily top-totals job leaves them: refreshed a day before the instant asked
     // about, so `/top all` adds a day of payments entering the year and subtracts a day leaving it.
     const refreshStart = performance.now();
     await refreshTopTotals(handle.db, new Date(NOW.getTime() - DAY_MS));

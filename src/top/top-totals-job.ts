@@ -4,9 +4,9 @@ import { ensureTopTotals, SCHEDULED_REFRESH_AFTER_MS } from './top-totals.js';
 
 export const TOP_TOTALS_JOB = 'top-totals';
 /**
- * Every day, weekends included, before anyone opens a board: the nudge job refreshes the totals
- * too, but only on its weekdays, and on a Monday morning totals three days old made `/top all`
- * at 1M accounts take 443 ms instead of 119 ms (BENCHMARKS.md).
+ * Every day, weekends included, before anyone opens a board: when the weekday nudge sweep kept
+ * them, a Monday morning's totals were three days old and `/top all` at 1M accounts took 443 ms
+ * instead of 119 ms (BENCHMARKS.md).
  */
 export const TOP_TOTALS_SCHEDULE = '0 3 * * *';
 

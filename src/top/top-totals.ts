@@ -18,7 +18,7 @@ const LOCK_KEY = 'appreciation-bot top totals';
 
 /** Older than this (either side of the instant asked about), a board rebuilds the snapshot before answering. */
 export const REQUEST_REBUILD_AFTER_MS = 7 * DAY_MS;
-/** The scheduled steps (the nudge sweep, the weekly job) refresh a snapshot older than this. */
+/** The daily `top-totals` job refreshes a snapshot older than this. */
 export const SCHEDULED_REFRESH_AFTER_MS = 12 * 60 * 60 * 1000;
 
 export interface TopTotalsSnapshot {
