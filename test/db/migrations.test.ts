@@ -3,8 +3,8 @@ import { sql, type MigrationResult } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
-import { testEngines } from '../support/test-database.js';
-import { createEmptyDatabase, pgErrorCode, truncateAppTables, type EmptyDatabase } from '../support/db-helpers.js';
+import { emptyAppTables, testEngines } from '../support/test-database.js';
+import { createEmptyDatabase, pgErrorCode, type EmptyDatabase } from '../support/db-helpers.js';
 
 /** Tables and their columns as src/db/schema.ts declares them (read from the source: the types vanish at runtime). */
 function declaredSchema(): Map<string, string[]> {
@@ -138,7 +138,7 @@ describe.each(testEngines())('migrations (%s)', (engine) => {
     let accountId: number;
 
     beforeEach(async () => {
-      await truncateAppTables(handle);
+      await emptyAppTables(handle);
       accountId = (await handle.db.insertInto('accounts').values({ name: 'Acme' }).returning('id').executeTakeFirstOrThrow()).id;
     });
 

@@ -75,15 +75,6 @@ async function adminQuery(adminUrl: string, text: string): Promise<void> {
   }
 }
 
-/** Empties every application table (not kysely's migration bookkeeping). */
-export async function truncateAppTables(handle: DatabaseHandle): Promise<void> {
-  const tables = await sql<{ tablename: string }>`
-    select tablename from pg_tables
-    where schemaname = current_schema() and tablename not like 'kysely_%'`.execute(handle.db);
-  if (tables.rows.length === 0) return;
-  const list = tables.rows.map((t) => `"${t.tablename}"`).join(', ');
-  await sql.raw(`TRUNCATE ${list} RESTART IDENTITY CASCADE`).execute(handle.db);
-}
 
 /**
  * A BEFORE INSERT trigger on payments that raises for one external_id: an event that is well formed
