@@ -104,6 +104,29 @@ export function truncate(text: string, max: number): string {
   if (max <= 0) return '';
   if (codePointLength(text) <= max) return text;
   const budget = max - 1;
+  // Walking grapheme clusters costs about 2.5 µs a cluster (Intl.Segmenter); when what is kept and
+  // the character after it are printable ASCII, every position is a cluster boundary, and the
+  // cut is a slice that only has to keep an entity whole.
+  if (PRINTABLE_ASCII.test(text.slice(0, budget + 1))) return cutPrintableAscii(text, budget).trimEnd() + ELLIPSIS;
+  return truncateByClusters(text, budget);
+}
+
+/** Printable ASCII: each character is a cluster of its own, and none joins the one before it. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const LONGEST_ENTITY = '&amp;'.length;
+
+function cutPrintableAscii(text: string, budget: number): string {
+  const amp = text.lastIndexOf('&', budget - 1);
+  if (amp >= 0 && amp > budget - LONGEST_ENTITY) {
+    ENTITY.lastIndex = amp;
+    // An entity cut by the limit goes whole; there can be only one (an entity holds one "&").
+    if (ENTITY.test(text) && ENTITY.lastIndex > budget) return text.slice(0, amp);
+  }
+  return text.slice(0, budget);
+}
+
+/** The general way, cluster by cluster: `truncate` for text beyond printable ASCII. Exported for its test. */
+export function truncateByClusters(text: string, budget: number): string {
   let kept = '';
   let used = 0;
   for (const piece of cuttablePieces(text)) {

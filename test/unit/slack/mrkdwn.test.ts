@@ -15,6 +15,7 @@ import {
   SECTION_TEXT_MAX,
   singleLine,
   truncate,
+  truncateByClusters,
 } from '../../../src/slack/mrkdwn.js';
 
 /** Escaped text is well formed when every "&" starts one of Slack's three entities. */
@@ -110,6 +111,23 @@ describe('truncate', () => {
         if (codePointLength(s) <= max) expect(cut).toBe(s);
         else expect(s.startsWith(cut.slice(0, -1).trimEnd())).toBe(true);
       }),
+    );
+  });
+});
+
+describe('truncate on printable ASCII (a slice instead of walking clusters)', () => {
+  it('cuts exactly where walking the clusters cuts, entities whole, whatever follows the cut', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('a', 'Z', ' ', '&', ';', 'amp', '&amp;', '&lt;', '&gt;', '&am', 'é', 'e\u0301', '😀', '\r\n'), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 60 }),
+        (pieces, max) => {
+          const text = pieces.join('');
+          if (codePointLength(text) <= max) return;
+          expect(truncate(text, max)).toBe(truncateByClusters(text, max - 1));
+        },
+      ),
+      { numRuns: 2_000 },
     );
   });
 });
