@@ -54,15 +54,19 @@ describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
     stripeEvent('invoice_paid', `evt_hung_${x}`, { id: `in_hung_${x}`, customer: `cus_hung_${x}`, charge: `ch_hung_${x}`, payment_intent: `pi_hung_${x}`, amount_paid: cents, amount_due: cents, total: cents, subtotal: cents });
   const headers = (method: string) => accepted(slack, method).map((c) => blockTexts(c, 'header')[0] ?? '');
 
-  it('celebrates a generic payment sent after three Stripe events within 2 s, and names the Stripe customers in place when Stripe answers', async () => {
-    await start();
+  // Stripe's calls here may take a minute before they give up (callTimeoutMs), so a payment that
+  // waited for them would take a minute: celebrated within 15 s, it went through on the look-up
+  // budget (500 ms). 15 s rather than the budget itself, so a machine loaded by other work does
+  // not fail the test (the budget's own deadline is tested in test/unit/ingest/lookup-budget.test.ts).
+  it('celebrates a generic payment sent after three Stripe events long before a Stripe call gives up, and names the Stripe customers in place when Stripe answers', async () => {
+    await start({ callTimeoutMs: 60_000 });
     for (const x of ['a', 'b', 'c']) expect((await postStripe(bot!.url, invoicePaid(x), { clock })).status).toBe(200);
     const sent = performance.now();
     const generic = await postGeneric(bot!.url, genericPayment({ id: 'chk-hung-1', paid_at: '2022-03-26T18:00:00Z' }), { clock });
     expect(generic.status).toBe(200);
 
-    await eventually(() => headers('chat.postMessage').some((h) => h.includes('Acme Co')), 2_000);
-    expect(performance.now() - sent).toBeLessThan(2_000);
+    await eventually(() => headers('chat.postMessage').some((h) => h.includes('Acme Co')), 15_000);
+    expect(performance.now() - sent).toBeLessThan(15_000);
 
     // Stripe's own went out with what is known: the placeholder name.
     await eventually(() => headers('chat.postMessage').filter((h) => h.includes(PLACEHOLDER)).length === 3, 5_000);

@@ -220,6 +220,11 @@ class FakeStripeServer implements FakeStripe {
     this.addInvoicePayments(...(opts.invoicePayments ?? []));
     this.addCheckoutSessions(...(opts.checkoutSessions ?? []));
     this.server = createServer((req, res) => this.handle(req, res));
+    // Stripe keeps a connection open far longer than node's default 5 s. With the default, a client
+    // that pauses over 5 s between calls (a backfill committing a page on a loaded machine) finds its
+    // socket closed, and the stripe package spends one of its retries on that, not on the fault a
+    // test injected.
+    this.server.keepAliveTimeout = 120_000;
   }
 
   get stripeOptions(): { host: string; port: number; protocol: 'http' } {
