@@ -11,6 +11,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testEnvironment: 'node',
+  resolver: '<rootDir>/test/support/cached-resolver.cjs',
   // *.pg.test.ts need a real PostgreSQL server (several processes on one database, the server
   // going away): they run whenever TEST_DATABASE_URL is set, as it is in CI.
   testPathIgnorePatterns: [
