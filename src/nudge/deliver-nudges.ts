@@ -12,11 +12,9 @@ import { buildNudgeSummary, SUMMARY_ITEMS_SHOWN, type SummaryItem } from '../sla
 import { loadNudgeFacts, loadNudgeFactsMany, type NudgeFactsRequest } from './nudge-facts.js';
 import {
   closeOpenNudge,
-  closeSweepStage,
   insertPlannedNudges,
   lockDestination,
   lockDestinations,
-  openSweepStage,
   plannedChannels,
   plannedNudgesShown,
   planStagedNudges,
@@ -34,6 +32,7 @@ import type { NudgeSettings } from './nudge-settings.js';
 import { openNudgeState } from './nudge-state.js';
 import { nudgeOpenedAt, stageQuietNudges } from './open-nudges.js';
 import { stageRisingNudges } from '../top/rising-nudges.js';
+import { closeSweepStage, openSweepStage, stagedCount } from './sweep-stage-queries.js';
 
 /**
  * Sends the nudges opened but not yet delivered, one destination at a time: each owner on Slack by
@@ -212,10 +211,10 @@ export async function openAndDeliverNudges(db: Kysely<Database>, settings: Nudge
 
 async function stageAndDeliver(conn: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
   const { time } = context;
-  const quiet = await stageQuietNudges(conn, settings, time);
+  await stageQuietNudges(conn, settings, time);
   // Rising accounts come due at half their threshold: the up arrows are the ones at risk.
-  const rising = await stageRisingNudges(conn, settings, time);
-  const result: OpeningSummary = { candidates: quiet.candidates + rising.candidates, opened: 0, separate: 0, summarized: 0, summaries: 0, dropped: 0 };
+  await stageRisingNudges(conn, settings, time);
+  const result: OpeningSummary = { candidates: await stagedCount(conn), opened: 0, separate: 0, summarized: 0, summaries: 0, dropped: 0 };
   if (result.candidates === 0) return result;
 
   // Where each owner's nudges go, asked outside the transaction (the directory may be asked by email).
