@@ -126,6 +126,8 @@ export async function separateNudgesOn(db: Db, channel: string, day: { start: Da
     .selectFrom('nudges as n')
     .innerJoin('outbox as m', 'm.id', 'n.message_outbox_id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
+    // Said outright so the partial index of separate nudges (migration 0018) serves the range.
+    .where('n.message_outbox_id', 'is not', null)
     .where('n.created_at', '>=', day.start)
     .where('n.created_at', '<', day.end)
     .where('m.channel', '=', channel)
@@ -313,6 +315,8 @@ export async function separateNudgesOnEach(db: Db, channels: readonly string[], 
     .selectFrom('nudges as n')
     .innerJoin('outbox as m', 'm.id', 'n.message_outbox_id')
     .select(['m.channel', (eb) => eb.fn.countAll<number>().as('n')])
+    // Said outright so the partial index of separate nudges (migration 0018) serves the range.
+    .where('n.message_outbox_id', 'is not', null)
     .where('n.created_at', '>=', day.start)
     .where('n.created_at', '<', day.end)
     .where('m.channel', 'in', [...channels])
