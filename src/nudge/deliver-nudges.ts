@@ -32,7 +32,7 @@ import type { NudgeSettings } from './nudge-settings.js';
 import { openNudgeState } from './nudge-state.js';
 import { nudgeOpenedAt, stageQuietNudges } from './open-nudges.js';
 import { stageRisingNudges } from '../top/rising-nudges.js';
-import { closeSweepStage, openSweepStage, stagedCount } from './sweep-stage-queries.js';
+import { closeSweepStage, openSweepStage } from './sweep-stage-queries.js';
 
 /**
  * Sends the nudges opened but not yet delivered, one destination at a time: each owner on Slack by
@@ -211,10 +211,10 @@ export async function openAndDeliverNudges(db: Kysely<Database>, settings: Nudge
 
 async function stageAndDeliver(conn: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
   const { time } = context;
-  await stageQuietNudges(conn, settings, time);
+  const quiet = await stageQuietNudges(conn, settings, time);
   // Rising accounts come due at half their threshold: the up arrows are the ones at risk.
-  await stageRisingNudges(conn, settings, time);
-  const result: OpeningSummary = { candidates: await stagedCount(conn), opened: 0, separate: 0, summarized: 0, summaries: 0, dropped: 0 };
+  const rising = await stageRisingNudges(conn, settings, time);
+  const result: OpeningSummary = { candidates: quiet.candidates + rising.candidates, opened: 0, separate: 0, summarized: 0, summaries: 0, dropped: 0 };
   if (result.candidates === 0) return result;
 
   // Where each owner's nudges go, asked outside the transaction (the directory may be asked by email).

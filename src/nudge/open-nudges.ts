@@ -12,9 +12,9 @@ import { dropUndecided, settleStaged, stageQuietCandidates, undecidedStaged } fr
  * decided by the pure rule a page at a time. Nothing is written to nudges here;
  * openAndDeliverNudges ranks each destination's staged nudges as a whole and writes each once, delivered.
  */
-export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<void> {
+export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<{ candidates: number }> {
   const now = time.asOf;
-  await stageQuietCandidates(db, { now, tz: settings.tz, rule: settings.rule });
+  const staged = await stageQuietCandidates(db, { now, tz: settings.tz, rule: settings.rule });
   let after = 0;
   for (;;) {
     const page = await undecidedStaged(db, after, settings.pageSize);
@@ -38,7 +38,7 @@ export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSett
     if (last === undefined || page.length < settings.pageSize) break;
     after = last.accountId;
   }
-  await dropUndecided(db);
+  return { candidates: staged - (await dropUndecided(db)) };
 }
 
 /**

@@ -39,16 +39,18 @@ export async function closeSweepStage(db: Db): Promise<void> {
  * unanswered inbound contact an account the query finds is quiet (silent for threshold × 24 hours),
  * scored here; with one it may be urgent instead, or neither, and is left undecided for the pure rule.
  */
-export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }): Promise<void> {
+/** Returns how many were staged. */
+export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }): Promise<number> {
   const candidates = quietCandidatesQuery(db, query).as('c');
   // "Unanswered" as the domain reads it: the inbound contact after the touch, both to the millisecond.
   const unanswered = sql<boolean>`coalesce(c.last_inbound_at > c.last_touch_at, false)`;
-  await sql`
+  const result = await sql`
     insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
     select c.id, c.owner_id, 'quiet', c.threshold_days, c.threshold_basis, false,
       case when ${unanswered} then 0 else ${quietScoreSql(sql`c.touch_at`, sql<number>`c.threshold_days`, query.now)} end,
       ${QUIET_PASS}, c.touch_at, c.inbound_at, ${unanswered}
     from ${candidates}`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 export interface UndecidedNudge {
@@ -86,9 +88,10 @@ export async function settleStaged(db: Db, settled: ReadonlyArray<{ accountId: n
     where s.account_id = u.account_id`.execute(db);
 }
 
-/** Drops the candidates the pure rule found neither quiet nor urgent. */
-export async function dropUndecided(db: Db): Promise<void> {
-  await sql`delete from nudge_sweep_stage where undecided`.execute(db);
+/** Drops the candidates the pure rule found neither quiet nor urgent; returns how many. */
+export async function dropUndecided(db: Db): Promise<number> {
+  const result = await sql`delete from nudge_sweep_stage where undecided`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
 /**
@@ -96,20 +99,16 @@ export async function dropUndecided(db: Db): Promise<void> {
  * (risingWindowQuery, risingSql): each is quiet at that halved threshold, scored so. An account
  * already staged keeps its entry.
  */
-export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }): Promise<void> {
+export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }): Promise<number> {
   // OFFSET 0 fences the window: the arrows are read for the window's rows only.
   const window = risingWindowQuery(db, query).offset(0).as('c');
-  await sql`
+  const result = await sql`
     insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
     select c.id, c.owner_id, 'quiet', c.half_days, c.threshold_basis, true,
       ${quietScoreSql(sql`c.touch_at`, sql<number>`c.half_days`, query.now)}, ${RISING_PASS}, c.touch_at, null, false
     from ${window}
     where ${risingSql(query.now)}
     on conflict (account_id) do nothing`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
 }
 
-/** How many nudges are staged. */
-export async function stagedCount(db: Db): Promise<number> {
-  const result = await sql<{ n: number }>`select count(*)::int as n from nudge_sweep_stage`.execute(db);
-  return result.rows[0]!.n;
-}
