@@ -13,7 +13,7 @@ import { sql, type Kysely } from 'kysely';
  *   every message a nudge points at (REFERENCES_TO_OUTBOX). What is given up: a merge committing
  *   while a sweep writes a nudge for the account it removes (the check made the merge wait) now
  *   leaves that one nudge pointing at the removed account; the queries that deliver, expire,
- *   escalate and count nudges join the account, so it is skipped by all of them.
+ *   escalate and list nudges join the account and skip it.
  * - no `nudges_opened_at_idx`: nothing reads nudges by opened_at alone any more (escalation has
  *   `nudges_unescalated_idx`, the daily cap reads `created_at`).
  * - the daily cap's `created_at` index holds only the nudges sent as their own message, the only
