@@ -111,7 +111,8 @@ async function main(): Promise<number> {
     );
     await run('outbox', (d) => benchOutbox(d, { runs, messages: quick ? 200 : 1_000, channels: quick ? 20 : 100, log }));
     await run('startup', (d) => benchStartup(d, { runs, idleSeconds: quick ? 1 : 5, log }));
-    await run('sweep', (d) => benchSweep(d, { quick, log }));
+    // --runs given: that many sweeps per figure (a full-size first sweep takes minutes); else the section's own default.
+    await run('sweep', (d) => benchSweep(d, { quick, ...(values.runs !== undefined ? { runs } : {}), log }));
     const topAccounts = positive(values['top-accounts'], 'top-accounts');
     await run('top', (d) => benchTop(d, { quick, log, ...(topAccounts === null ? {} : { accounts: Math.round(topAccounts) }) }));
     await run('replicas', (d) =>

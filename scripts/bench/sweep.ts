@@ -95,7 +95,8 @@ export async function benchSweep(db: BenchDatabase, options: SweepOptions): Prom
       log(`sweep steady state, queries by total time (one sweep, ${ms(profile.ms)} with query logging):`);
       for (const q of profile.queries) log(`  ${ms(q.totalMs)} in ${q.count} × (max ${ms(q.maxMs)}): ${oneLine(q.sql).slice(0, 160)}`);
       if (steadyMs >= TARGET_SECONDS * 1000 || process.env.BENCH_SWEEP_EXPLAIN === '1') {
-        for (const q of profile.queries.filter((x) => /^\s*select/i.test(x.sql)).slice(0, 2)) {
+        // The sweep's own temporary tables (nudge_sweep_*) exist only on its connection, not here.
+        for (const q of profile.queries.filter((x) => /^\s*select/i.test(x.sql) && !/nudge_sweep_/.test(x.sql)).slice(0, 2)) {
           log(`sweep: EXPLAIN (ANALYZE, BUFFERS) of ${oneLine(q.sql).slice(0, 100)}…`);
           const plan = await pool.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers) ${q.sql}`, q.parameters as unknown[]);
           for (const r of plan.rows) log(`  ${r['QUERY PLAN']}`);

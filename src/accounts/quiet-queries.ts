@@ -82,34 +82,9 @@ export async function quietCandidatesPage(
   db: Db,
   query: { now: Date; tz: string; rule: ThresholdRule; after: QuietCursor | null; limit: number },
 ): Promise<QuietCandidate[]> {
-  const { now, after } = query;
-  const threshold = thresholdSql(query.rule);
-  // No threshold is under a day and nothing is urgent within a day of the inbound contact, so
-  // accounts touched less than 24 hours ago are never read.
-  const scanBound = new Date(now.getTime() - 86_400_000);
-  const urgentBound = urgentInboundBound(now, query.tz);
-  const rows = await db
-    .selectFrom('accounts as a')
-    .select([
-      'a.id',
-      'a.owner_id',
-      'a.status',
-      epochMs('a.snoozed_until').as('snoozed_until'),
-      epochMs('a.last_touch_at').as('last_touch_at'),
-      epochMs('a.last_inbound_at').as('last_inbound_at'),
-      threshold.days.as('threshold_days'),
-      threshold.basis.as('threshold_basis'),
-      sql<string>`a.last_touch_at::text`.as('cursor_at'),
-    ])
-    .where('a.last_touch_at', '<=', scanBound)
+  const { after } = query;
+  const rows = await quietCandidatesQuery(db, query)
     .$if(after !== null, (qb) => qb.where(sql<boolean>`(a.last_touch_at, a.id) > (${after!.lastTouchAt}::timestamptz, ${after!.id}::bigint)`))
-    .where('a.status', '=', 'active')
-    .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
-    .where(
-      sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - ${threshold.days} * interval '24 hours'
-        or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`,
-    )
     .orderBy('a.last_touch_at')
     .orderBy('a.id')
     .limit(query.limit)
@@ -125,6 +100,43 @@ export async function quietCandidatesPage(
     thresholdBasis: r.threshold_basis,
     cursor: { lastTouchAt: r.cursor_at, id: r.id },
   }));
+}
+
+/**
+ * Every account that may be quiet or urgent now (quietCandidatesPage's rows, unpaged): one query the
+ * sweep stages in a single statement (sweep-stage-queries.ts). `touch_at` and `inbound_at` are the
+ * columns themselves, for ordering as the pages do.
+ */
+export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }) {
+  const { now } = query;
+  const threshold = thresholdSql(query.rule);
+  // No threshold is under a day and nothing is urgent within a day of the inbound contact, so
+  // accounts touched less than 24 hours ago are never read.
+  const scanBound = new Date(now.getTime() - 86_400_000);
+  const urgentBound = urgentInboundBound(now, query.tz);
+  return db
+    .selectFrom('accounts as a')
+    .select([
+      'a.id',
+      'a.owner_id',
+      'a.status',
+      epochMs('a.snoozed_until').as('snoozed_until'),
+      epochMs('a.last_touch_at').as('last_touch_at'),
+      epochMs('a.last_inbound_at').as('last_inbound_at'),
+      threshold.days.as('threshold_days'),
+      threshold.basis.as('threshold_basis'),
+      sql<string>`a.last_touch_at::text`.as('cursor_at'),
+      'a.last_touch_at as touch_at',
+      'a.last_inbound_at as inbound_at',
+    ])
+    .where('a.last_touch_at', '<=', scanBound)
+    .where('a.status', '=', 'active')
+    .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
+    .where(
+      sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - ${threshold.days} * interval '24 hours'
+        or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`,
+    );
 }
 
 /** Times of the account's latest outbound touchpoints, newest first (enough rows for a dozen distinct days). */
@@ -208,4 +220,15 @@ export async function recentOutboundTouchTimesOf(db: Db, accountIds: readonly nu
     ) as t where rn <= ${limit} order by account_id, occurred_at desc`.execute(db);
   for (const r of result.rows) times.get(Number(r.account_id))!.push(r.occurred_at);
   return times;
+}
+
+/**
+ * quietnessScore of a quiet state, in SQL, for an account last touched at `touchAt` (a timestamptz
+ * expression) with a threshold of `days`: 1 + r / (1 + r), r the whole days overdue over the
+ * threshold. The same float8 operations in the same order as the domain, on the same inputs (the
+ * touch time to the millisecond, truncated, as it reaches the domain), so the score is the same double.
+ */
+export function quietScoreSql(touchAt: RawBuilder<unknown>, days: RawBuilder<number>, now: Date): RawBuilder<number> {
+  const silentMs = sql`greatest(0, ${now.getTime()}::bigint - trunc(extract(epoch from ${touchAt}) * 1000)::bigint)`;
+  return sql<number>`(select 1 + s.r / (1 + s.r) from (select ((${silentMs} / 86400000) - ${days})::float8 / greatest(1, ${days})::float8 as r) as s)`;
 }

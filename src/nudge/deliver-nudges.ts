@@ -12,11 +12,9 @@ import { buildNudgeSummary, SUMMARY_ITEMS_SHOWN, type SummaryItem } from '../sla
 import { loadNudgeFacts, loadNudgeFactsMany, type NudgeFactsRequest } from './nudge-facts.js';
 import {
   closeOpenNudge,
-  closeSweepStage,
   insertPlannedNudges,
   lockDestination,
   lockDestinations,
-  openSweepStage,
   plannedChannels,
   plannedNudgesShown,
   planStagedNudges,
@@ -34,6 +32,7 @@ import type { NudgeSettings } from './nudge-settings.js';
 import { openNudgeState } from './nudge-state.js';
 import { nudgeOpenedAt, stageQuietNudges } from './open-nudges.js';
 import { stageRisingNudges } from '../top/rising-nudges.js';
+import { closeSweepStage, openSweepStage } from './sweep-stage-queries.js';
 
 /**
  * Sends the nudges opened but not yet delivered, one destination at a time: each owner on Slack by
@@ -190,13 +189,14 @@ export interface OpeningSummary extends DeliverySummary {
 
 /**
  * Opens the nudges that came due and delivers them in the same transaction, each nudge row written
- * once with its final state: the candidates are staged a page at a time (the pure rule decides
- * each and scores it), every destination they go to is locked in one statement, one statement
+ * once with its final state: the candidates are staged by one statement per kind, decided and
+ * scored by the domain's rule in SQL (those that may be urgent by the pure rule, a page at a time;
+ * stageQuietNudges), every destination they go to is locked in one statement, one statement
  * ranks each destination's staged nudges (quietest first) within what is left of its daily cap and
  * numbers them, the messages are built for the few that get their own and for one summary per
  * destination, queued in one insert, and the nudges written in one more, pointing at them. So a
- * first sweep over hundreds of thousands of quiet accounts costs a handful of statements per page
- * and per run, not per owner or per nudge. Decides as of `asOf`; queues and caps by the wall clock.
+ * first sweep over hundreds of thousands of quiet accounts costs a handful of statements per run,
+ * not per page, per owner or per nudge. Decides as of `asOf`; queues and caps by the wall clock.
  */
 export async function openAndDeliverNudges(db: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
   // The stage is a temporary table: everything runs on one connection.

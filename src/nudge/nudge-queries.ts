@@ -126,6 +126,8 @@ export async function separateNudgesOn(db: Db, channel: string, day: { start: Da
     .selectFrom('nudges as n')
     .innerJoin('outbox as m', 'm.id', 'n.message_outbox_id')
     .select((eb) => eb.fn.countAll<number>().as('n'))
+    // Said outright so the partial index of separate nudges (migration 0018) serves the range.
+    .where('n.message_outbox_id', 'is not', null)
     .where('n.created_at', '>=', day.start)
     .where('n.created_at', '<', day.end)
     .where('m.channel', '=', channel)
@@ -290,49 +292,6 @@ export async function openOrPromoteUrgentNudge(trx: Transaction<Database>, accou
 
 // ---- the set-based opening: staged, ranked, written once ------------------------------------------
 
-/**
- * A nudge the sweep found due, staged before it is written: the pure rule's reason and score
- * (quietnessScore), so that ranking within each destination's daily cap happens in one statement.
- */
-export interface StagedNudge extends NewNudge {
-  rising: boolean;
-  score: number;
-}
-
-/**
- * The run's stage: a temporary table on the sweep's own connection (so the candidate pages never
- * sit in memory together), keyed by account so the rising pass cannot stage an account twice.
- * `ord` keeps the staging order, the tie-break of the ranking as it was of planNudges.
- */
-export async function openSweepStage(db: Db): Promise<void> {
-  await sql`create temp table if not exists nudge_sweep_stage (
-    account_id bigint primary key, owner_id bigint, reason text not null, threshold_days integer not null,
-    threshold_basis text not null, rising boolean not null, score float8 not null, ord bigserial)`.execute(db);
-  await sql`truncate nudge_sweep_stage`.execute(db);
-}
-
-export async function closeSweepStage(db: Db): Promise<void> {
-  await sql`drop table if exists nudge_sweep_stage`.execute(db);
-}
-
-/** Stages one page; an account already staged (urgent, then rising too) keeps its first entry. */
-export async function stageNudges(db: Db, nudges: readonly StagedNudge[]): Promise<void> {
-  if (nudges.length === 0) return;
-  const column = <T>(pick: (n: StagedNudge) => T) => nudges.map(pick);
-  await sql`
-    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score)
-    select * from unnest(
-      ${column((n) => n.accountId)}::bigint[],
-      ${column((n) => n.ownerId)}::bigint[],
-      ${column((n) => n.reason)}::text[],
-      ${column((n) => n.thresholdDays)}::integer[],
-      ${column((n) => n.thresholdBasis)}::text[],
-      ${column((n) => n.rising)}::boolean[],
-      ${column((n) => n.score)}::float8[]
-    )
-    on conflict (account_id) do nothing`.execute(db);
-}
-
 /** The owners of the staged nudges, to find where each one's nudges go. */
 export async function stagedOwners(db: Db): Promise<Array<{ id: number; slack_user_id: string | null; email: string | null }>> {
   const result = await sql<{ id: number; slack_user_id: string | null; email: string | null }>`
@@ -356,6 +315,8 @@ export async function separateNudgesOnEach(db: Db, channels: readonly string[], 
     .selectFrom('nudges as n')
     .innerJoin('outbox as m', 'm.id', 'n.message_outbox_id')
     .select(['m.channel', (eb) => eb.fn.countAll<number>().as('n')])
+    // Said outright so the partial index of separate nudges (migration 0018) serves the range.
+    .where('n.message_outbox_id', 'is not', null)
     .where('n.created_at', '>=', day.start)
     .where('n.created_at', '<', day.end)
     .where('m.channel', 'in', [...channels])
@@ -365,7 +326,8 @@ export async function separateNudgesOnEach(db: Db, channels: readonly string[], 
 }
 
 /**
- * Ranks the staged nudges within each destination, quietest first (score, then staging order),
+ * Ranks the staged nudges within each destination, quietest first (score, then staging order:
+ * the quiet and urgent pass before the rising one, each in (last_touch_at, id) order, as planNudges saw them),
  * leaving out accounts that got an open nudge meanwhile (another run, a feedback answer), and gives
  * each its nudge id now, so messages can name it before the row is written. A temporary table for
  * the length of the transaction.
@@ -374,7 +336,7 @@ export async function planStagedNudges(trx: Transaction<Database>, destinations:
   await sql`
     create temp table nudge_sweep_plan on commit drop as
     select d.*, nextval(pg_get_serial_sequence('nudges', 'id')) as id,
-      row_number() over (partition by d.channel order by d.score desc, d.ord) as rank,
+      row_number() over (partition by d.channel order by d.score desc, d.pass, d.last_touch_at, d.account_id) as rank,
       count(*) over (partition by d.channel) as total
     from (
       select s.*, coalesce(o.channel, ${destinations.fallback}::text) as channel

@@ -8,7 +8,7 @@ export interface NudgeSettings {
   perOwnerPerDay: number;
   escalateAfterDays: number;
   fallbackChannel: string;
-  /** Accounts read per keyset page: bounds the sweep's memory whatever the number of accounts. */
+  /** Staged candidates read back per page (those the pure rule settles): bounds the sweep's memory whatever the number of accounts. */
   pageSize: number;
 }
 

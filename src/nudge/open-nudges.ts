@@ -1,29 +1,29 @@
 import type { Kysely } from 'kysely';
 import type { JobTime } from '../clock.js';
-import { quietCandidatesPage, type QuietCursor } from '../accounts/quiet-queries.js';
 import type { Database } from '../db/schema.js';
 import { quietnessScore, quietState } from '../domain/quiet.js';
-import { stageNudges, type StagedNudge } from './nudge-queries.js';
 import type { NudgeSettings } from './nudge-settings.js';
+import { dropUndecided, settleStaged, stageQuietCandidates, undecidedStaged } from './sweep-stage-queries.js';
 
 /**
- * Finds the accounts that are quiet or urgent now and stages a nudge for each (stageNudges, on the
- * sweep's connection), a keyset page at a time over the (last_touch_at, id) covering index: memory
- * stays flat however many accounts there are. Nothing is written to nudges here; openAndDeliverNudges
- * ranks each destination's staged nudges as a whole and writes each once, delivered.
+ * Stages a nudge for every account that is quiet or urgent now, on the sweep's connection: one
+ * statement stages and scores the quiet ones in SQL (the domain's rule, see quietScoreSql); the few
+ * with an unanswered inbound contact — urgent, quiet or neither by the business days of `tz` — are
+ * decided by the pure rule a page at a time. Nothing is written to nudges here;
+ * openAndDeliverNudges ranks each destination's staged nudges as a whole and writes each once, delivered.
  */
 export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<{ candidates: number }> {
   const now = time.asOf;
-  let after: QuietCursor | null = null;
-  let candidates = 0;
+  const staged = await stageQuietCandidates(db, { now, tz: settings.tz, rule: settings.rule });
+  let after = 0;
   for (;;) {
-    const page = await quietCandidatesPage(db, { now, tz: settings.tz, rule: settings.rule, after, limit: settings.pageSize });
-    const nudges: StagedNudge[] = [];
+    const page = await undecidedStaged(db, after, settings.pageSize);
+    const settled = [];
     for (const row of page) {
-      // The SQL is the same rule (plus a margin for urgency); the domain rule has the last word.
+      // Status, snooze and open nudge were checked by the SQL; the dates decide.
       const state = quietState({
-        status: row.status,
-        snoozedUntil: row.snoozedUntil,
+        status: 'active',
+        snoozedUntil: null,
         hasOpenNudge: false,
         lastTouchAt: row.lastTouchAt,
         lastInboundAt: row.lastInboundAt,
@@ -31,16 +31,14 @@ export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSett
         now,
         tz: settings.tz,
       });
-      if (state.kind !== 'quiet' && state.kind !== 'urgent') continue;
-      nudges.push({ accountId: row.id, ownerId: row.ownerId, reason: state.kind, thresholdDays: row.thresholdDays, thresholdBasis: row.thresholdBasis, rising: false, score: quietnessScore(state) });
+      if (state.kind === 'quiet' || state.kind === 'urgent') settled.push({ accountId: row.accountId, reason: state.kind, score: quietnessScore(state) });
     }
-    candidates += nudges.length;
-    await stageNudges(db, nudges);
+    await settleStaged(db, settled);
     const last = page[page.length - 1];
     if (last === undefined || page.length < settings.pageSize) break;
-    after = last.cursor;
+    after = last.accountId;
   }
-  return { candidates };
+  return { candidates: staged - (await dropUndecided(db)) };
 }
 
 /**

@@ -470,36 +470,11 @@ export async function risingCandidatesPage(
   db: Db,
   query: { now: Date; rule: ThresholdRule; after: { lastTouchAt: string; id: number } | null; limit: number; minDays: number },
 ): Promise<RisingCandidate[]> {
-  const { now, after } = query;
-  const threshold = thresholdSql(query.rule);
-  const halfDays = sql<number>`least(${threshold.days}, greatest(${query.minDays}::integer, ceil(${threshold.days} / 2.0)::integer))`;
-  const recentStart = new Date(now.getTime() - SPEND_WINDOW_DAYS * DAY_MS);
-  const previousStart = new Date(now.getTime() - 2 * SPEND_WINDOW_DAYS * DAY_MS);
-  const arrowFrom = new Date(now.getTime() - REP_ARROW_DAYS * DAY_MS);
-  const bound = new Date(now.getTime() - query.minDays * DAY_MS);
+  const { after } = query;
   // The page is taken over the cheap conditions first (index order, window, state), fenced with
   // OFFSET 0 so the arrows are read for the page's rows only, never for every account scanned.
-  const page = db
-    .selectFrom('accounts as a')
-    .select([
-      'a.id',
-      'a.owner_id',
-      'a.status',
-      'a.last_paid_at',
-      epochMs('a.snoozed_until').as('snoozed_until'),
-      epochMs('a.last_touch_at').as('last_touch_at'),
-      epochMs('a.last_inbound_at').as('last_inbound_at'),
-      threshold.days.as('threshold_days'),
-      threshold.basis.as('threshold_basis'),
-      sql<string>`a.last_touch_at::text`.as('cursor_at'),
-    ])
-    .where('a.last_touch_at', '<=', bound)
+  const page = risingWindowQuery(db, query)
     .$if(after !== null, (qb) => qb.where(sql<boolean>`(a.last_touch_at, a.id) > (${after!.lastTouchAt}::timestamptz, ${after!.id}::bigint)`))
-    .where('a.status', '=', 'active')
-    .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    .where(sql<boolean>`a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'`)
-    .where(sql<boolean>`a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours'`)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
     .orderBy('a.last_touch_at')
     .orderBy('a.id')
     .limit(query.limit)
@@ -508,25 +483,7 @@ export async function risingCandidatesPage(
   const rows = await db
     .selectFrom(page)
     .selectAll('c')
-    .select(
-      sql<boolean>`(
-        coalesce((select r.direction = 'up' from rep_arrows r
-                  where r.account_id = c.id and r.set_at > ${arrowFrom}::timestamptz and r.set_at <= ${now}::timestamptz
-                  order by r.set_at desc, r.id desc limit 1), false)
-        or (c.last_paid_at > ${recentStart}::timestamptz and coalesce((
-          select m.recent > m.previous and (m.recent - m.previous) * 100 >= abs(m.previous) * ${FLAT_BAND_PERCENT}
-          from (
-            select p.currency, count(*) as n, max(p.paid_at) as latest,
-              coalesce(sum(p.amount_minor - p.refunded_minor) filter (where p.paid_at > ${recentStart}::timestamptz), 0) as recent,
-              coalesce(sum(p.amount_minor - p.refunded_minor) filter (where p.paid_at <= ${recentStart}::timestamptz), 0) as previous
-            from payments p
-            where p.account_id = c.id and p.paid_at > ${previousStart}::timestamptz and p.paid_at <= ${now}::timestamptz
-            group by p.currency
-            order by n desc, latest desc, p.currency collate "C"
-            limit 1
-          ) m), false))
-      )`.as('rising'),
-    )
+    .select(risingSql(query.now).as('rising'))
     .orderBy('c.last_touch_at')
     .orderBy('c.id')
     .execute();
@@ -542,4 +499,65 @@ export async function risingCandidatesPage(
     rising: r.rising,
     cursor: { lastTouchAt: r.cursor_at, id: r.id },
   }));
+}
+
+/**
+ * The accounts untouched past half their quiet threshold (never under `minDays`) but not past the
+ * threshold itself, active and not snoozed, without an open nudge: risingCandidatesPage's window,
+ * unpaged, for the sweep's single staging statement too. `half_days` is risingThresholdDays in SQL.
+ */
+export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }) {
+  const { now } = query;
+  const threshold = thresholdSql(query.rule);
+  const halfDays = sql<number>`least(${threshold.days}, greatest(${query.minDays}::integer, ceil(${threshold.days} / 2.0)::integer))`;
+  const bound = new Date(now.getTime() - query.minDays * DAY_MS);
+  return db
+    .selectFrom('accounts as a')
+    .select([
+      'a.id',
+      'a.owner_id',
+      'a.status',
+      'a.last_paid_at',
+      epochMs('a.snoozed_until').as('snoozed_until'),
+      epochMs('a.last_touch_at').as('last_touch_at'),
+      epochMs('a.last_inbound_at').as('last_inbound_at'),
+      threshold.days.as('threshold_days'),
+      threshold.basis.as('threshold_basis'),
+      halfDays.as('half_days'),
+      sql<string>`a.last_touch_at::text`.as('cursor_at'),
+      'a.last_touch_at as touch_at',
+    ])
+    .where('a.last_touch_at', '<=', bound)
+    .where('a.status', '=', 'active')
+    .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
+    .where(sql<boolean>`a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'`)
+    .where(sql<boolean>`a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours'`)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))));
+}
+
+/**
+ * Whether the account `c` (a row of risingWindowQuery) is rising at `now`: the rep's arrow that
+ * counts is ↑, or the data's arrow is ↑ (see risingCandidatesPage).
+ */
+export function risingSql(now: Date): RawBuilder<boolean> {
+  const recentStart = new Date(now.getTime() - SPEND_WINDOW_DAYS * DAY_MS);
+  const previousStart = new Date(now.getTime() - 2 * SPEND_WINDOW_DAYS * DAY_MS);
+  const arrowFrom = new Date(now.getTime() - REP_ARROW_DAYS * DAY_MS);
+  return sql<boolean>`(
+        coalesce((select r.direction = 'up' from rep_arrows r
+                  where r.account_id = c.id and r.set_at > ${arrowFrom}::timestamptz and r.set_at <= ${now}::timestamptz
+                  order by r.set_at desc, r.id desc limit 1), false)
+        or (c.last_paid_at > ${recentStart}::timestamptz and coalesce((
+          select m.recent > m.previous and (m.recent - m.previous) * 100 >= abs(m.previous) * ${FLAT_BAND_PERCENT}
+          from (
+            select p.currency, count(*) as n, max(p.paid_at) as latest,
+              coalesce(sum(p.amount_minor - p.refunded_minor) filter (where p.paid_at > ${recentStart}::timestamptz), 0) as recent,
+              coalesce(sum(p.amount_minor - p.refunded_minor) filter (where p.paid_at <= ${recentStart}::timestamptz), 0) as previous
+            from payments p
+            where p.account_id = c.id and p.paid_at > ${previousStart}::timestamptz and p.paid_at <= ${now}::timestamptz
+            group by p.currency
+            order by n desc, latest desc, p.currency collate "C"
+            limit 1
+          ) m), false))
+      )`;
 }

@@ -2,10 +2,17 @@
 // `/quiet` (accountsOwnedBy + rankQuietAccounts) agree on which accounts are quiet, for random
 // silences on both sides of every threshold and every way a threshold is chosen.
 import fc from 'fast-check';
+import { sql } from 'kysely';
 import { accountsOwnedBy } from '../../src/accounts/account-overview-queries.js';
 import { quietCandidatesPage, type ThresholdRule } from '../../src/accounts/quiet-queries.js';
+import { risingCandidatesPage } from '../../src/top/top-queries.js';
 import { rankQuietAccounts } from '../../src/accounts/quiet-ranking.js';
-import { quietState } from '../../src/domain/quiet.js';
+import { quietnessScore, quietState } from '../../src/domain/quiet.js';
+import { RISING_MIN_DAYS, risingThresholdDays } from '../../src/domain/top-ten.js';
+import { stageQuietNudges } from '../../src/nudge/open-nudges.js';
+import type { NudgeSettings } from '../../src/nudge/nudge-settings.js';
+import { closeSweepStage, openSweepStage } from '../../src/nudge/sweep-stage-queries.js';
+import { stageRisingNudges } from '../../src/top/rising-nudges.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 
 const DAY_MS = 86_400_000;
@@ -119,6 +126,93 @@ describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%
           const listed = rankQuietAccounts(await accountsOwnedBy(db(), OWNER, now, rule), { now, tz });
           const domainQuiet = rows.filter((r) => ['quiet', 'urgent'].includes(domain.get(r.id)!)).map((r) => r.id);
           expect(listed.map((a) => a.id).sort((a, b) => a - b)).toEqual(domainQuiet.sort((a, b) => a - b));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 240_000);
+
+  // The sweep decides and scores quiet (and rising) accounts in SQL (sweep-stage-queries.ts); the
+  // pure rule still decides the accounts with an unanswered inbound contact. Whatever the split,
+  // the stage must hold what the domain says: reason, threshold and the very same score.
+  it('the sweep stage holds exactly the quiet, urgent and rising accounts of the domain rule, with its reason, threshold and score', async () => {
+    const owner = await db().insertInto('owners').values({ slack_user_id: 'U0STAGE', display_name: 'Stella' }).returning('id').executeTakeFirstOrThrow();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.date({ min: new Date('2026-01-01T00:00:00Z'), max: new Date('2027-12-31T00:00:00Z'), noInvalidDate: true }),
+        fc.constantFrom('UTC', 'America/New_York', 'Asia/Kolkata'),
+        fc.array(fc.record({ a: account, up: fc.boolean(), microseconds: fc.integer({ min: 0, max: 999 }) }), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 1, max: 5 }),
+        async (now, tz, generated, pageSize) => {
+          await db().deleteFrom('accounts').execute();
+          const rows = [];
+          for (const [i, { a, up, microseconds }] of generated.entries()) {
+            const threshold = thresholdOf(a);
+            const silentMs = a.silence.near ? Math.max(0, threshold * DAY_MS + a.silence.deltaMs) : a.silence.silentMs;
+            const lastTouchAt = new Date(now.getTime() - silentMs);
+            const inbound = a.inboundAgoMs === null ? null : new Date(now.getTime() - Math.min(a.inboundAgoMs, Math.max(0, silentMs - 1)));
+            const lastInboundAt = inbound !== null && inbound > lastTouchAt ? inbound : null;
+            const row = await db()
+              .insertInto('accounts')
+              .values({
+                name: `account ${i}`,
+                owner_id: owner.id,
+                quiet_after_days: a.basis === 'override' ? a.overrideDays : null,
+                tier: a.basis === 'override' ? a.tier : a.basis === 'tier' ? a.tier.toUpperCase() : 'bronze',
+                cadence_days: a.basis === 'default' ? null : a.cadenceDays,
+                last_touch_at: lastTouchAt,
+                last_inbound_at: lastInboundAt,
+                created_at: new Date(now.getTime() - 400 * DAY_MS),
+              })
+              .returning('id')
+              .executeTakeFirstOrThrow();
+            // Microseconds the domain never sees (times reach it to the millisecond): the SQL must ignore them too.
+            await sql`update accounts set last_touch_at = last_touch_at + ${microseconds} * interval '1 microsecond' where id = ${row.id}`.execute(db());
+            if (up) {
+              await db()
+                .insertInto('rep_arrows')
+                .values({ account_id: row.id, direction: 'up', set_by_slack_user_id: 'U0STAGE', set_at: new Date(now.getTime() - DAY_MS) })
+                .execute();
+            }
+            rows.push({ id: row.id, threshold, lastTouchAt, lastInboundAt, microseconds });
+          }
+          // What the sweep staged page by page before: the SQL candidate pages, each row decided and
+          // scored by the pure rule (the quiet one, then the rising one at the halved threshold).
+          const expected = new Map<number, { reason: string; threshold_days: number; rising: boolean; score: number }>();
+          for (const c of await quietCandidatesPage(db(), { now, tz, rule, after: null, limit: 1000 })) {
+            const state = quietState({ ...c, hasOpenNudge: false, now, tz });
+            if (state.kind === 'quiet' || state.kind === 'urgent') expected.set(c.id, { reason: state.kind, threshold_days: c.thresholdDays, rising: false, score: quietnessScore(state) });
+          }
+          for (const c of await risingCandidatesPage(db(), { now, rule, after: null, limit: 1000, minDays: RISING_MIN_DAYS })) {
+            if (!c.rising || expected.has(c.id)) continue;
+            const half = risingThresholdDays(c.thresholdDays);
+            const state = quietState({ ...c, lastInboundAt: null, hasOpenNudge: false, thresholdDays: half, now, tz });
+            if (state.kind === 'quiet') expected.set(c.id, { reason: 'quiet', threshold_days: half, rising: true, score: quietnessScore(state) });
+          }
+          // And the pure rule itself, for the accounts with no sub-millisecond part to tell them apart.
+          for (const r of rows) {
+            if (r.microseconds !== 0) continue;
+            const state = quietState({ status: 'active', snoozedUntil: null, hasOpenNudge: false, lastTouchAt: r.lastTouchAt, lastInboundAt: r.lastInboundAt, thresholdDays: r.threshold, now, tz });
+            if (state.kind === 'quiet' || state.kind === 'urgent') expect(expected.get(r.id)).toEqual({ reason: state.kind, threshold_days: r.threshold, rising: false, score: quietnessScore(state) });
+          }
+
+          const settings: NudgeSettings = { tz, rule, perOwnerPerDay: 5, escalateAfterDays: 2, fallbackChannel: 'C0FALLBACK', pageSize };
+          const staged = await db()
+            .connection()
+            .execute(async (conn) => {
+              await openSweepStage(conn);
+              try {
+                await stageQuietNudges(conn, settings, { asOf: now, wall: now });
+                await stageRisingNudges(conn, settings, { asOf: now, wall: now });
+                const result = await sql<{ account_id: string; reason: string; threshold_days: number; rising: boolean; score: number }>`
+                  select account_id, reason, threshold_days, rising, score from nudge_sweep_stage order by account_id`.execute(conn);
+                return result.rows;
+              } finally {
+                await closeSweepStage(conn);
+              }
+            });
+          const actual = new Map(staged.map(({ account_id, ...rest }) => [Number(account_id), rest]));
+          expect([...actual.entries()].sort(([x], [y]) => x - y)).toEqual([...expected.entries()].sort(([x], [y]) => x - y));
         },
       ),
       { numRuns: 60 },

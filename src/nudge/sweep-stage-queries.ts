@@ -1,0 +1,114 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { quietCandidatesQuery, quietScoreSql, type ThresholdRule } from '../accounts/quiet-queries.js';
+import type { Database } from '../db/schema.js';
+import { risingSql, risingWindowQuery } from '../top/top-queries.js';
+import type { NudgeReason } from './nudge-queries.js';
+
+/**
+ * The sweep's stage: the nudges found due, before they are ranked and written (planStagedNudges).
+ * Filled by one INSERT … SELECT per kind of candidate, so no candidate row travels to node and back:
+ * the quiet ones are decided and scored in SQL (the domain's isPastThreshold and quietnessScore, see
+ * quietScoreSql); those with an unanswered inbound contact, which may be urgent, are staged
+ * undecided and settled by the pure rule a page at a time (undecidedStaged, settleStaged).
+ */
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Passes in staging order: `(pass, last_touch_at, account_id)` is the order the pages were once staged in, the ranking's tie-break. */
+const QUIET_PASS = 0;
+const RISING_PASS = 1;
+
+/**
+ * A temporary table on the sweep's own connection, keyed by account so the rising pass cannot stage
+ * an account twice (an account staged as urgent keeps that entry).
+ */
+export async function openSweepStage(db: Db): Promise<void> {
+  await sql`create temp table if not exists nudge_sweep_stage (
+    account_id bigint primary key, owner_id bigint, reason text not null, threshold_days integer not null,
+    threshold_basis text not null, rising boolean not null, score float8 not null,
+    pass smallint not null, last_touch_at timestamptz not null, last_inbound_at timestamptz, undecided boolean not null)`.execute(db);
+  await sql`truncate nudge_sweep_stage`.execute(db);
+}
+
+export async function closeSweepStage(db: Db): Promise<void> {
+  await sql`drop table if exists nudge_sweep_stage`.execute(db);
+}
+
+/**
+ * Stages every quiet or possibly urgent account (quietCandidatesQuery) in one statement. Without an
+ * unanswered inbound contact an account the query finds is quiet (silent for threshold × 24 hours),
+ * scored here; with one it may be urgent instead, or neither, and is left undecided for the pure rule.
+ */
+/** Returns how many were staged. */
+export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }): Promise<number> {
+  const candidates = quietCandidatesQuery(db, query).as('c');
+  // "Unanswered" as the domain reads it: the inbound contact after the touch, both to the millisecond.
+  const unanswered = sql<boolean>`coalesce(c.last_inbound_at > c.last_touch_at, false)`;
+  const result = await sql`
+    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
+    select c.id, c.owner_id, 'quiet', c.threshold_days, c.threshold_basis, false,
+      case when ${unanswered} then 0 else ${quietScoreSql(sql`c.touch_at`, sql<number>`c.threshold_days`, query.now)} end,
+      ${QUIET_PASS}, c.touch_at, c.inbound_at, ${unanswered}
+    from ${candidates}`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+export interface UndecidedNudge {
+  accountId: number;
+  lastTouchAt: Date;
+  lastInboundAt: Date | null;
+  thresholdDays: number;
+}
+
+/**
+ * One page (by account) of the staged candidates left to the pure rule, with what it needs, the
+ * times as the candidate pages read them (epoch milliseconds).
+ */
+export async function undecidedStaged(db: Db, afterAccountId: number, limit: number): Promise<UndecidedNudge[]> {
+  const result = await sql<{ account_id: string; last_touch_at: number; last_inbound_at: number | null; threshold_days: number }>`
+    select s.account_id, (extract(epoch from s.last_touch_at) * 1000)::float8 as last_touch_at,
+      (extract(epoch from s.last_inbound_at) * 1000)::float8 as last_inbound_at, s.threshold_days
+    from nudge_sweep_stage s
+    where s.undecided and s.account_id > ${afterAccountId}
+    order by s.account_id limit ${limit}`.execute(db);
+  return result.rows.map((r) => ({
+    accountId: Number(r.account_id),
+    lastTouchAt: new Date(r.last_touch_at),
+    lastInboundAt: r.last_inbound_at === null ? null : new Date(r.last_inbound_at),
+    thresholdDays: r.threshold_days,
+  }));
+}
+
+/** Records the pure rule's decision for staged candidates found due; those never settled are dropped by dropUndecided. */
+export async function settleStaged(db: Db, settled: ReadonlyArray<{ accountId: number; reason: NudgeReason; score: number }>): Promise<void> {
+  if (settled.length === 0) return;
+  await sql`
+    update nudge_sweep_stage s set reason = u.reason, score = u.score, undecided = false
+    from unnest(${settled.map((n) => n.accountId)}::bigint[], ${settled.map((n) => n.reason)}::text[], ${settled.map((n) => n.score)}::float8[]) as u(account_id, reason, score)
+    where s.account_id = u.account_id`.execute(db);
+}
+
+/** Drops the candidates the pure rule found neither quiet nor urgent; returns how many. */
+export async function dropUndecided(db: Db): Promise<number> {
+  const result = await sql`delete from nudge_sweep_stage where undecided`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
+/**
+ * Stages, in one statement, the rising accounts untouched past half their threshold
+ * (risingWindowQuery, risingSql): each is quiet at that halved threshold, scored so. An account
+ * already staged keeps its entry.
+ */
+export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }): Promise<number> {
+  // OFFSET 0 fences the window: the arrows are read for the window's rows only.
+  const window = risingWindowQuery(db, query).offset(0).as('c');
+  const result = await sql`
+    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
+    select c.id, c.owner_id, 'quiet', c.half_days, c.threshold_basis, true,
+      ${quietScoreSql(sql`c.touch_at`, sql<number>`c.half_days`, query.now)}, ${RISING_PASS}, c.touch_at, null, false
+    from ${window}
+    where ${risingSql(query.now)}
+    on conflict (account_id) do nothing`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
+
