@@ -51,13 +51,15 @@ export interface UnappliedEvent {
   event_type: string;
   received_at: Date;
   attempts: number;
+  /** Set when the event was held or failed before: it is due again from then. */
+  retry_at: Date | null;
 }
 
 /** The oldest events still to apply whose retry time (if any) has come, but `exclude`; a read, not a claim. Without their bodies, which the worker usually still holds parsed. */
 export async function unappliedEvents(db: Db, now: Date, limit: number, exclude: readonly number[] = []): Promise<UnappliedEvent[]> {
   return db
     .selectFrom('inbox_events')
-    .select(['id', 'source', 'event_id', 'event_type', 'received_at', 'attempts'])
+    .select(['id', 'source', 'event_id', 'event_type', 'received_at', 'attempts', 'retry_at'])
     .where('processed_at', 'is', null)
     // Rows another batch of this process is applying (read, not yet claimed in its transaction).
     .$if(exclude.length > 0, (qb) => qb.where('id', 'not in', exclude))

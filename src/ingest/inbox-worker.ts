@@ -11,6 +11,18 @@ import { ParsedEventCache, type ParsedEventCacheOptions } from './parsed-event-c
 export interface InboxWorkerOptions {
   /** Events applied in one transaction: one commit for many payments is what lets apply keep up with acknowledging. */
   batchSize: number;
+  /**
+   * Events read for the next batch when the last one came back full (a backlog): larger sets cost
+   * fewer round trips per event, which is what catches up after a flood. Defaults to `batchSize`
+   * when only that is given, so a size pinned by a caller stays pinned.
+   */
+  catchUpBatchSize: number;
+  /**
+   * Longest the oldest due event may wait before the worker stops giving way to requests: past it,
+   * batches are applied back to back while webhooks are still being answered, so a flood leaves
+   * about this much behind it instead of everything it brought.
+   */
+  maxLagMs: number;
   /** How often to look for events when nothing woke the worker (another replica's, a restart's, a retry's). */
   pollIntervalMs: number;
   /** Attempts at an event that keeps failing before it is set aside as failed. */
@@ -38,6 +50,8 @@ export const defaultInboxWorkerOptions: InboxWorkerOptions = {
   // Applied in sets (applyMany), a batch costs a few statements whatever its size: 100 applied fresh
   // payments at 58–65% of the bare apply baseline where 50 did at 38–48% (BENCHMARKS.md, "apply").
   batchSize: 100,
+  catchUpBatchSize: 500,
+  maxLagMs: 1_000,
   pollIntervalMs: 1_000,
   maxAttempts: 5,
   retryBaseMs: 5_000,
@@ -87,6 +101,10 @@ export class InboxWorker {
   readonly #inFlight = new Set<number>();
   /** Reads of due rows, one at a time, so two batches of ours never read the same rows. */
   #reading: Promise<unknown> = Promise.resolve();
+  /** The last batch read was full: there is a backlog, so the next one reads catchUpBatchSize. */
+  #backlog = false;
+  /** The oldest event the last batch read had waited more than maxLagMs: apply without giving way. */
+  #lagging = false;
   /** The look-ups under way before each batch of ours, and the sources they are for. */
   readonly #preparing = new Set<{ sources: ReadonlySet<string>; hurry: AbortController }>();
 
@@ -99,7 +117,11 @@ export class InboxWorker {
     sources: readonly AnySource[],
     options: Partial<InboxWorkerOptions> = {},
   ) {
-    this.#options = { ...defaultInboxWorkerOptions, ...options };
+    this.#options = {
+      ...defaultInboxWorkerOptions,
+      ...(options.batchSize !== undefined ? { catchUpBatchSize: options.batchSize } : {}),
+      ...options,
+    };
     this.#sources = new Map(sources.map((s) => [s.source, s]));
     this.#parsed = new ParsedEventCache(() => deps.clock.now().getTime(), this.#options.cache);
   }
@@ -132,9 +154,9 @@ export class InboxWorker {
     };
   }
 
-  /** Resolves once no webhook request is being answered, or after giveWayMs. */
+  /** Resolves once no webhook request is being answered, or after giveWayMs; at once when events wait too long already. */
   #giveWay(): Promise<void> {
-    if (this.#receiving === 0 || this.#options.giveWayMs <= 0) return Promise.resolve();
+    if (this.#receiving === 0 || this.#options.giveWayMs <= 0 || this.#lagging) return Promise.resolve();
     return new Promise((resolve) => {
       const resume = () => {
         clearTimeout(timer);
@@ -223,8 +245,14 @@ export class InboxWorker {
   /** The next due rows no batch of this process holds, marked as held. */
   #reserve(): Promise<UnappliedEvent[]> {
     const read = this.#reading.then(async () => {
-      const rows = await unappliedEvents(this.deps.db, this.deps.clock.now(), this.#options.batchSize, [...this.#inFlight]);
+      const limit = this.#backlog ? Math.max(this.#options.batchSize, this.#options.catchUpBatchSize) : this.#options.batchSize;
+      const now = this.deps.clock.now();
+      const rows = await unappliedEvents(this.deps.db, now, limit, [...this.#inFlight]);
       for (const r of rows) this.#inFlight.add(r.id);
+      this.#backlog = rows.length === limit;
+      // Lag is the wait of events as they arrived: one held or retried on purpose (retry_at) waited by design.
+      const oldest = rows.find((r) => r.retry_at === null);
+      this.#lagging = oldest !== undefined && now.getTime() - oldest.received_at.getTime() > this.#options.maxLagMs;
       return rows;
     });
     this.#reading = read.catch(() => undefined);
