@@ -99,6 +99,32 @@ export async function claimUnapplied(trx: Transaction<Database>, ids: readonly n
   return new Set(rows.map((r) => r.id));
 }
 
+/**
+ * claimUnapplied and markApplied in one statement, at the start of the applying transaction: the rows
+ * this transaction owns are marked applied at `at` and locked until it commits (a rollback leaves
+ * them unapplied); one round trip fewer per batch. An event the batch then holds is unmarked
+ * (markHeld).
+ */
+export async function claimAsApplied(trx: Transaction<Database>, ids: readonly number[], at: Date): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await trx
+    .updateTable('inbox_events')
+    .set({ processed_at: at, last_error: null, retry_at: null })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('inbox_events')
+        .select('id')
+        .where('id', 'in', ids)
+        .where('processed_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning('id')
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 export async function markApplied(db: Db, ids: readonly number[], at: Date): Promise<void> {
   if (ids.length === 0) return;
   await db.updateTable('inbox_events').set({ processed_at: at, last_error: null, retry_at: null }).where('id', 'in', ids).execute();
@@ -110,6 +136,11 @@ export async function markApplied(db: Db, ids: readonly number[], at: Date): Pro
  */
 export async function markHeld(db: Db, id: number, until: Date): Promise<void> {
   await db.updateTable('inbox_events').set({ retry_at: until }).where('id', '=', id).where('processed_at', 'is', null).execute();
+}
+
+/** markHeld for an event this transaction claimed as applied (claimAsApplied): unapplied again, due at `until`. */
+export async function markClaimedHeld(trx: Transaction<Database>, id: number, until: Date): Promise<void> {
+  await trx.updateTable('inbox_events').set({ retry_at: until, processed_at: null }).where('id', '=', id).execute();
 }
 
 /** Records a failed attempt: tried again at `retryAt`, or given up on when `retryAt` is null. */

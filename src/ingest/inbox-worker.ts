@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.js';
 import { isConnectionError } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { claimUnapplied, markApplied, markAttemptFailed, markHeld, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
+import { claimAsApplied, claimUnapplied, markApplied, markAttemptFailed, markClaimedHeld, markHeld, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
 import type { ApplyHold, ParsedEvent, WebhookSource } from './webhook-route.js';
 import { ParsedEventCache, type ParsedEventCacheOptions } from './parsed-event-cache.js';
 
@@ -79,6 +79,14 @@ interface Pending {
   event: ParsedEvent<unknown>;
 }
 
+/** A batch ready to apply: its rows (reserved), their events, those set aside as unparseable, the look-ups. */
+interface Loaded {
+  rows: UnappliedEvent[];
+  pending: Pending[];
+  setAside: number;
+  prepared: Map<AnySource, unknown>;
+}
+
 /**
  * Applies the events the webhook routes acknowledged once stored: oldest first, in batches, each
  * batch in one transaction with its rows locked (`FOR UPDATE SKIP LOCKED`), so replicas share the
@@ -103,6 +111,8 @@ export class InboxWorker {
   #reading: Promise<unknown> = Promise.resolve();
   /** The last batch read was full: there is a backlog, so the next one reads catchUpBatchSize. */
   #backlog = false;
+  /** The batch read and parsed while the one before it was being applied (one lane only). */
+  #ahead: Promise<Loaded> | null = null;
   /** The oldest event the last batch read had waited more than maxLagMs: apply without giving way. */
   #lagging = false;
   /** The look-ups under way before each batch of ours, and the sources they are for. */
@@ -182,6 +192,10 @@ export class InboxWorker {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#pass;
+    const ahead = this.#ahead;
+    this.#ahead = null;
+    const left = ahead ? await ahead.catch(() => null) : null;
+    if (left) this.#release(left.rows);
     this.#parsed.clear();
   }
 
@@ -237,8 +251,8 @@ export class InboxWorker {
   /** `concurrency` batches side by side; what they tried and did, together. */
   async #applyBatches(): Promise<{ tried: number; done: number }> {
     const lanes = Math.max(1, this.#options.concurrency);
-    if (lanes === 1) return this.#applyBatch();
-    const results = await Promise.all(Array.from({ length: lanes }, () => this.#applyBatch()));
+    if (lanes === 1) return this.#applyBatch(true);
+    const results = await Promise.all(Array.from({ length: lanes }, () => this.#applyBatch(false)));
     return results.reduce((sum, r) => ({ tried: sum.tried + r.tried, done: sum.done + r.done }), { tried: 0, done: 0 });
   }
 
@@ -259,19 +273,47 @@ export class InboxWorker {
     return read;
   }
 
-  /** `tried`: events looked at; `done`: applied or set aside by this process. */
-  async #applyBatch(): Promise<{ tried: number; done: number }> {
-    const rows = await this.#reserve();
+  /**
+   * `tried`: events looked at; `done`: applied or set aside by this process. With `ahead`, while
+   * this batch's transaction runs the next batch is read, parsed and looked up on another
+   * connection (when there is a backlog); its transaction still begins only after this one has
+   * ended, so batches commit oldest first as before.
+   */
+  async #applyBatch(ahead: boolean): Promise<{ tried: number; done: number }> {
+    const taken = this.#ahead;
+    this.#ahead = null;
+    const batch = await (taken ?? this.#loadNext());
     try {
-      return await this.#applyRows(rows);
+      if (ahead && this.#backlog && batch.rows.length > 0) {
+        const next = this.#loadNext();
+        // Awaited by the next batch, or by stop(); a failure surfaces there.
+        next.catch(() => undefined);
+        this.#ahead = next;
+      }
+      return await this.#applyLoaded(batch);
     } finally {
-      for (const r of rows) this.#inFlight.delete(r.id);
+      this.#release(batch.rows);
     }
   }
 
-  async #applyRows(rows: UnappliedEvent[]): Promise<{ tried: number; done: number }> {
-    const { db, clock } = this.deps;
-    if (rows.length === 0) return { tried: 0, done: 0 };
+  #release(rows: readonly UnappliedEvent[]): void {
+    for (const r of rows) this.#inFlight.delete(r.id);
+  }
+
+  /** The next due rows, reserved, with their events parsed and their sources' look-ups done. */
+  async #loadNext(): Promise<Loaded> {
+    const rows = await this.#reserve();
+    try {
+      return await this.#load(rows);
+    } catch (error) {
+      this.#release(rows);
+      throw error;
+    }
+  }
+
+  async #load(rows: UnappliedEvent[]): Promise<Loaded> {
+    const { db } = this.deps;
+    if (rows.length === 0) return { rows, pending: [], setAside: 0, prepared: new Map() };
 
     const bodies = await rawBodies(
       db,
@@ -289,13 +331,18 @@ export class InboxWorker {
         pending.push(found);
       }
     }
-    const prepared = await this.#prepare(pending);
+    return { rows, pending, setAside, prepared: await this.#prepare(pending) };
+  }
 
+  async #applyLoaded({ rows, pending, setAside, prepared }: Loaded): Promise<{ tried: number; done: number }> {
+    const { db, clock } = this.deps;
+    if (rows.length === 0) return { tried: 0, done: 0 };
     try {
       const applied = await db.transaction().execute(async (trx) => {
-        const mine = await claimUnapplied(
+        const mine = await claimAsApplied(
           trx,
           pending.map((p) => p.row.id),
+          clock.now(),
         );
         const claimed = pending.filter((p) => mine.has(p.row.id));
         const held = new Set<Pending>();
@@ -313,18 +360,12 @@ export class InboxWorker {
           for (const p of run) {
             const hold = await this.#applyOne(trx, p, prepared);
             if (hold) {
-              await markHeld(trx, p.row.id, hold.hold.until);
+              await markClaimedHeld(trx, p.row.id, hold.hold.until);
               held.add(p);
             }
           }
         }
-        const done = claimed.filter((p) => !held.has(p));
-        await markApplied(
-          trx,
-          done.map((p) => p.row.id),
-          clock.now(),
-        );
-        return { done, held: held.size };
+        return { done: claimed.filter((p) => !held.has(p)), held: held.size };
       });
       this.#applied(applied.done);
       return { tried: rows.length, done: applied.done.length + applied.held + setAside };
