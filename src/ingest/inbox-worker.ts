@@ -18,9 +18,10 @@ export interface InboxWorkerOptions {
    */
   catchUpBatchSize: number;
   /**
-   * Longest the oldest due event may wait before the worker stops giving way to requests: past it,
+   * Longest a batch's oldest event (received, not held) waits for the worker to give way: past it,
    * batches are applied back to back while webhooks are still being answered, so a flood leaves
-   * about this much behind it instead of everything it brought.
+   * about this much behind it instead of everything it brought (BENCHMARKS.md, "apply": 10,000
+   * webhooks left 10–12 s of applying after the last answer when the worker only gave way).
    */
   maxLagMs: number;
   /** How often to look for events when nothing woke the worker (another replica's, a restart's, a retry's). */
@@ -32,7 +33,8 @@ export interface InboxWorkerOptions {
   /**
    * Longest the worker waits, before each batch, for a moment with no webhook request being
    * answered. Acknowledging is the urgent half (a slow answer makes a sender retry, adding load);
-   * applying can trail by seconds. Under a flood the worker still applies a batch at least this often.
+   * applying can trail, but by no more than maxLagMs. Under a flood the worker still applies a batch
+   * at least this often.
    */
   giveWayMs: number;
   /**
@@ -113,8 +115,6 @@ export class InboxWorker {
   #backlog = false;
   /** The batch read and parsed while the one before it was being applied (one lane only). */
   #ahead: Promise<Loaded> | null = null;
-  /** The oldest event the last batch read had waited more than maxLagMs: apply without giving way. */
-  #lagging = false;
   /** The look-ups under way before each batch of ours, and the sources they are for. */
   readonly #preparing = new Set<{ sources: ReadonlySet<string>; hurry: AbortController }>();
 
@@ -164,16 +164,23 @@ export class InboxWorker {
     };
   }
 
-  /** Resolves once no webhook request is being answered, or after giveWayMs; at once when events wait too long already. */
-  #giveWay(): Promise<void> {
-    if (this.#receiving === 0 || this.#options.giveWayMs <= 0 || this.#lagging) return Promise.resolve();
+  /**
+   * Resolves once no webhook request is being answered, or after giveWayMs — or sooner, when the
+   * oldest of `rows` would otherwise wait more than maxLagMs (at once if it already has).
+   */
+  #giveWay(rows: readonly UnappliedEvent[]): Promise<void> {
+    // Lag is the wait of events as they arrived: one held or retried on purpose (retry_at) waited by design.
+    const oldest = rows.find((r) => r.retry_at === null);
+    const lagLeft = oldest ? this.#options.maxLagMs - (this.deps.clock.now().getTime() - oldest.received_at.getTime()) : Infinity;
+    const waitMs = Math.min(this.#options.giveWayMs, lagLeft);
+    if (this.#receiving === 0 || waitMs <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const resume = () => {
         clearTimeout(timer);
         this.#untilQuiet.delete(resume);
         resolve();
       };
-      const timer = setTimeout(resume, this.#options.giveWayMs);
+      const timer = setTimeout(resume, waitMs);
       this.#untilQuiet.add(resume);
     });
   }
@@ -205,7 +212,7 @@ export class InboxWorker {
     for (;;) {
       // A pass in flight (woken by a webhook) holds some rows: let it commit them first.
       await this.#pass;
-      const { tried, done } = await this.#applyBatches();
+      const { tried, done } = await this.#applyBatches(false);
       applied += done;
       if (tried === 0) return applied;
       // Every row due is locked: by a pass of ours that began meanwhile (wait for it), or by a replica.
@@ -232,8 +239,7 @@ export class InboxWorker {
         do {
           this.#again = false;
           for (;;) {
-            await this.#giveWay();
-            const { tried, done } = await this.#applyBatches();
+            const { tried, done } = await this.#applyBatches(true);
             // Nothing due, or every row due is being applied by another replica.
             if (tried === 0 || done === 0 || !this.#running) break;
           }
@@ -249,10 +255,10 @@ export class InboxWorker {
   }
 
   /** `concurrency` batches side by side; what they tried and did, together. */
-  async #applyBatches(): Promise<{ tried: number; done: number }> {
+  async #applyBatches(giveWay: boolean): Promise<{ tried: number; done: number }> {
     const lanes = Math.max(1, this.#options.concurrency);
-    if (lanes === 1) return this.#applyBatch(true);
-    const results = await Promise.all(Array.from({ length: lanes }, () => this.#applyBatch(false)));
+    if (lanes === 1) return this.#applyBatch(giveWay, true);
+    const results = await Promise.all(Array.from({ length: lanes }, () => this.#applyBatch(giveWay, false)));
     return results.reduce((sum, r) => ({ tried: sum.tried + r.tried, done: sum.done + r.done }), { tried: 0, done: 0 });
   }
 
@@ -260,13 +266,9 @@ export class InboxWorker {
   #reserve(): Promise<UnappliedEvent[]> {
     const read = this.#reading.then(async () => {
       const limit = this.#backlog ? Math.max(this.#options.batchSize, this.#options.catchUpBatchSize) : this.#options.batchSize;
-      const now = this.deps.clock.now();
-      const rows = await unappliedEvents(this.deps.db, now, limit, [...this.#inFlight]);
+      const rows = await unappliedEvents(this.deps.db, this.deps.clock.now(), limit, [...this.#inFlight]);
       for (const r of rows) this.#inFlight.add(r.id);
       this.#backlog = rows.length === limit;
-      // Lag is the wait of events as they arrived: one held or retried on purpose (retry_at) waited by design.
-      const oldest = rows.find((r) => r.retry_at === null);
-      this.#lagging = oldest !== undefined && now.getTime() - oldest.received_at.getTime() > this.#options.maxLagMs;
       return rows;
     });
     this.#reading = read.catch(() => undefined);
@@ -279,11 +281,12 @@ export class InboxWorker {
    * connection (when there is a backlog); its transaction still begins only after this one has
    * ended, so batches commit oldest first as before.
    */
-  async #applyBatch(ahead: boolean): Promise<{ tried: number; done: number }> {
+  async #applyBatch(giveWay: boolean, ahead: boolean): Promise<{ tried: number; done: number }> {
     const taken = this.#ahead;
     this.#ahead = null;
     const batch = await (taken ?? this.#loadNext());
     try {
+      if (giveWay && batch.rows.length > 0) await this.#giveWay(batch.rows);
       if (ahead && this.#backlog && batch.rows.length > 0) {
         const next = this.#loadNext();
         // Awaited by the next batch, or by stop(); a failure surfaces there.
