@@ -21,7 +21,7 @@ export interface InboxWorkerOptions {
    * Longest a batch's oldest event (received, not held) waits for the worker to give way: past it,
    * batches are applied back to back while webhooks are still being answered, so a flood leaves
    * about this much behind it instead of everything it brought (BENCHMARKS.md, "apply": 10,000
-   * webhooks left 10–12 s of applying after the last answer when the worker only gave way).
+   * webhooks left 7–12 s of applying after the last answer when the worker only gave way).
    */
   maxLagMs: number;
   /** How often to look for events when nothing woke the worker (another replica's, a restart's, a retry's). */
