@@ -51,13 +51,15 @@ export interface UnappliedEvent {
   event_type: string;
   received_at: Date;
   attempts: number;
+  /** Set when the event was held or failed before: it is due again from then. */
+  retry_at: Date | null;
 }
 
 /** The oldest events still to apply whose retry time (if any) has come, but `exclude`; a read, not a claim. Without their bodies, which the worker usually still holds parsed. */
 export async function unappliedEvents(db: Db, now: Date, limit: number, exclude: readonly number[] = []): Promise<UnappliedEvent[]> {
   return db
     .selectFrom('inbox_events')
-    .select(['id', 'source', 'event_id', 'event_type', 'received_at', 'attempts'])
+    .select(['id', 'source', 'event_id', 'event_type', 'received_at', 'attempts', 'retry_at'])
     .where('processed_at', 'is', null)
     // Rows another batch of this process is applying (read, not yet claimed in its transaction).
     .$if(exclude.length > 0, (qb) => qb.where('id', 'not in', exclude))
@@ -97,6 +99,32 @@ export async function claimUnapplied(trx: Transaction<Database>, ids: readonly n
   return new Set(rows.map((r) => r.id));
 }
 
+/**
+ * claimUnapplied and markApplied in one statement, at the start of the applying transaction: the rows
+ * this transaction owns are marked applied at `at` and locked until it commits (a rollback leaves
+ * them unapplied); one round trip fewer per batch. An event the batch then holds is unmarked
+ * (markHeld).
+ */
+export async function claimAsApplied(trx: Transaction<Database>, ids: readonly number[], at: Date): Promise<Set<number>> {
+  if (ids.length === 0) return new Set();
+  const rows = await trx
+    .updateTable('inbox_events')
+    .set({ processed_at: at, last_error: null, retry_at: null })
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('inbox_events')
+        .select('id')
+        .where('id', 'in', ids)
+        .where('processed_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returning('id')
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 export async function markApplied(db: Db, ids: readonly number[], at: Date): Promise<void> {
   if (ids.length === 0) return;
   await db.updateTable('inbox_events').set({ processed_at: at, last_error: null, retry_at: null }).where('id', 'in', ids).execute();
@@ -108,6 +136,11 @@ export async function markApplied(db: Db, ids: readonly number[], at: Date): Pro
  */
 export async function markHeld(db: Db, id: number, until: Date): Promise<void> {
   await db.updateTable('inbox_events').set({ retry_at: until }).where('id', '=', id).where('processed_at', 'is', null).execute();
+}
+
+/** markHeld for an event this transaction claimed as applied (claimAsApplied): unapplied again, due at `until`. */
+export async function markClaimedHeld(trx: Transaction<Database>, id: number, until: Date): Promise<void> {
+  await trx.updateTable('inbox_events').set({ retry_at: until, processed_at: null }).where('id', '=', id).execute();
 }
 
 /** Records a failed attempt: tried again at `retryAt`, or given up on when `retryAt` is null. */

@@ -4,13 +4,26 @@ import type { Database } from '../db/schema.js';
 import { isConnectionError } from '../db/database.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { claimUnapplied, markApplied, markAttemptFailed, markHeld, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
+import { claimAsApplied, claimUnapplied, markApplied, markAttemptFailed, markClaimedHeld, markHeld, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
 import type { ApplyHold, ParsedEvent, WebhookSource } from './webhook-route.js';
 import { ParsedEventCache, type ParsedEventCacheOptions } from './parsed-event-cache.js';
 
 export interface InboxWorkerOptions {
   /** Events applied in one transaction: one commit for many payments is what lets apply keep up with acknowledging. */
   batchSize: number;
+  /**
+   * Events read for the next batch when the last one came back full (a backlog): larger sets cost
+   * fewer round trips per event, which is what catches up after a flood. Defaults to `batchSize`
+   * when only that is given, so a size pinned by a caller stays pinned.
+   */
+  catchUpBatchSize: number;
+  /**
+   * Longest a batch's oldest event (received, not held) waits for the worker to give way: past it,
+   * batches are applied back to back while webhooks are still being answered, so a flood leaves
+   * about this much behind it instead of everything it brought (BENCHMARKS.md, "apply": 10,000
+   * webhooks left 7–12 s of applying after the last answer when the worker only gave way).
+   */
+  maxLagMs: number;
   /** How often to look for events when nothing woke the worker (another replica's, a restart's, a retry's). */
   pollIntervalMs: number;
   /** Attempts at an event that keeps failing before it is set aside as failed. */
@@ -20,7 +33,8 @@ export interface InboxWorkerOptions {
   /**
    * Longest the worker waits, before each batch, for a moment with no webhook request being
    * answered. Acknowledging is the urgent half (a slow answer makes a sender retry, adding load);
-   * applying can trail by seconds. Under a flood the worker still applies a batch at least this often.
+   * applying can trail, but by no more than maxLagMs. Under a flood the worker still applies a batch
+   * at least this often.
    */
   giveWayMs: number;
   /**
@@ -38,6 +52,8 @@ export const defaultInboxWorkerOptions: InboxWorkerOptions = {
   // Applied in sets (applyMany), a batch costs a few statements whatever its size: 100 applied fresh
   // payments at 58–65% of the bare apply baseline where 50 did at 38–48% (BENCHMARKS.md, "apply").
   batchSize: 100,
+  catchUpBatchSize: 500,
+  maxLagMs: 1_000,
   pollIntervalMs: 1_000,
   maxAttempts: 5,
   retryBaseMs: 5_000,
@@ -65,6 +81,14 @@ interface Pending {
   event: ParsedEvent<unknown>;
 }
 
+/** A batch ready to apply: its rows (reserved), their events, those set aside as unparseable, the look-ups. */
+interface Loaded {
+  rows: UnappliedEvent[];
+  pending: Pending[];
+  setAside: number;
+  prepared: Map<AnySource, unknown>;
+}
+
 /**
  * Applies the events the webhook routes acknowledged once stored: oldest first, in batches, each
  * batch in one transaction with its rows locked (`FOR UPDATE SKIP LOCKED`), so replicas share the
@@ -87,6 +111,10 @@ export class InboxWorker {
   readonly #inFlight = new Set<number>();
   /** Reads of due rows, one at a time, so two batches of ours never read the same rows. */
   #reading: Promise<unknown> = Promise.resolve();
+  /** The last batch read was full: there is a backlog, so the next one reads catchUpBatchSize. */
+  #backlog = false;
+  /** The batch read and parsed while the one before it was being applied (one lane only). */
+  #ahead: Promise<Loaded> | null = null;
   /** The look-ups under way before each batch of ours, and the sources they are for. */
   readonly #preparing = new Set<{ sources: ReadonlySet<string>; hurry: AbortController }>();
 
@@ -99,7 +127,11 @@ export class InboxWorker {
     sources: readonly AnySource[],
     options: Partial<InboxWorkerOptions> = {},
   ) {
-    this.#options = { ...defaultInboxWorkerOptions, ...options };
+    this.#options = {
+      ...defaultInboxWorkerOptions,
+      ...(options.batchSize !== undefined ? { catchUpBatchSize: options.batchSize } : {}),
+      ...options,
+    };
     this.#sources = new Map(sources.map((s) => [s.source, s]));
     this.#parsed = new ParsedEventCache(() => deps.clock.now().getTime(), this.#options.cache);
   }
@@ -132,16 +164,23 @@ export class InboxWorker {
     };
   }
 
-  /** Resolves once no webhook request is being answered, or after giveWayMs. */
-  #giveWay(): Promise<void> {
-    if (this.#receiving === 0 || this.#options.giveWayMs <= 0) return Promise.resolve();
+  /**
+   * Resolves once no webhook request is being answered, or after giveWayMs — or sooner, when the
+   * oldest of `rows` would otherwise wait more than maxLagMs (at once if it already has).
+   */
+  #giveWay(rows: readonly UnappliedEvent[]): Promise<void> {
+    // Lag is the wait of events as they arrived: one held or retried on purpose (retry_at) waited by design.
+    const oldest = rows.find((r) => r.retry_at === null);
+    const lagLeft = oldest ? this.#options.maxLagMs - (this.deps.clock.now().getTime() - oldest.received_at.getTime()) : Infinity;
+    const waitMs = Math.min(this.#options.giveWayMs, lagLeft);
+    if (this.#receiving === 0 || waitMs <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const resume = () => {
         clearTimeout(timer);
         this.#untilQuiet.delete(resume);
         resolve();
       };
-      const timer = setTimeout(resume, this.#options.giveWayMs);
+      const timer = setTimeout(resume, waitMs);
       this.#untilQuiet.add(resume);
     });
   }
@@ -160,6 +199,10 @@ export class InboxWorker {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#pass;
+    const ahead = this.#ahead;
+    this.#ahead = null;
+    const left = ahead ? await ahead.catch(() => null) : null;
+    if (left) this.#release(left.rows);
     this.#parsed.clear();
   }
 
@@ -169,7 +212,7 @@ export class InboxWorker {
     for (;;) {
       // A pass in flight (woken by a webhook) holds some rows: let it commit them first.
       await this.#pass;
-      const { tried, done } = await this.#applyBatches();
+      const { tried, done } = await this.#applyBatches(false);
       applied += done;
       if (tried === 0) return applied;
       // Every row due is locked: by a pass of ours that began meanwhile (wait for it), or by a replica.
@@ -196,8 +239,7 @@ export class InboxWorker {
         do {
           this.#again = false;
           for (;;) {
-            await this.#giveWay();
-            const { tried, done } = await this.#applyBatches();
+            const { tried, done } = await this.#applyBatches(true);
             // Nothing due, or every row due is being applied by another replica.
             if (tried === 0 || done === 0 || !this.#running) break;
           }
@@ -213,37 +255,68 @@ export class InboxWorker {
   }
 
   /** `concurrency` batches side by side; what they tried and did, together. */
-  async #applyBatches(): Promise<{ tried: number; done: number }> {
+  async #applyBatches(giveWay: boolean): Promise<{ tried: number; done: number }> {
     const lanes = Math.max(1, this.#options.concurrency);
-    if (lanes === 1) return this.#applyBatch();
-    const results = await Promise.all(Array.from({ length: lanes }, () => this.#applyBatch()));
+    if (lanes === 1) return this.#applyBatch(giveWay, true);
+    const results = await Promise.all(Array.from({ length: lanes }, () => this.#applyBatch(giveWay, false)));
     return results.reduce((sum, r) => ({ tried: sum.tried + r.tried, done: sum.done + r.done }), { tried: 0, done: 0 });
   }
 
   /** The next due rows no batch of this process holds, marked as held. */
   #reserve(): Promise<UnappliedEvent[]> {
     const read = this.#reading.then(async () => {
-      const rows = await unappliedEvents(this.deps.db, this.deps.clock.now(), this.#options.batchSize, [...this.#inFlight]);
+      const limit = this.#backlog ? Math.max(this.#options.batchSize, this.#options.catchUpBatchSize) : this.#options.batchSize;
+      const rows = await unappliedEvents(this.deps.db, this.deps.clock.now(), limit, [...this.#inFlight]);
       for (const r of rows) this.#inFlight.add(r.id);
+      this.#backlog = rows.length === limit;
       return rows;
     });
     this.#reading = read.catch(() => undefined);
     return read;
   }
 
-  /** `tried`: events looked at; `done`: applied or set aside by this process. */
-  async #applyBatch(): Promise<{ tried: number; done: number }> {
-    const rows = await this.#reserve();
+  /**
+   * `tried`: events looked at; `done`: applied or set aside by this process. With `ahead`, while
+   * this batch's transaction runs the next batch is read, parsed and looked up on another
+   * connection (when there is a backlog); its transaction still begins only after this one has
+   * ended, so batches commit oldest first as before.
+   */
+  async #applyBatch(giveWay: boolean, ahead: boolean): Promise<{ tried: number; done: number }> {
+    const taken = this.#ahead;
+    this.#ahead = null;
+    const batch = await (taken ?? this.#loadNext());
     try {
-      return await this.#applyRows(rows);
+      if (giveWay && batch.rows.length > 0) await this.#giveWay(batch.rows);
+      if (ahead && this.#backlog && batch.rows.length > 0) {
+        const next = this.#loadNext();
+        // Awaited by the next batch, or by stop(); a failure surfaces there.
+        next.catch(() => undefined);
+        this.#ahead = next;
+      }
+      return await this.#applyLoaded(batch);
     } finally {
-      for (const r of rows) this.#inFlight.delete(r.id);
+      this.#release(batch.rows);
     }
   }
 
-  async #applyRows(rows: UnappliedEvent[]): Promise<{ tried: number; done: number }> {
-    const { db, clock } = this.deps;
-    if (rows.length === 0) return { tried: 0, done: 0 };
+  #release(rows: readonly UnappliedEvent[]): void {
+    for (const r of rows) this.#inFlight.delete(r.id);
+  }
+
+  /** The next due rows, reserved, with their events parsed and their sources' look-ups done. */
+  async #loadNext(): Promise<Loaded> {
+    const rows = await this.#reserve();
+    try {
+      return await this.#load(rows);
+    } catch (error) {
+      this.#release(rows);
+      throw error;
+    }
+  }
+
+  async #load(rows: UnappliedEvent[]): Promise<Loaded> {
+    const { db } = this.deps;
+    if (rows.length === 0) return { rows, pending: [], setAside: 0, prepared: new Map() };
 
     const bodies = await rawBodies(
       db,
@@ -261,13 +334,18 @@ export class InboxWorker {
         pending.push(found);
       }
     }
-    const prepared = await this.#prepare(pending);
+    return { rows, pending, setAside, prepared: await this.#prepare(pending) };
+  }
 
+  async #applyLoaded({ rows, pending, setAside, prepared }: Loaded): Promise<{ tried: number; done: number }> {
+    const { db, clock } = this.deps;
+    if (rows.length === 0) return { tried: 0, done: 0 };
     try {
       const applied = await db.transaction().execute(async (trx) => {
-        const mine = await claimUnapplied(
+        const mine = await claimAsApplied(
           trx,
           pending.map((p) => p.row.id),
+          clock.now(),
         );
         const claimed = pending.filter((p) => mine.has(p.row.id));
         const held = new Set<Pending>();
@@ -285,18 +363,12 @@ export class InboxWorker {
           for (const p of run) {
             const hold = await this.#applyOne(trx, p, prepared);
             if (hold) {
-              await markHeld(trx, p.row.id, hold.hold.until);
+              await markClaimedHeld(trx, p.row.id, hold.hold.until);
               held.add(p);
             }
           }
         }
-        const done = claimed.filter((p) => !held.has(p));
-        await markApplied(
-          trx,
-          done.map((p) => p.row.id),
-          clock.now(),
-        );
-        return { done, held: held.size };
+        return { done: claimed.filter((p) => !held.has(p)), held: held.size };
       });
       this.#applied(applied.done);
       return { tried: rows.length, done: applied.done.length + applied.held + setAside };

@@ -284,6 +284,27 @@ describe.each(testEngines())('InboxWorker on %s', (engine) => {
     neverAnswered();
   });
 
+  it('stops giving way once the oldest event has waited maxLagMs, so a flood leaves little behind it', async () => {
+    const worker = makeWorker({ pollIntervalMs: 60_000, giveWayMs: 60_000, maxLagMs: 1_000 });
+    worker.start();
+    const neverAnswered = worker.receiving();
+    // Received two seconds ago (the clock is fixed): it has waited past maxLagMs already.
+    await storePayment(genericPayment({ id: 'lagging' }), new Date(clock.now().getTime() - 2_000));
+    const stored = Date.now();
+    worker.wake();
+    await waitFor(async () => (await countRows(database.handle, 'payments')) === 1, 5_000);
+    expect(Date.now() - stored).toBeLessThan(5_000);
+    // One received now waits for a gap, but no longer than maxLagMs (not giveWayMs).
+    await storePayment(genericPayment({ id: 'fresh' }));
+    const fresh = Date.now();
+    worker.wake();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await countRows(database.handle, 'payments')).toBe(1);
+    await waitFor(async () => (await countRows(database.handle, 'payments')) === 2, 10_000);
+    expect(Date.now() - fresh).toBeGreaterThanOrEqual(950);
+    neverAnswered();
+  });
+
   it('does not give way when draining (run-job dispatch, tests)', async () => {
     const worker = makeWorker({ giveWayMs: 60_000 });
     const neverAnswered = worker.receiving();
