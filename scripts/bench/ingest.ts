@@ -191,7 +191,7 @@ function toRows(options: IngestOptions, loads: LoadName[], get: (s: IngestSource
     const fixed = options.rates.map((rate, i) => `${rate}/s ${fmt(100 * ratios[i]!)}%`).join(' · ');
     if (fixed !== '') rows.push(info(name, 'bot/baseline req/s at fixed rates', fixed));
     const ratio = ratios[ratios.length - 1]!;
-    rows.push(judged(name, 'bot/baseline req/s at saturation', 100 * ratio, `${fmt(100 * ratio)}%`, { op: '>=', limit: 60, unit: '%' }));
+    rows.push(judged(name, 'bot/baseline req/s at saturation', 100 * ratio, `${fmt(100 * ratio)}%`, { op: '>=', limit: 85, unit: '%' }));
     if (options.rates.includes(300)) {
       const at300 = get(source, 300, 'bot');
       rows.push(

@@ -20,9 +20,27 @@ export interface DatabaseHandle {
   readonly target: DatabaseTarget;
   /** PGlite: one session, row locks lock nothing across processes (there is only one process). */
   readonly embedded: boolean;
+  /**
+   * One statement straight to the pool, past the query builder, outside any transaction: for the
+   * hot path where building and executing it through kysely costs more than the statement itself
+   * (a payment webhook's acknowledgement, BENCHMARKS.md "Ingest"). Same pool, connections and
+   * type parsing as `db`.
+   */
+  readonly query: PlainQuery;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * A statement with $1… placeholders and its values; resolves to the rows. A `name` makes it a
+ * prepared statement: each connection parses and plans it once, then only binds and runs it.
+ */
+export type PlainQuery = <R>(statement: { text: string; name?: string }, values: readonly unknown[]) => Promise<R[]>;
+
+function plainQuery(pool: pg.Pool): PlainQuery {
+  return async <R>(statement: { text: string; name?: string }, values: readonly unknown[]) =>
+    (await pool.query({ text: statement.text, ...(statement.name ? { name: statement.name } : {}), values: values as unknown[] })).rows as R[];
 }
 
 export class DatabaseUnavailableError extends Error {
@@ -36,9 +54,11 @@ export class DatabaseUnavailableError extends Error {
 const INT8_OID = 20;
 
 /** int8 → number: every id, count and minor amount we keep fits in 2^53, and numbers are simpler. */
+const int8ToNumber = (value: string) => Number(value);
 const types = {
+  // Asked for every column of every result: one parser, not a new closure each time.
   getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+    if (oid === INT8_OID && format !== 'binary') return int8ToNumber;
     return pg.types.getTypeParser(oid, format ?? 'text');
   },
 };
@@ -75,6 +95,7 @@ function openPostgres(target: DatabaseTarget & { kind: 'postgres' }, options: Op
     db,
     target,
     embedded: false,
+    query: plainQuery(pool),
     ping: () => ping(db),
     close: () => db.destroy(),
   };
@@ -103,6 +124,7 @@ async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-me
     db,
     target,
     embedded: true,
+    query: plainQuery(pool),
     ping: () => ping(db),
     async close() {
       await db.destroy();

@@ -22,7 +22,14 @@ export class HttpServer {
   readonly #server: Server;
   readonly #routes = new Map<string, Route>();
   /** Responses not yet finished: a request counts until its answer has gone out (or its connection died). */
-  readonly #inFlight = new Set<Promise<void>>();
+  readonly #inFlight = new Set<ServerResponse>();
+  /** A response has finished (`this` is the response: EventEmitter calls listeners with it). */
+  readonly #answered = (() => {
+    const inFlight = this.#inFlight;
+    return function (this: ServerResponse) {
+      inFlight.delete(this);
+    };
+  })();
 
   constructor(
     routes: Route[],
@@ -32,9 +39,9 @@ export class HttpServer {
     this.#server = createServer((req, res) => {
       // Tracked by the response, not by the handler's promise: Bolt's listener returns before it
       // has answered, and a deploy must not cut a slash command off mid-answer (Slack never retries one).
-      const answered = new Promise<void>((resolve) => res.once('close', resolve));
-      this.#inFlight.add(answered);
-      void answered.then(() => this.#inFlight.delete(answered));
+      // One shared listener, no promise per request: close() makes promises for the few it waits on.
+      this.#inFlight.add(res);
+      res.on('close', this.#answered);
       void this.#dispatch(req, res);
     });
     this.#server.keepAliveTimeout = 5_000;
@@ -60,7 +67,8 @@ export class HttpServer {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeIdleConnections();
-    await Promise.allSettled([...this.#inFlight]);
+    // Still in the set: not closed yet, so its 'close' is still to come.
+    await Promise.all([...this.#inFlight].map((res) => new Promise<void>((resolve) => res.once('close', () => resolve()))));
     this.#server.closeAllConnections();
     await closed;
   }
@@ -73,7 +81,9 @@ export class HttpServer {
   }
 
   async #dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     const route = this.#routes.get(`${req.method} ${path}`) ?? this.#prefixRoute(req.method, path);
     try {
       if (!route) {

@@ -8,6 +8,7 @@ export function webhookRoutes(context: AppContext): Route[] {
   const { database, clock, metrics, dispatcher, inbox, webhooks } = context;
   const deps: WebhookDeps = {
     db: database.db,
+    query: database.query,
     clock,
     metrics,
     log: childLogger(context.log, 'ingest'),

@@ -47,7 +47,7 @@ describe('with the database unreachable', () => {
     refresh = new BacklogRefresh({ db: database.db, metrics, log: log.logger }, { everyMs: 60_000, timeoutMs: 5_000 });
     const sources = webhookSources({ config, db: database.db, directory: noUserDirectory, log: log.logger });
     const inbox = new InboxWorker({ db: database.db, clock: systemClock, log: log.logger, metrics, afterCommit: () => undefined }, appliedLater(sources));
-    const deps: WebhookDeps = { db: database.db, clock: systemClock, log: log.logger, metrics, afterCommit: () => undefined, inbox };
+    const deps: WebhookDeps = { db: database.db, query: database.query, clock: systemClock, log: log.logger, metrics, afterCommit: () => undefined, inbox };
     server = new HttpServer(
       [
         ...healthRoutes({ database, metrics, log: log.logger, metricsToken: null }),

@@ -73,6 +73,26 @@ describe('ParsedEventCache', () => {
     expect(c.usage).toEqual({ entries: 0, bytes: 0 });
   });
 
+  it('keeps the age order through thousands of deletions, and a re-set entry counts as the newest', () => {
+    const small = (id: number): ParsedEvent<unknown> => ({ id: `evt_${id}`, type: 'payment', raw: '', event: { id } });
+    const c = cache({ maxEntries: 4_000, maxBytes: 1e9 });
+    for (let i = 1; i <= 4_000; i += 1) c.set(i, small(i));
+    // 2,667 deleted, out of order: enough for the queue beside the map to be compacted.
+    for (let i = 4_000; i >= 1; i -= 1) if (i % 3 !== 0) c.delete(i);
+    expect(c.usage.entries).toBe(1_333);
+    c.set(3, small(3));
+    for (let i = 10_001; i <= 12_700; i += 1) c.set(i, small(i));
+    // 4,033 entries for 4,000 places: the 33 oldest go, 6 to 102; 3 was set again, so it stays.
+    expect(c.usage.entries).toBe(4_000);
+    expect([6, 9, 99, 102].map((i) => c.has(i))).toEqual([false, false, false, false]);
+    expect([3, 105, 3_999, 10_001, 12_700].map((i) => c.has(i))).toEqual([true, true, true, true, true]);
+    // By age too: everything set before the clock moved goes, what is set after stays.
+    now += 2 * 60_000 + 1;
+    c.set(20_000, small(20_000));
+    expect(c.usage.entries).toBe(1);
+    expect(c.has(20_000)).toBe(true);
+  });
+
   it('property: never over its limits, never older than maxAgeMs, and the newest entry that fits is kept', () => {
     const step = fc.oneof(
       fc.record({ op: fc.constant('set' as const), id: fc.integer({ min: 1, max: 30 }), filler: fc.integer({ min: 0, max: 5_000 }) }),
