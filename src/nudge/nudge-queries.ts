@@ -330,12 +330,13 @@ export async function separateNudgesOnEach(db: Db, channels: readonly string[], 
  * the quiet and urgent pass before the rising one, each in (last_touch_at, id) order, as planNudges saw them),
  * leaving out accounts that got an open nudge meanwhile (another run, a feedback answer), and gives
  * each its nudge id now, so messages can name it before the row is written. A temporary table for
- * the length of the transaction.
+ * the length of the transaction. The sequence is looked up once (an initplan): called per row,
+ * pg_get_serial_sequence and its text-to-regclass cast were 3 of the statement's 3.5 s at 546k rows.
  */
 export async function planStagedNudges(trx: Transaction<Database>, destinations: { ownerIds: readonly number[]; channels: readonly string[]; fallback: string }): Promise<void> {
   await sql`
     create temp table nudge_sweep_plan on commit drop as
-    select d.*, nextval(pg_get_serial_sequence('nudges', 'id')) as id,
+    select d.*, nextval((select pg_get_serial_sequence('nudges', 'id'))::regclass) as id,
       row_number() over (partition by d.channel order by d.score desc, d.pass, d.last_touch_at, d.account_id) as rank,
       count(*) over (partition by d.channel) as total
     from (
