@@ -110,7 +110,10 @@ export async function quietCandidatesPage(
 export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }) {
   const { now } = query;
   const threshold = thresholdSql(query.rule);
-  const { scanBound, due } = quietDueSql(query);
+  // No threshold is under a day and nothing is urgent within a day of the inbound contact, so
+  // accounts touched less than 24 hours ago are never read.
+  const scanBound = new Date(now.getTime() - 86_400_000);
+  const urgentBound = urgentInboundBound(now, query.tz);
   return db
     .selectFrom('accounts as a')
     .select([
@@ -130,24 +133,10 @@ export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rul
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
     .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
-    .where(due);
-}
-
-/**
- * quietCandidatesQuery's condition over `accounts as a`, apart from status, snooze and open nudge:
- * touched before `scanBound` (the caller's range) and `due`, silent for the threshold (quiet) or
- * waiting on an inbound contact that may be urgent. The sweep's single scan (stageQuietCandidates) reads it too.
- */
-export function quietDueSql(query: { now: Date; tz: string; rule: ThresholdRule }): { scanBound: Date; due: RawBuilder<boolean> } {
-  const { now } = query;
-  const threshold = thresholdSql(query.rule);
-  // No threshold is under a day and nothing is urgent within a day of the inbound contact, so
-  // accounts touched less than 24 hours ago are never read.
-  const scanBound = new Date(now.getTime() - 86_400_000);
-  const urgentBound = urgentInboundBound(now, query.tz);
-  const due = sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - ${threshold.days} * interval '24 hours'
-        or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`;
-  return { scanBound, due };
+    .where(
+      sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - ${threshold.days} * interval '24 hours'
+        or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`,
+    );
 }
 
 /** Times of the account's latest outbound touchpoints, newest first (enough rows for a dozen distinct days). */

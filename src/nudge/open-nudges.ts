@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { JobTime } from '../clock.js';
 import type { Database } from '../db/schema.js';
 import { quietnessScore, quietState } from '../domain/quiet.js';
-import { RISING_MIN_DAYS } from '../domain/top-ten.js';
 import type { NudgeSettings } from './nudge-settings.js';
 import { dropUndecided, settleStaged, stageQuietCandidates, undecidedStaged } from './sweep-stage-queries.js';
 
@@ -15,8 +14,7 @@ import { dropUndecided, settleStaged, stageQuietCandidates, undecidedStaged } fr
  */
 export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<{ candidates: number }> {
   const now = time.asOf;
-  // The scan also keeps the rising window (half the threshold, never under RISING_MIN_DAYS) for stageRisingNudges.
-  const staged = await stageQuietCandidates(db, { now, tz: settings.tz, rule: settings.rule, minDays: RISING_MIN_DAYS });
+  const staged = await stageQuietCandidates(db, { now, tz: settings.tz, rule: settings.rule });
   let after = 0;
   for (;;) {
     const page = await undecidedStaged(db, after, settings.pageSize);

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { quietDueSql, quietScoreSql, thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
+import { quietCandidatesQuery, quietScoreSql, type ThresholdRule } from '../accounts/quiet-queries.js';
 import type { Database } from '../db/schema.js';
-import { risingSql, risingWindowSql } from '../top/top-queries.js';
+import { risingSql, risingWindowQuery } from '../top/top-queries.js';
 import type { NudgeReason } from './nudge-queries.js';
 
 /**
@@ -40,59 +40,32 @@ export async function openSweepStage(db: Db): Promise<void> {
     account_id bigint primary key, owner_id bigint, reason text not null, threshold_days integer not null,
     threshold_basis text not null, rising boolean not null, score float8 not null,
     pass smallint not null, last_touch_at timestamptz not null, last_inbound_at timestamptz, undecided boolean not null)`.execute(db);
-  // The rising window (risingWindowSql) as the quiet scan found it, for stageRisingCandidates.
-  await sql`create temp table if not exists nudge_sweep_window (
-    id bigint not null, owner_id bigint, last_paid_at timestamptz, touch_at timestamptz not null,
-    half_days integer not null, threshold_basis text not null)`.execute(db);
-  await sql`truncate nudge_sweep_stage, nudge_sweep_window`.execute(db);
+  await sql`truncate nudge_sweep_stage`.execute(db);
 }
 
 export async function closeSweepStage(db: Db): Promise<void> {
-  await sql`drop table if exists nudge_sweep_stage, nudge_sweep_window`.execute(db);
+  await sql`drop table if exists nudge_sweep_stage`.execute(db);
   // The connection goes back to the pool: its next user gets the server's settings.
   await sql`reset jit`.execute(db);
   await sql`reset work_mem`.execute(db);
 }
 
 /**
- * Stages every quiet or possibly urgent account (quietCandidatesQuery's rows) in one statement.
- * Without an unanswered inbound contact an account the query finds is quiet (silent for threshold ×
- * 24 hours), scored here; with one it may be urgent instead, or neither, and is left undecided for
- * the pure rule. The same scan keeps the rising window (risingWindowQuery's rows) in
- * nudge_sweep_window for stageRisingCandidates: the accounts and their anti-join with the open
- * nudges — every account past its threshold is probed, ~450k at 1M — are read once per sweep, not
- * twice. Returns how many were staged.
+ * Stages every quiet or possibly urgent account (quietCandidatesQuery) in one statement. Without an
+ * unanswered inbound contact an account the query finds is quiet (silent for threshold × 24 hours),
+ * scored here; with one it may be urgent instead, or neither, and is left undecided for the pure rule.
  */
-export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule; minDays: number }): Promise<number> {
-  const { now } = query;
-  const threshold = thresholdSql(query.rule);
-  const quiet = quietDueSql(query);
-  const window = risingWindowSql(query);
-  // The scan reads up to the later of the two bounds; each side checks its own where it is used.
-  const bound = quiet.scanBound < window.bound ? window.bound : quiet.scanBound;
-  // "Unanswered" as the domain reads it: the inbound contact after the touch, compared as the
-  // candidate pages carry them (epoch milliseconds, float8).
-  const ms = (column: string) => sql`(extract(epoch from ${sql.ref(column)}) * 1000)::float8`;
-  const unanswered = sql<boolean>`coalesce(${ms('c.inbound_at')} > ${ms('c.touch_at')}, false)`;
+/** Returns how many were staged. */
+export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }): Promise<number> {
+  const candidates = quietCandidatesQuery(db, query).as('c');
+  // "Unanswered" as the domain reads it: the inbound contact after the touch, both to the millisecond.
+  const unanswered = sql<boolean>`coalesce(c.last_inbound_at > c.last_touch_at, false)`;
   const result = await sql`
-    with c as materialized (
-      select a.id, a.owner_id, a.last_paid_at, a.last_touch_at as touch_at, a.last_inbound_at as inbound_at,
-        ${threshold.days} as threshold_days, ${threshold.basis} as threshold_basis, ${window.halfDays} as half_days,
-        ${quiet.due} as due, ${window.inWindow} as in_window
-      from accounts a
-      where a.last_touch_at <= ${bound}::timestamptz and a.status = 'active'
-        and (a.snoozed_until is null or a.snoozed_until <= ${now}::timestamptz)
-        and not exists (select 1 from nudges n where n.account_id = a.id and n.status = 'open')
-        and (${quiet.due} or ${window.inWindow})
-    ), w as (
-      insert into nudge_sweep_window (id, owner_id, last_paid_at, touch_at, half_days, threshold_basis)
-      select c.id, c.owner_id, c.last_paid_at, c.touch_at, c.half_days, c.threshold_basis from c where c.in_window
-    )
     insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
     select c.id, c.owner_id, 'quiet', c.threshold_days, c.threshold_basis, false,
-      case when ${unanswered} then 0 else ${quietScoreSql(sql`c.touch_at`, sql<number>`c.threshold_days`, now)} end,
+      case when ${unanswered} then 0 else ${quietScoreSql(sql`c.touch_at`, sql<number>`c.threshold_days`, query.now)} end,
       ${QUIET_PASS}, c.touch_at, c.inbound_at, ${unanswered}
-    from c where c.due and c.touch_at <= ${quiet.scanBound}::timestamptz`.execute(db);
+    from ${candidates}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
@@ -138,16 +111,18 @@ export async function dropUndecided(db: Db): Promise<number> {
 }
 
 /**
- * Stages, in one statement, the rising accounts untouched past half their threshold (the window
- * stageQuietCandidates kept, risingSql): each is quiet at that halved threshold, scored so. An
- * account already staged keeps its entry.
+ * Stages, in one statement, the rising accounts untouched past half their threshold
+ * (risingWindowQuery, risingSql): each is quiet at that halved threshold, scored so. An account
+ * already staged keeps its entry.
  */
-export async function stageRisingCandidates(db: Db, query: { now: Date }): Promise<number> {
+export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }): Promise<number> {
+  // OFFSET 0 fences the window: the arrows are read for the window's rows only.
+  const window = risingWindowQuery(db, query).offset(0).as('c');
   const result = await sql`
     insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
     select c.id, c.owner_id, 'quiet', c.half_days, c.threshold_basis, true,
       ${quietScoreSql(sql`c.touch_at`, sql<number>`c.half_days`, query.now)}, ${RISING_PASS}, c.touch_at, null, false
-    from nudge_sweep_window c
+    from ${window}
     where ${risingSql(query.now)}
     on conflict (account_id) do nothing`.execute(db);
   return Number(result.numAffectedRows ?? 0n);

@@ -509,7 +509,8 @@ export async function risingCandidatesPage(
 export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }) {
   const { now } = query;
   const threshold = thresholdSql(query.rule);
-  const { halfDays, bound } = risingWindowSql(query);
+  const halfDays = sql<number>`least(${threshold.days}, greatest(${query.minDays}::integer, ceil(${threshold.days} / 2.0)::integer))`;
+  const bound = new Date(now.getTime() - query.minDays * DAY_MS);
   return db
     .selectFrom('accounts as a')
     .select([
@@ -529,23 +530,9 @@ export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRul
     .where('a.last_touch_at', '<=', bound)
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    .where(risingWindowSql(query).silent)
+    .where(sql<boolean>`a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'`)
+    .where(sql<boolean>`a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours'`)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))));
-}
-
-/**
- * risingWindowQuery's window over `accounts as a`, apart from status, snooze and open nudge: untouched
- * since `bound` (minDays ago), past half the threshold (`half_days`, risingThresholdDays in SQL) and
- * not past the threshold itself (`silent`). The sweep's single scan (stageQuietCandidates) reads it too.
- */
-export function risingWindowSql(query: { now: Date; rule: ThresholdRule; minDays: number }): { halfDays: RawBuilder<number>; bound: Date; silent: RawBuilder<boolean>; inWindow: RawBuilder<boolean> } {
-  const { now } = query;
-  const threshold = thresholdSql(query.rule);
-  const halfDays = sql<number>`least(${threshold.days}, greatest(${query.minDays}::integer, ceil(${threshold.days} / 2.0)::integer))`;
-  const bound = new Date(now.getTime() - query.minDays * DAY_MS);
-  const silent = sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'
-    and a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours')`;
-  return { halfDays, bound, silent, inWindow: sql<boolean>`(a.last_touch_at <= ${bound}::timestamptz and ${silent})` };
 }
 
 /**
