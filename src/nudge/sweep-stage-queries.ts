@@ -30,8 +30,8 @@ const SWEEP_WORK_MEM = '64MB';
  * A temporary table on the sweep's own connection, keyed by account so the rising pass cannot stage
  * an account twice (an account staged as urgent keeps that entry). The connection's settings for
  * the sweep are set here and put back by closeSweepStage: JIT off — the rising statement is costed
- * high (a subquery per row of the window) and JIT-compiling it took ~0.5 s of a 0.54 s statement at
- * 1M accounts, every day — and SWEEP_WORK_MEM.
+ * high (a subquery per row of the window), and after an import at 1M accounts JIT spent 0.54 s of its
+ * 2.5 s compiling it (EXPLAIN ANALYZE) — and SWEEP_WORK_MEM.
  */
 export async function openSweepStage(db: Db): Promise<void> {
   await sql`set jit = off`.execute(db);
