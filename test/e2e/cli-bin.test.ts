@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seedEmbeddedDatabase } from '../support/test-database.js';
 
 /**
  * The package's `bin` as the README runs it: `npx appreciation-bot <command>` after a clean build.
@@ -28,13 +29,16 @@ describe('npx appreciation-bot after a clean rebuild', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('builds an executable bin and runs `npx appreciation-bot migrate`', () => {
+  it('builds an executable bin and runs `npx appreciation-bot migrate`', async () => {
     const app = join(dir, 'app');
     const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: app, env, encoding: 'utf8', timeout: 120_000 });
     expect(build.stderr).toBe('');
     expect(build.status).toBe(0);
     expect(statSync(join(app, 'dist/src/cli.js')).mode & 0o111).toBe(0o111);
 
+    // A database just created, as in cli.test.ts: the schema is still the command's work; the
+    // first start from nothing (initdb, ~6 s of CPU) is cli.test.ts's start test.
+    await seedEmbeddedDatabase(join(dir, 'data'), 'empty');
     const migrate = spawnSync('npx', ['--no-install', 'appreciation-bot', 'migrate'], {
       cwd: app,
       env: { ...env, DATABASE_URL: `pglite://${join(dir, 'data')}` },
