@@ -108,7 +108,37 @@ export function truncate(text: string, max: number): string {
   // the character after it are printable ASCII, every position is a cluster boundary, and the
   // cut is a slice that only has to keep an entity whole.
   if (PRINTABLE_ASCII.test(text.slice(0, budget + 1))) return cutPrintableAscii(text, budget).trimEnd() + ELLIPSIS;
-  return truncateByClusters(text, budget);
+  const cut = cutAtPieceBoundary(text, budget);
+  return cut === null ? truncateByClusters(text, budget) : text.slice(0, cut).trimEnd() + ELLIPSIS;
+}
+
+/** Units of look-ahead past the cut, enough for ICU to decide whether the cut is a boundary. */
+const LOOKAHEAD = 8;
+
+/**
+ * Where the cluster walk would cut, found from the far end: the unit after `budget` code points,
+ * moved back to the start of the grapheme cluster it falls in, or of the escape entity it falls in
+ * (an entity counts where it starts a cluster, as in cuttablePieces), until neither moves it. A few
+ * `containing` look-ups on a prefix instead of a segment object per cluster. null when no whole
+ * piece fits: the walk then decides what of the first piece to keep.
+ */
+function cutAtPieceBoundary(text: string, budget: number): number | null {
+  let units = 0;
+  for (let n = 0; n < budget; n += 1) units += (text.codePointAt(units) ?? 0) > 0xffff ? 2 : 1;
+  const segments = graphemes.segment(text.slice(0, units + LOOKAHEAD));
+  const clusterStart = (at: number) => segments.containing(at)?.index ?? at;
+  let cut = units;
+  for (;;) {
+    let next = clusterStart(cut);
+    const amp = text.lastIndexOf('&', next - 1);
+    if (amp >= 0 && amp > next - LONGEST_ENTITY && clusterStart(amp) === amp) {
+      ENTITY.lastIndex = amp;
+      if (ENTITY.test(text) && ENTITY.lastIndex > next) next = amp;
+    }
+    if (next === cut) break;
+    cut = next;
+  }
+  return cut === 0 ? null : cut;
 }
 
 /** Printable ASCII: each character is a cluster of its own, and none joins the one before it. */
