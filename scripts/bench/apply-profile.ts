@@ -4,9 +4,10 @@ import pino from 'pino';
 import { parseConfig } from '../../src/config.js';
 import { createContext } from '../../src/context.js';
 import { createLogger } from '../../src/log.js';
+import { storeGenericPayments, type Kind } from './apply.js';
 import { createBenchDatabase } from './bench-database.js';
 import { seed } from './ingest.js';
-import { ACCOUNTS, GENERIC_ACCOUNT_PREFIX, GENERIC_SECRET, OWNERS, STRIPE_SECRET } from './ingest-payloads.js';
+import { GENERIC_SECRET, STRIPE_SECRET } from './ingest-payloads.js';
 
 /**
  * Time by statement of InboxWorker.drain() over N stored payment events, for when pg_stat_statements
@@ -14,7 +15,7 @@ import { ACCOUNTS, GENERIC_ACCOUNT_PREFIX, GENERIC_SECRET, OWNERS, STRIPE_SECRET
  * BATCH=n pins the batch size, KEEP=1 keeps the database). Not part of `npm run bench`.
  */
 const events = Number(process.argv[2] ?? 4000);
-const kind = process.argv[3] ?? 'fresh';
+const kind: Kind = process.argv[3] === 'history' ? 'history' : 'fresh';
 const times = new Map<string, { n: number; ms: number }>();
 const orig = pg.Client.prototype.query as (...a: unknown[]) => unknown;
 let on = false;
@@ -38,18 +39,7 @@ const ctx = await createContext(config, { log: createLogger({ level: 'info', des
 try {
   await seed(db.pool);
   for (let rep = 0; rep < 2; rep++) {
-    await db.pool.query(
-      `insert into inbox_events (source, event_id, event_type, raw_body, received_at)
-       select 'payments', 'pay_' || $1 || '_' || g, 'payment',
-              json_build_object('id', 'pay_' || $1 || '_' || g,
-                                'account', json_build_object('external_id', $2 || (g % $3), 'name', 'Bench Account ' || (g % $3), 'owner_email', 'owner' || (g % $3 % $4) || '@example.com'),
-                                'amount', '1250.00', 'currency', 'USD',
-                                'paid_at', to_char((now() - $6::interval) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                                'memo', 'Invoice B-' || g)::text,
-              now()
-       from generate_series(0, $5::int - 1) g`,
-      [`r${rep}`, GENERIC_ACCOUNT_PREFIX, ACCOUNTS, OWNERS, events, kind === 'fresh' ? '0 seconds' : '60 days'],
-    );
+    await storeGenericPayments(db.pool, events, kind, `r${rep}`);
     await db.pool.query('vacuum analyze');
     on = rep === 1;
     const t0 = performance.now();

@@ -39,7 +39,7 @@ export interface ApplyOptions {
 const BASELINE_CONNECTIONS = 4;
 const BASELINE_PER_TRANSACTION = 50;
 
-type Kind = 'fresh' | 'history';
+export type Kind = 'fresh' | 'history';
 
 export async function benchApply(db: BenchDatabase, options: ApplyOptions): Promise<Row[]> {
   const { log } = options;
@@ -125,9 +125,8 @@ async function runBaseline(pool: pg.Pool, events: number, tag: string): Promise<
   return events / ((performance.now() - started) / 1000);
 }
 
-/** Events per second of the bot's inbox worker draining `events` stored payment events. */
-async function runBot(pool: pg.Pool, ctx: AppContext, events: number, kind: Kind, tag: string): Promise<number> {
-  // Stored as the generic route stores them: the raw body, received now.
+/** `events` generic payment events of the seeded accounts, stored as the route stores them: the raw body, received now. */
+export async function storeGenericPayments(pool: pg.Pool, events: number, kind: Kind, tag: string): Promise<void> {
   await pool.query(
     `insert into inbox_events (source, event_id, event_type, raw_body, received_at)
      select 'payments', 'pay_' || $1 || '_' || g, 'payment',
@@ -140,6 +139,11 @@ async function runBot(pool: pg.Pool, ctx: AppContext, events: number, kind: Kind
      from generate_series(0, $5::int - 1) g`,
     [tag, GENERIC_ACCOUNT_PREFIX, ACCOUNTS, OWNERS, events, kind === 'fresh' ? '0 seconds' : '60 days'],
   );
+}
+
+/** Events per second of the bot's inbox worker draining `events` stored payment events. */
+async function runBot(pool: pg.Pool, ctx: AppContext, events: number, kind: Kind, tag: string): Promise<number> {
+  await storeGenericPayments(pool, events, kind, tag);
   await pool.query('analyze inbox_events');
   const started = performance.now();
   const applied = await ctx.inbox.drain();

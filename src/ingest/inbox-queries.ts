@@ -104,16 +104,20 @@ export async function rawBodies(db: Db, ids: readonly number[]): Promise<Map<num
  */
 export async function claimUnapplied(trx: Transaction<Database>, ids: readonly number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
-  const rows = await trx
+  const rows = await claimable(trx, ids).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Those of `ids` still unapplied and not locked by another transaction, locked for this one. */
+function claimable(trx: Transaction<Database>, ids: readonly number[]) {
+  return trx
     .selectFrom('inbox_events')
     .select('id')
     .where('id', 'in', ids)
     .where('processed_at', 'is', null)
     .where('failed_at', 'is', null)
     .forUpdate()
-    .skipLocked()
-    .execute();
-  return new Set(rows.map((r) => r.id));
+    .skipLocked();
 }
 
 /**
@@ -127,16 +131,7 @@ export async function claimAsApplied(trx: Transaction<Database>, ids: readonly n
   const rows = await trx
     .updateTable('inbox_events')
     .set({ processed_at: at, last_error: null, retry_at: null })
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('inbox_events')
-        .select('id')
-        .where('id', 'in', ids)
-        .where('processed_at', 'is', null)
-        .where('failed_at', 'is', null)
-        .forUpdate()
-        .skipLocked(),
-    )
+    .where('id', 'in', claimable(trx, ids))
     .returning('id')
     .execute();
   return new Set(rows.map((r) => r.id));

@@ -68,6 +68,31 @@ describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%
     await tdb?.destroy();
   });
 
+  /** A generated account as a row, silent and contacted as generated relative to `now`. */
+  async function insertGenerated(a: Generated, i: number, now: Date, ownerId: number) {
+    const threshold = thresholdOf(a);
+    const silentMs = a.silence.near ? Math.max(0, threshold * DAY_MS + a.silence.deltaMs) : a.silence.silentMs;
+    const lastTouchAt = new Date(now.getTime() - silentMs);
+    const inbound = a.inboundAgoMs === null ? null : new Date(now.getTime() - Math.min(a.inboundAgoMs, Math.max(0, silentMs - 1)));
+    const lastInboundAt = inbound !== null && inbound > lastTouchAt ? inbound : null;
+    const row = await db()
+      .insertInto('accounts')
+      .values({
+        name: `account ${i}`,
+        owner_id: ownerId,
+        // Each basis beats the ones after it: an override beats the tier, the tier the rhythm.
+        quiet_after_days: a.basis === 'override' ? a.overrideDays : null,
+        tier: a.basis === 'override' ? a.tier : a.basis === 'tier' ? a.tier.toUpperCase() : 'bronze',
+        cadence_days: a.basis === 'default' ? null : a.cadenceDays,
+        last_touch_at: lastTouchAt,
+        last_inbound_at: lastInboundAt,
+        created_at: new Date(now.getTime() - 400 * DAY_MS),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { id: row.id, threshold, lastTouchAt, lastInboundAt };
+  }
+
   it('for random times, the candidate set is exactly the accounts the domain rule finds quiet (and urgent ones are never missed)', async () => {
     const owner = await db().insertInto('owners').values({ slack_user_id: OWNER, display_name: 'Quinn' }).returning('id').executeTakeFirstOrThrow();
     await fc.assert(
@@ -78,29 +103,7 @@ describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%
         async (now, tz, generated) => {
           await db().deleteFrom('accounts').execute();
           const rows = [];
-          for (const [i, a] of generated.entries()) {
-            const threshold = thresholdOf(a);
-            const silentMs = a.silence.near ? Math.max(0, threshold * DAY_MS + a.silence.deltaMs) : a.silence.silentMs;
-            const lastTouchAt = new Date(now.getTime() - silentMs);
-            const inbound = a.inboundAgoMs === null ? null : new Date(now.getTime() - Math.min(a.inboundAgoMs, Math.max(0, silentMs - 1)));
-            const lastInboundAt = inbound !== null && inbound > lastTouchAt ? inbound : null;
-            const row = await db()
-              .insertInto('accounts')
-              .values({
-                name: `account ${i}`,
-                owner_id: owner.id,
-                // Each basis beats the ones after it: an override beats the tier, the tier the rhythm.
-                quiet_after_days: a.basis === 'override' ? a.overrideDays : null,
-                tier: a.basis === 'override' ? a.tier : a.basis === 'tier' ? a.tier.toUpperCase() : 'bronze',
-                cadence_days: a.basis === 'default' ? null : a.cadenceDays,
-                last_touch_at: lastTouchAt,
-                last_inbound_at: lastInboundAt,
-                created_at: new Date(now.getTime() - 400 * DAY_MS),
-              })
-              .returning('id')
-              .executeTakeFirstOrThrow();
-            rows.push({ id: row.id, threshold, lastTouchAt, lastInboundAt });
-          }
+          for (const [i, a] of generated.entries()) rows.push(await insertGenerated(a, i, now, owner.id));
 
           const domain = new Map(
             rows.map((r) => [
@@ -147,25 +150,8 @@ describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%
           await db().deleteFrom('accounts').execute();
           const rows = [];
           for (const [i, { a, up, microseconds }] of generated.entries()) {
-            const threshold = thresholdOf(a);
-            const silentMs = a.silence.near ? Math.max(0, threshold * DAY_MS + a.silence.deltaMs) : a.silence.silentMs;
-            const lastTouchAt = new Date(now.getTime() - silentMs);
-            const inbound = a.inboundAgoMs === null ? null : new Date(now.getTime() - Math.min(a.inboundAgoMs, Math.max(0, silentMs - 1)));
-            const lastInboundAt = inbound !== null && inbound > lastTouchAt ? inbound : null;
-            const row = await db()
-              .insertInto('accounts')
-              .values({
-                name: `account ${i}`,
-                owner_id: owner.id,
-                quiet_after_days: a.basis === 'override' ? a.overrideDays : null,
-                tier: a.basis === 'override' ? a.tier : a.basis === 'tier' ? a.tier.toUpperCase() : 'bronze',
-                cadence_days: a.basis === 'default' ? null : a.cadenceDays,
-                last_touch_at: lastTouchAt,
-                last_inbound_at: lastInboundAt,
-                created_at: new Date(now.getTime() - 400 * DAY_MS),
-              })
-              .returning('id')
-              .executeTakeFirstOrThrow();
+            const row = await insertGenerated(a, i, now, owner.id);
+            const { threshold, lastTouchAt, lastInboundAt } = row;
             // Microseconds the domain never sees (times reach it to the millisecond): the SQL must ignore them too.
             await sql`update accounts set last_touch_at = last_touch_at + ${microseconds} * interval '1 microsecond' where id = ${row.id}`.execute(db());
             if (up) {
