@@ -70,8 +70,12 @@ export async function refreshTopTotals(db: Kysely<Database>, asOf: Date): Promis
         return 'built' as const;
       });
   } catch (error) {
-    // A refresh that committed after this one's snapshot was taken: its snapshot stands.
-    if ((error as { code?: string }).code === '40001') return 'busy';
+    // A refresh that committed after this one's snapshot was taken, but before it had the lock: its
+    // snapshot stands. Over existing rows that is a serialization failure (40001); over an empty
+    // table (two replicas building the first snapshot) this one sees no rows to delete and its
+    // insert collides with the other's (23505). Either way this transaction wrote nothing.
+    const code = (error as { code?: string }).code;
+    if (code === '40001' || code === '23505') return 'busy';
     throw error;
   }
 }
