@@ -66,38 +66,9 @@ export async function insertPayment(db: Db, p: NewPayment, now: Date): Promise<I
   return { created: true, payment: row, refs: [...ids, ...absorbed] };
 }
 
+/** One payment's row, inserted as insertPlainPayments inserts a batch; null when its source and id are taken. */
 async function insertRow(db: Db, p: NewPayment, now: Date): Promise<Payment | null> {
-  const row = await db
-    .with('inserted', (qb) =>
-      qb
-        .insertInto('payments')
-        .values({
-          account_id: p.accountId,
-          source: p.source,
-          external_id: p.externalId,
-          amount_minor: p.amountMinor,
-          currency: p.currency,
-          paid_at: p.paidAt,
-          memo: p.memo,
-          created_at: now,
-        })
-        .onConflict((oc) => oc.columns(['source', 'external_id']).doNothing())
-        .returningAll(),
-    )
-    .with('widened', (qb) =>
-      qb
-        .updateTable('accounts')
-        .from('inserted')
-        .set({
-          first_paid_at: sql<Date>`least(coalesce(accounts.first_paid_at, inserted.paid_at), inserted.paid_at)`,
-          last_paid_at: sql<Date>`greatest(coalesce(accounts.last_paid_at, inserted.paid_at), inserted.paid_at)`,
-        })
-        .whereRef('accounts.id', '=', 'inserted.account_id')
-        .returning('accounts.id'),
-    )
-    .selectFrom('inserted')
-    .selectAll()
-    .executeTakeFirst();
+  const [row] = await insertPlainPayments(db, [{ ...p, createdAt: now }]);
   return row ?? null;
 }
 

@@ -34,20 +34,24 @@ export interface NewCelebration {
   outboxId: number | null;
 }
 
+function celebrationRow(c: NewCelebration, createdAt: Date) {
+  return {
+    payment_id: c.paymentId,
+    account_id: c.accountId,
+    kind: c.kind,
+    dedupe_key: c.dedupeKey,
+    status: c.status,
+    facts: c.facts,
+    due_at: c.dueAt,
+    outbox_id: c.outboxId,
+    created_at: createdAt,
+  };
+}
+
 export async function insertCelebration(db: Db, c: NewCelebration, now: Date): Promise<number | null> {
   const row = await db
     .insertInto('celebrations')
-    .values({
-      payment_id: c.paymentId,
-      account_id: c.accountId,
-      kind: c.kind,
-      dedupe_key: c.dedupeKey,
-      status: c.status,
-      facts: c.facts,
-      due_at: c.dueAt,
-      outbox_id: c.outboxId,
-      created_at: now,
-    })
+    .values(celebrationRow(c, now))
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning('id')
     .executeTakeFirst();
@@ -94,19 +98,7 @@ export async function insertCelebrations(db: Db, list: ReadonlyArray<NewCelebrat
   if (list.length === 0) return;
   await db
     .insertInto('celebrations')
-    .values(
-      list.map((c) => ({
-        payment_id: c.paymentId,
-        account_id: c.accountId,
-        kind: c.kind,
-        dedupe_key: c.dedupeKey,
-        status: c.status,
-        facts: c.facts,
-        due_at: c.dueAt,
-        outbox_id: c.outboxId,
-        created_at: c.createdAt,
-      })),
-    )
+    .values(list.map((c) => celebrationRow(c, c.createdAt)))
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .execute();
 }
