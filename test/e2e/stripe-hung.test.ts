@@ -88,7 +88,10 @@ describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
   });
 
   it('opens the circuit after repeated failures: later batches do not wait and Stripe is not asked, then names are fixed once it answers', async () => {
-    await start({ budgetMs: 200, callTimeoutMs: 150, failuresToOpen: 3, openMs: 6_000, retryEveryMs: 100 });
+    // A call gives up after 1 s: soon enough for three hung ones to open the circuit within the
+    // checks below, and long enough that the fake's answer, once it answers, is not cut short on a
+    // loaded machine (at 150 ms a busy run could time out every try and keep the circuit open).
+    await start({ budgetMs: 200, callTimeoutMs: 1_000, failuresToOpen: 3, openMs: 6_000, retryEveryMs: 100 });
     for (const x of ['a', 'b', 'c']) await postStripe(bot!.url, invoicePaid(x), { clock });
     await eventually(() => headers('chat.postMessage').filter((h) => h.includes(PLACEHOLDER)).length === 3, 5_000);
     // Timeouts (and retries of the customers) until three in a row open the circuit; then no more calls.
