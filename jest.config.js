@@ -1,8 +1,12 @@
 // Jest runs TypeScript through ts-jest as native ES modules, which PGlite needs
-// (--experimental-vm-modules, see package.json). Transpile only (tsconfig's isolatedModules):
-// `npm run typecheck` does the type-checking once. Jest 29 rather than 30, and ts-jest rather
-// than @swc/jest: their native optional packages for other platforms are not on this machine's
-// registry, which leaves package-lock.json without them and makes `npm ci` refuse it.
+// (--experimental-vm-modules, see package.json). The scripts also pass --liftoff-only: every suite
+// starts its own PGlite, and V8's optimising compiler spent about 0.8 s of CPU on PGlite's
+// WebAssembly each time for a suite that lives seconds (7–15 % of the CPU of the database suites,
+// measured in band); the baseline compiler's code is fast enough for a test's few hundred queries.
+// Transpile only (tsconfig's isolatedModules): `npm run typecheck` does the type-checking once.
+// Jest 29 rather than 30, and ts-jest rather than @swc/jest: their native optional packages for
+// other platforms are not on this machine's registry, which leaves package-lock.json without them
+// and makes `npm ci` refuse it.
 const transform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
 };
@@ -31,6 +35,8 @@ export default {
     { ...common, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
   ],
   testTimeout: 60_000,
+  // Longest suites first even in a fresh clone, which has no timings of its own (the file says how).
+  testSequencer: '<rootDir>/test/support/suite-sequencer.cjs',
   // Jest's default on a 2-core machine is one worker, which it runs in band: every suite one after
   // the other, the second core idle while a suite waits on HTTP, timers, a child process or the
   // database. Measured on CI's 2 cores, two workers still left a third of the CPU idle (1.26 cores
