@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FixedClock } from '../../src/clock.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
@@ -12,6 +11,7 @@ import { Metrics } from '../../src/metrics.js';
 import { MAX_CLAIMS, claimJobRun, databaseJobClaims, findJobRun, finishJobRun, jobRunClaimable, lastDoneAsOf } from '../../src/jobs/job-claims.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { builtCli, cliArgs } from '../support/built-cli.js';
 
 const T0 = new Date('2026-11-23T09:00:00.000Z');
 const PERIOD = '2026-11-23T09:00';
@@ -173,7 +173,6 @@ describe.each(testEngines())('job claims (%s)', (engine) => {
 });
 
 describe('run-job against an embedded database a running bot holds', () => {
-  const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
   let root: string;
   beforeAll(() => {
     root = mkdtempSync(join(tmpdir(), 'ab-runjob-'));
@@ -181,12 +180,12 @@ describe('run-job against an embedded database a running bot holds', () => {
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it('is refused by the directory lock, with the one-line reason', () => {
-    if (!existsSync(cli)) throw new Error(`build first (npm run build): ${cli} is missing`);
+    if (!existsSync(builtCli)) throw new Error(`build first (npm run build): ${builtCli} is missing`);
     const dir = join(root, 'pglite');
     // What a running bot holds: the lock beside the directory, taken by another live process (this one).
     const lock = acquireDirectoryLock(dir);
     try {
-      const result = spawnSync(process.execPath, [cli, 'run-job', 'dispatch'], {
+      const result = spawnSync(process.execPath, cliArgs('run-job', 'dispatch'), {
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', DATABASE_URL: `pglite://${dir}` },
         encoding: 'utf8',
         timeout: 30_000,

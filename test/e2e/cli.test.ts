@@ -2,20 +2,18 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { eventually } from '../support/signing.js';
 import { seedEmbeddedDatabase } from '../support/test-database.js';
+import { cliArgs } from '../support/built-cli.js';
 
 /**
  * The real command line, as an operator runs it: the built CLI in a child process, in an empty
  * directory with no configuration. (`npm test` builds first.)
  */
-
-const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn' };
 
 function run(args: string[], env: Record<string, string> = {}, cwd?: string) {
-  const result = spawnSync(process.execPath, [cli, ...args], { env: { ...baseEnv, ...env }, cwd, encoding: 'utf8', timeout: 90_000 }); // a first embedded start is slow on a loaded machine
+  const result = spawnSync(process.execPath, cliArgs(...args), { env: { ...baseEnv, ...env }, cwd, encoding: 'utf8', timeout: 90_000 }); // a first embedded start is slow on a loaded machine
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -81,7 +79,7 @@ describe('the appreciation-bot command', () => {
 
     it('starts with no configuration at all, holds the embedded database, and stops cleanly on SIGTERM', async () => {
       const port = 20_000 + Math.floor(Math.random() * 20_000);
-      bot = spawn(process.execPath, [cli, 'start'], { env: { ...baseEnv, LOG_LEVEL: 'info', PORT: String(port) }, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      bot = spawn(process.execPath, cliArgs('start'), { env: { ...baseEnv, LOG_LEVEL: 'info', PORT: String(port) }, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       bot.stdout?.on('data', (d: Buffer) => (output += d.toString()));
       bot.stderr?.on('data', (d: Buffer) => (output += d.toString()));

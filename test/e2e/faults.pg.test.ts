@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../../src/config.js';
 import { Bot } from '../../src/bot.js';
 import { silentLogger } from '../../src/log.js';
@@ -8,13 +7,12 @@ import { TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET 
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually, genericHeaders, post } from '../support/signing.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
+import { cliArgs } from '../support/built-cli.js';
 
 /**
  * What happens when parts fail, on a real PostgreSQL server: several replicas, a process killed
  * mid-burst, the database going away, Slack going away. Nothing lost, nothing twice.
  */
-
-const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 
 function paymentBody(id: string, account: string): string {
   return JSON.stringify({ id, account: { external_id: account, name: `Client ${account}` }, amount: '250.00', currency: 'USD', paid_at: new Date().toISOString() });
@@ -42,7 +40,7 @@ function startReplica(database: TestDatabase, slack: FakeSlack, port: number): C
     CELEBRATION_BURST: '1000',
     OUTBOX_LEASE_SECONDS: '2',
   };
-  return spawn(process.execPath, [cli, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, cliArgs('start'), { env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function ready(port: number): Promise<void> {

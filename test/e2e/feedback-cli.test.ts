@@ -2,17 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readFeedbackToken } from '../../src/feedback/feedback-token.js';
 import { TEST_FEEDBACK_SECRET, tokenOf } from '../support/feedback-client.js';
 import { seedEmbeddedDatabase } from '../support/test-database.js';
+import { cliArgs } from '../support/built-cli.js';
 
 /**
  * `appreciation-bot feedback-link <account>` as an operator runs it: the built CLI (`npm run build`
  * first) in a child process, on an embedded database filled by `import`.
  */
-
-const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn' };
 
 describe('appreciation-bot feedback-link', () => {
@@ -20,7 +18,7 @@ describe('appreciation-bot feedback-link', () => {
   let env: Record<string, string>;
 
   const run = (args: string[], extra: Record<string, string> = {}) => {
-    const result = spawnSync(process.execPath, [cli, ...args], { env: { ...env, ...extra }, cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, cliArgs(...args), { env: { ...env, ...extra }, cwd: dir, encoding: 'utf8', timeout: 60_000 });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 

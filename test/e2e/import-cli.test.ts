@@ -4,13 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, seedEmbeddedDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { cliArgs } from '../support/built-cli.js';
 
 /**
  * `appreciation-bot import <file>` as an operator runs it: the built CLI (`npm run build` first) in a
  * child process whose stdout and stderr are pipes, so no progress bar is drawn.
  */
-
-const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/csv/${name}`, import.meta.url));
 const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn' };
 
@@ -20,7 +19,7 @@ describe.each(testEngines())('appreciation-bot import (%s)', (engine) => {
   let databaseUrl: string;
 
   const run = (...args: string[]) => {
-    const result = spawnSync(process.execPath, [cli, 'import', ...args], { env: { ...baseEnv, DATABASE_URL: databaseUrl }, cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const result = spawnSync(process.execPath, cliArgs('import', ...args), { env: { ...baseEnv, DATABASE_URL: databaseUrl }, cwd: dir, encoding: 'utf8', timeout: 60_000 });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 

@@ -4,7 +4,6 @@
 // the next bot to look after the lease has run out takes it back and does the run, once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { widenPaidRange } from '../../src/accounts/account-queries.js';
 import { FixedClock } from '../../src/clock.js';
@@ -15,8 +14,7 @@ import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { waitUntil } from '../support/db-helpers.js';
-
-const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+import { builtCli, cliArgs } from '../support/built-cli.js';
 
 /** A fixed-offset zone where it is now mid-day, so today's 09:00 anniversaries are due and the day has hours left. */
 function midDayZone(): string {
@@ -33,7 +31,7 @@ describe('a bot killed in the middle of a run (postgres, real processes)', () =>
   let locker: pg.Client | null = null;
 
   beforeAll(async () => {
-    if (!existsSync(cli)) throw new Error(`build first (npm run build): ${cli} is missing`);
+    if (!existsSync(builtCli)) throw new Error(`build first (npm run build): ${builtCli} is missing`);
     database = await createTestDatabase('postgres');
     slack = await startFakeSlack();
   });
@@ -78,7 +76,7 @@ describe('a bot killed in the middle of a run (postgres, real processes)', () =>
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE celebrations IN ACCESS EXCLUSIVE MODE');
 
-    child = spawn(process.execPath, [cli, 'start'], {
+    child = spawn(process.execPath, cliArgs('start'), {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'silent', PORT: '0', DATABASE_URL: database.target.url, TZ: tz },
       stdio: 'ignore',
     });

@@ -4,10 +4,8 @@
 // in flight, because leases are read on the wall clock. The scenarios are in test/support/two-clocks.ts.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describeRunJobNow, twoClocksEnv } from '../support/two-clocks.js';
-
-const cli = fileURLToPath(new URL('../../dist/src/cli.js', import.meta.url));
+import { builtCli, cliArgs } from '../support/built-cli.js';
 
 /** `name: a=1 b=x` → { a: 1, b: 'x' }. */
 function summaryOf(stdout: string, name: string): Record<string, string | number> {
@@ -23,10 +21,10 @@ function summaryOf(stdout: string, name: string): Record<string, string | number
 }
 
 describeRunJobNow('run-job --now as a child process beside a running bot (postgres)', 'postgres', async (name, asOf, { database, slack }) => {
-  if (!existsSync(cli)) throw new Error(`build first (npm run build): ${cli} is missing`);
+  if (!existsSync(builtCli)) throw new Error(`build first (npm run build): ${builtCli} is missing`);
   if (database.target.kind !== 'postgres') throw new Error('PostgreSQL only');
   // Asynchronously: the fake Slack answering the child lives in this process.
-  const child = spawn(process.execPath, [cli, 'run-job', name, '--now', asOf.toISOString()], {
+  const child = spawn(process.execPath, cliArgs('run-job', name, '--now', asOf.toISOString()), {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...twoClocksEnv(slack), DATABASE_URL: database.target.url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
