@@ -5,7 +5,7 @@
 import { FixedClock } from '../../src/clock.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
+import { PATIENT_STRIPE_LOOKUPS, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/signing.js';
 import { accepted, allText, blockTexts, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent } from '../support/payment-fixtures.js';
@@ -45,11 +45,8 @@ describe.each(testEngines())('refunds in either order on %s', (engine) => {
   });
 
   const db = () => database.handle.db;
-  // With a key, the refund is matched through a look-up of the fake Stripe: the test is about that
-  // match, so the batch waits for the answer as long as a loaded machine needs (the 0.5 s budget
-  // that would otherwise apply the payment without it is tested in test/e2e/stripe-hung.test.ts).
   const start = async (env: Record<string, string> = {}) => {
-    bot = await startTestBot({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...env }, stripeLookups: { budgetMs: 30_000 } });
+    bot = await startTestBot({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...env }, stripeLookups: PATIENT_STRIPE_LOOKUPS });
   };
   const send = async (body: string) => {
     const res = await postStripe(bot!.url, body, { clock });

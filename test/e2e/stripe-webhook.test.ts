@@ -5,7 +5,7 @@ import { FixedClock } from '../../src/clock.js';
 import { atLeastAsLoud, measureLoudness, postedOf } from '../support/loudness.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { makeCustomer, makeInvoicePayment, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { PATIENT_STRIPE_LOOKUPS, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/signing.js';
 import {
@@ -74,7 +74,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
 
   const withApi = () => ({ STRIPE_API_KEY: STRIPE_KEY, STRIPE_API_URL: stripe.url });
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
-    bot = await startTestBot({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...env } });
+    bot = await startTestBot({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...env }, stripeLookups: PATIENT_STRIPE_LOOKUPS });
     return bot;
   };
   const send = (payload: string, options: { timestamp?: number; secret?: string; header?: string | null } = {}) =>

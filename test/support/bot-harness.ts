@@ -39,6 +39,14 @@ export const FAST_DISPATCH: Partial<DispatcherOptions> = {
  * A real bot on a free port over a test database. With `slack`, it talks to the fake Slack Web API
  * through SLACK_API_URL exactly as it would to Slack; without, it runs in console mode.
  */
+/**
+ * Stripe look-ups that a batch waits for as long as a loaded machine needs, for tests about what is
+ * made of the fake Stripe's answers (names, links, refunds matched). The 0.5 s budget that otherwise
+ * applies a batch without them is tested on its own (test/e2e/stripe-hung.test.ts); on a busy run
+ * the fake could miss it and the test would see the placeholder it is not about.
+ */
+export const PATIENT_STRIPE_LOOKUPS: Partial<StripeLookupOptions> = { budgetMs: 30_000 };
+
 export async function startTestBot(options: {
   database: TestDatabase;
   slack?: FakeSlack;
