@@ -212,9 +212,17 @@ export async function openAndDeliverNudges(db: Kysely<Database>, settings: Nudge
 
 async function stageAndDeliver(conn: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
   const { time } = context;
-  const quiet = await stageQuietNudges(conn, settings, time);
-  // Rising accounts come due at half their threshold: the up arrows are the ones at risk.
-  const rising = await stageRisingNudges(conn, settings, time);
+  // Both passes read the accounts as of one snapshot: an account the quiet pass staged is then never
+  // in the rising window unless it is urgent, which is what lets the stage go without a key
+  // (stageRisingCandidates). The stage is a temporary table; nothing else is written.
+  const { quiet, rising } = await conn
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => ({
+      quiet: await stageQuietNudges(trx, settings, time),
+      // Rising accounts come due at half their threshold: the up arrows are the ones at risk.
+      rising: await stageRisingNudges(trx, settings, time),
+    }));
   const result: OpeningSummary = { candidates: quiet.candidates + rising.candidates, opened: 0, separate: 0, summarized: 0, summaries: 0, dropped: 0 };
   if (result.candidates === 0) return result;
 

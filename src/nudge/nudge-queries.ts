@@ -364,7 +364,9 @@ export interface PlannedNudge extends NudgeAccountState {
  * The planned nudges of each channel ranked within its first `shown[channel]`, best first: all that a
  * message names. Each one's account is looked up by key (the lateral OFFSET 0 keeps it a lookup per
  * row): the plan table has no statistics, and as a join the planner hashed all the accounts — 1M
- * rows, most of the statement's 0.8 s — for the ~5,000 rows shown after an import.
+ * rows, most of the statement's 0.8 s — for the ~5,000 rows shown after an import. The greatest
+ * rank shown, said outright, drops the other rows as the plan is read: without it every planned row
+ * was sorted by channel (half a million, through temporary files) to be joined to its channel's limit.
  */
 export async function plannedNudgesShown(trx: Transaction<Database>, shown: ReadonlyMap<string, number>): Promise<PlannedNudge[]> {
   const result = await sql<PlannedNudge>`
@@ -376,7 +378,7 @@ export async function plannedNudgesShown(trx: Transaction<Database>, shown: Read
       select a.name as account_name, a.status, a.snoozed_until, a.last_touch_at, a.last_inbound_at
       from accounts a where a.id = p.account_id offset 0
     ) as a
-    where p.rank <= l.shown
+    where p.rank <= l.shown and p.rank <= ${[...shown.values()].reduce((a, b) => Math.max(a, b), 0)}
     order by p.channel, p.rank`.execute(trx);
   return result.rows.map((r) => ({ ...r, id: Number(r.id), account_id: Number(r.account_id), owner_id: r.owner_id === null ? null : Number(r.owner_id), rank: Number(r.rank), total: Number(r.total) }));
 }
@@ -391,6 +393,15 @@ export async function plannedChannels(trx: Transaction<Database>): Promise<Map<s
  * Writes the planned nudges, each once and as delivered: those ranked within their channel's
  * `separate` with the message queued for them, the rest with their channel's summary. Returns how
  * many were opened (an account given an open nudge since the plan keeps that one).
+ *
+ * The plan already leaves out accounts with an open nudge, so the insert is tried without ON
+ * CONFLICT first: DO NOTHING makes every row a speculative insertion (a probe of the open-nudge
+ * index, then a second write to confirm the row), which at half a million rows after an import
+ * cost about a fifth of the statement. Only when another transaction opened a nudge for a planned
+ * account in between (a feedback answer, another replica's sweep) does the plain insert fail; it is
+ * then undone to its savepoint and run again with DO NOTHING, which keeps that nudge — as before.
+ * The rows are not sorted by id: the plan was written in the order its ids were drawn, and the
+ * sort (external, half a million rows) only restated that.
  */
 export async function insertPlannedNudges(
   trx: Transaction<Database>,
@@ -401,7 +412,7 @@ export async function insertPlannedNudges(
     createdAt: Date;
   },
 ): Promise<number> {
-  const result = await sql`
+  const insert = sql`
     insert into nudges (id, account_id, owner_id, reason, status, opened_at, threshold_days, threshold_basis, created_at, rising, message_outbox_id, summary_outbox_id)
     select p.id, p.account_id, p.owner_id, p.reason, 'open', ${input.openedAt}::timestamptz, p.threshold_days, p.threshold_basis, ${input.createdAt}::timestamptz,
       p.rising, m.outbox_id, case when p.rank > c.separate then c.summary_outbox_id end
@@ -409,8 +420,18 @@ export async function insertPlannedNudges(
     join unnest(${input.channels.map((c) => c.channel)}::text[], ${input.channels.map((c) => c.separate)}::bigint[], ${input.channels.map((c) => c.summaryOutboxId)}::bigint[])
       as c(channel, separate, summary_outbox_id) on c.channel = p.channel
     left join unnest(${input.messages.map((m) => m.nudgeId)}::bigint[], ${input.messages.map((m) => m.outboxId)}::bigint[]) as m(nudge_id, outbox_id) on m.nudge_id = p.id
-    where p.rank <= c.separate or c.summary_outbox_id is not null
-    order by p.id
-    on conflict (account_id) where status = 'open' do nothing`.execute(trx);
-  return Number(result.numAffectedRows ?? 0n);
+    where p.rank <= c.separate or c.summary_outbox_id is not null`;
+  await sql`savepoint nudge_sweep_insert`.execute(trx);
+  try {
+    const result = await insert.execute(trx);
+    await sql`release savepoint nudge_sweep_insert`.execute(trx);
+    return Number(result.numAffectedRows ?? 0n);
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    await sql`rollback to savepoint nudge_sweep_insert`.execute(trx);
+    const result = await sql`${insert} on conflict (account_id) where status = 'open' do nothing`.execute(trx);
+    return Number(result.numAffectedRows ?? 0n);
+  }
 }
+
+const UNIQUE_VIOLATION = '23505';

@@ -27,20 +27,24 @@ const RISING_PASS = 1;
 const SWEEP_WORK_MEM = '64MB';
 
 /**
- * A temporary table on the sweep's own connection, keyed by account so the rising pass cannot stage
- * an account twice (an account staged as urgent keeps that entry). The connection's settings for
- * the sweep are set here and put back by closeSweepStage: JIT off — the rising statement is costed
- * high (a subquery per row of the window), and after an import at 1M accounts JIT spent 0.54 s of its
- * 2.5 s compiling it (EXPLAIN ANALYZE) — and SWEEP_WORK_MEM.
+ * A temporary table on the sweep's own connection. It has no primary key: each account is staged
+ * once by construction (see stageRisingCandidates), and a key on half a million staged rows cost a
+ * third of staging them. The few rows with an unanswered inbound contact, which the pure rule
+ * settles a page at a time, are found through a partial index of their own. The connection's
+ * settings for the sweep are set here and put back by closeSweepStage: JIT off — the rising
+ * statement is costed high (a subquery per row of the window), and after an import at 1M accounts
+ * JIT spent 0.54 s of its 2.5 s compiling it (EXPLAIN ANALYZE) — and SWEEP_WORK_MEM.
  */
 export async function openSweepStage(db: Db): Promise<void> {
   await sql`set jit = off`.execute(db);
   await sql.raw(`set work_mem = '${SWEEP_WORK_MEM}'`).execute(db);
-  await sql`create temp table if not exists nudge_sweep_stage (
-    account_id bigint primary key, owner_id bigint, reason text not null, threshold_days integer not null,
+  await sql`drop table if exists nudge_sweep_stage`.execute(db);
+  await sql`create temp table nudge_sweep_stage (
+    account_id bigint not null, owner_id bigint, reason text not null, threshold_days integer not null,
     threshold_basis text not null, rising boolean not null, score float8 not null,
-    pass smallint not null, last_touch_at timestamptz not null, last_inbound_at timestamptz, undecided boolean not null)`.execute(db);
-  await sql`truncate nudge_sweep_stage`.execute(db);
+    pass smallint not null, last_touch_at timestamptz not null, last_inbound_at timestamptz,
+    unanswered boolean not null, undecided boolean not null)`.execute(db);
+  await sql`create index nudge_sweep_stage_unanswered on nudge_sweep_stage (account_id) where unanswered`.execute(db);
 }
 
 export async function closeSweepStage(db: Db): Promise<void> {
@@ -61,10 +65,10 @@ export async function stageQuietCandidates(db: Db, query: { now: Date; tz: strin
   // "Unanswered" as the domain reads it: the inbound contact after the touch, both to the millisecond.
   const unanswered = sql<boolean>`coalesce(c.last_inbound_at > c.last_touch_at, false)`;
   const result = await sql`
-    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
+    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, unanswered, undecided)
     select c.id, c.owner_id, 'quiet', c.threshold_days, c.threshold_basis, false,
       case when ${unanswered} then 0 else ${quietScoreSql(sql`c.touch_at`, sql<number>`c.threshold_days`, query.now)} end,
-      ${QUIET_PASS}, c.touch_at, c.inbound_at, ${unanswered}
+      ${QUIET_PASS}, c.touch_at, c.inbound_at, ${unanswered}, ${unanswered}
     from ${candidates}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
@@ -85,7 +89,7 @@ export async function undecidedStaged(db: Db, afterAccountId: number, limit: num
     select s.account_id, (extract(epoch from s.last_touch_at) * 1000)::float8 as last_touch_at,
       (extract(epoch from s.last_inbound_at) * 1000)::float8 as last_inbound_at, s.threshold_days
     from nudge_sweep_stage s
-    where s.undecided and s.account_id > ${afterAccountId}
+    where s.unanswered and s.undecided and s.account_id > ${afterAccountId}
     order by s.account_id limit ${limit}`.execute(db);
   return result.rows.map((r) => ({
     accountId: Number(r.account_id),
@@ -98,33 +102,40 @@ export async function undecidedStaged(db: Db, afterAccountId: number, limit: num
 /** Records the pure rule's decision for staged candidates found due; those never settled are dropped by dropUndecided. */
 export async function settleStaged(db: Db, settled: ReadonlyArray<{ accountId: number; reason: NudgeReason; score: number }>): Promise<void> {
   if (settled.length === 0) return;
+  const ids = settled.map((n) => n.accountId);
+  // The page's range of accounts, said outright: without it the update read every unanswered row
+  // of the stage for each page (the stage has no statistics), 27 times after an import at 1M.
+  const first = ids.reduce((a, b) => Math.min(a, b));
+  const last = ids.reduce((a, b) => Math.max(a, b));
   await sql`
     update nudge_sweep_stage s set reason = u.reason, score = u.score, undecided = false
-    from unnest(${settled.map((n) => n.accountId)}::bigint[], ${settled.map((n) => n.reason)}::text[], ${settled.map((n) => n.score)}::float8[]) as u(account_id, reason, score)
-    where s.account_id = u.account_id`.execute(db);
+    from unnest(${ids}::bigint[], ${settled.map((n) => n.reason)}::text[], ${settled.map((n) => n.score)}::float8[]) as u(account_id, reason, score)
+    where s.unanswered and s.undecided and s.account_id = u.account_id and s.account_id between ${first} and ${last}`.execute(db);
 }
 
 /** Drops the candidates the pure rule found neither quiet nor urgent; returns how many. */
 export async function dropUndecided(db: Db): Promise<number> {
-  const result = await sql`delete from nudge_sweep_stage where undecided`.execute(db);
+  const result = await sql`delete from nudge_sweep_stage where unanswered and undecided`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
 /**
  * Stages, in one statement, the rising accounts untouched past half their threshold
  * (risingWindowQuery, risingSql): each is quiet at that halved threshold, scored so. An account
- * already staged keeps its entry.
+ * already staged keeps its entry. The window holds only accounts not past their threshold, which
+ * the quiet pass staged only for an unanswered inbound contact (urgent), so those are the only
+ * staged rows it looks up — through the stage's partial index, not a key on every staged row.
+ * That holds because both passes read the accounts as of one snapshot (stageAndDeliver).
  */
 export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }): Promise<number> {
   // OFFSET 0 fences the window: the arrows are read for the window's rows only.
   const window = risingWindowQuery(db, query).offset(0).as('c');
   const result = await sql`
-    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
+    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, unanswered, undecided)
     select c.id, c.owner_id, 'quiet', c.half_days, c.threshold_basis, true,
-      ${quietScoreSql(sql`c.touch_at`, sql<number>`c.half_days`, query.now)}, ${RISING_PASS}, c.touch_at, null, false
+      ${quietScoreSql(sql`c.touch_at`, sql<number>`c.half_days`, query.now)}, ${RISING_PASS}, c.touch_at, null, false, false
     from ${window}
-    where ${risingSql(query.now)}
-    on conflict (account_id) do nothing`.execute(db);
+    where not exists (select 1 from nudge_sweep_stage s where s.unanswered and s.account_id = c.id)
+      and ${risingSql(query.now)}`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
-

@@ -198,6 +198,8 @@ describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%
               }
             });
           const actual = new Map(staged.map(({ account_id, ...rest }) => [Number(account_id), rest]));
+          // The stage has no key: each account must be staged once by construction.
+          expect(actual.size).toBe(staged.length);
           expect([...actual.entries()].sort(([x], [y]) => x - y)).toEqual([...expected.entries()].sort(([x], [y]) => x - y));
         },
       ),
