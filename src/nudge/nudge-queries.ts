@@ -292,6 +292,12 @@ export async function openOrPromoteUrgentNudge(trx: Transaction<Database>, accou
 
 // ---- the set-based opening: staged, ranked, written once ------------------------------------------
 
+/** Whether any nudge is open: one probe of the open-nudge index. */
+export async function anyOpenNudge(db: Db): Promise<boolean> {
+  const result = await sql<{ any: boolean }>`select exists (select 1 from nudges where status = 'open') as any`.execute(db);
+  return result.rows[0]!.any;
+}
+
 /** The owners of the staged nudges, to find where each one's nudges go. */
 export async function stagedOwners(db: Db): Promise<Array<{ id: number; slack_user_id: string | null; email: string | null }>> {
   const result = await sql<{ id: number; slack_user_id: string | null; email: string | null }>`
@@ -332,7 +338,10 @@ export async function separateNudgesOnEach(db: Db, channels: readonly string[], 
  * each its nudge id now, so messages can name it before the row is written. A temporary table for
  * the length of the transaction. The sequence is looked up once (an initplan): called per row,
  * pg_get_serial_sequence and its text-to-regclass cast were 3 of the statement's 3.5 s at 546k rows.
- * Only the columns the plan keeps or sorts by are carried through the sort, and a channel's count
+ * Whether any nudge is open at all is asked once in the statement (an initplan, the same snapshot):
+ * after an import into a new install none is, and the anti-join the planner chose over the empty
+ * table rescanned it for every staged row; otherwise each staged account is looked up in the
+ * open-nudge index. Only the columns the plan keeps or sorts by are carried through the sort, and a channel's count
  * is its greatest rank (plannedChannels): a second window counting each channel buffered every
  * channel's rows again.
  */
@@ -347,7 +356,8 @@ export async function planStagedNudges(trx: Transaction<Database>, destinations:
         coalesce(o.channel, ${destinations.fallback}::text) as channel
       from nudge_sweep_staged s
       left join unnest(${destinations.ownerIds}::bigint[], ${destinations.channels}::text[]) as o(owner_id, channel) on o.owner_id = s.owner_id
-      where not exists (select 1 from nudges n where n.account_id = s.account_id and n.status = 'open')
+      where (select not exists (select 1 from nudges where status = 'open'))
+        or not exists (select 1 from nudges n where n.account_id = s.account_id and n.status = 'open')
     ) as d`.execute(trx);
 }
 

@@ -65,7 +65,7 @@ const STAGE_COLUMNS = sql`account_id, owner_id, reason, threshold_days, threshol
  * scored here; with one it may be urgent instead, or neither, and is left undecided for the pure rule.
  * Returns how many were staged.
  */
-export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }): Promise<number> {
+export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule; openNudges?: boolean }): Promise<number> {
   const candidates = quietCandidatesQuery(db, query).as('c');
   // "Unanswered" as the domain reads it: the inbound contact after the touch, both to the millisecond.
   const unanswered = sql<boolean>`coalesce(c.last_inbound_at > c.last_touch_at, false)`;
@@ -139,7 +139,7 @@ export async function dropUndecided(db: Db): Promise<number> {
  * That holds because both passes read the accounts as of one snapshot (stageAndDeliver). Then the
  * view of both tables, which the ranking reads.
  */
-export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }): Promise<number> {
+export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number; openNudges?: boolean }): Promise<number> {
   // OFFSET 0 fences the window: the arrows are read for the window's rows only.
   const window = risingWindowQuery(db, query).offset(0).as('c');
   await sql`
