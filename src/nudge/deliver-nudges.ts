@@ -200,7 +200,7 @@ export interface OpeningSummary extends DeliverySummary {
  * not per page, per owner or per nudge. Decides as of `asOf`; queues and caps by the wall clock.
  */
 export async function openAndDeliverNudges(db: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
-  // The stage is a temporary table: everything runs on one connection.
+  // The stage is temporary tables: everything runs on one connection.
   return db.connection().execute(async (conn) => {
     await openSweepStage(conn);
     try {
