@@ -107,7 +107,7 @@ export async function quietCandidatesPage(
  * sweep stages in a single statement (sweep-stage-queries.ts). `touch_at` and `inbound_at` are the
  * columns themselves, for ordering as the pages do.
  */
-export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }) {
+export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: ThresholdRule; openNudges?: boolean }) {
   const { now } = query;
   const threshold = thresholdSql(query.rule);
   // No threshold is under a day and nothing is urgent within a day of the inbound contact, so
@@ -132,7 +132,11 @@ export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rul
     .where('a.last_touch_at', '<=', scanBound)
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))))
+    // Left out only when the caller knows, in the same snapshot, that no nudge is open (see
+    // anyOpenNudge): over an empty nudges table the planner rescans it once per account.
+    .$if(query.openNudges !== false, (qb) =>
+      qb.where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open')))),
+    )
     .where(
       sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - ${threshold.days} * interval '24 hours'
         or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`,

@@ -11,6 +11,7 @@ import { buildNudgeMessage } from '../slack/views/nudge-message.js';
 import { buildNudgeSummary, SUMMARY_ITEMS_SHOWN, type SummaryItem } from '../slack/views/nudge-summary.js';
 import { loadNudgeFacts, loadNudgeFactsMany, type NudgeFactsRequest } from './nudge-facts.js';
 import {
+  anyOpenNudge,
   closeOpenNudge,
   insertPlannedNudges,
   lockDestination,
@@ -199,7 +200,7 @@ export interface OpeningSummary extends DeliverySummary {
  * not per page, per owner or per nudge. Decides as of `asOf`; queues and caps by the wall clock.
  */
 export async function openAndDeliverNudges(db: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
-  // The stage is a temporary table: everything runs on one connection.
+  // The stage is temporary tables: everything runs on one connection.
   return db.connection().execute(async (conn) => {
     await openSweepStage(conn);
     try {
@@ -212,9 +213,23 @@ export async function openAndDeliverNudges(db: Kysely<Database>, settings: Nudge
 
 async function stageAndDeliver(conn: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
   const { time } = context;
-  const quiet = await stageQuietNudges(conn, settings, time);
-  // Rising accounts come due at half their threshold: the up arrows are the ones at risk.
-  const rising = await stageRisingNudges(conn, settings, time);
+  // Both passes read the accounts as of one snapshot: an account the quiet pass staged is then never
+  // in the rising window unless it is urgent, which is what lets the stage go without a key
+  // (stageRisingCandidates). The stage is temporary tables; nothing else is written. Whether any
+  // nudge is open is asked first, in that snapshot: when none is (a first sweep after an import
+  // into a new install), the passes do not look for one per account — over an empty nudges table
+  // the planner's anti-join rescanned it for each of half a million accounts.
+  const { quiet, rising } = await conn
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const openNudges = await anyOpenNudge(trx);
+      return {
+        quiet: await stageQuietNudges(trx, settings, time, openNudges),
+        // Rising accounts come due at half their threshold: the up arrows are the ones at risk.
+        rising: await stageRisingNudges(trx, settings, time, openNudges),
+      };
+    });
   const result: OpeningSummary = { candidates: quiet.candidates + rising.candidates, opened: 0, separate: 0, summarized: 0, summaries: 0, dropped: 0 };
   if (result.candidates === 0) return result;
 

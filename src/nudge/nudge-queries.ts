@@ -292,11 +292,17 @@ export async function openOrPromoteUrgentNudge(trx: Transaction<Database>, accou
 
 // ---- the set-based opening: staged, ranked, written once ------------------------------------------
 
+/** Whether any nudge is open: one probe of the open-nudge index. */
+export async function anyOpenNudge(db: Db): Promise<boolean> {
+  const result = await sql<{ any: boolean }>`select exists (select 1 from nudges where status = 'open') as any`.execute(db);
+  return result.rows[0]!.any;
+}
+
 /** The owners of the staged nudges, to find where each one's nudges go. */
 export async function stagedOwners(db: Db): Promise<Array<{ id: number; slack_user_id: string | null; email: string | null }>> {
   const result = await sql<{ id: number; slack_user_id: string | null; email: string | null }>`
     select o.id, o.slack_user_id, o.email from owners o
-    where o.id in (select distinct owner_id from nudge_sweep_stage where owner_id is not null)
+    where o.id in (select distinct owner_id from nudge_sweep_staged where owner_id is not null)
     order by o.id`.execute(db);
   return result.rows.map((r) => ({ ...r, id: Number(r.id) }));
 }
@@ -332,18 +338,26 @@ export async function separateNudgesOnEach(db: Db, channels: readonly string[], 
  * each its nudge id now, so messages can name it before the row is written. A temporary table for
  * the length of the transaction. The sequence is looked up once (an initplan): called per row,
  * pg_get_serial_sequence and its text-to-regclass cast were 3 of the statement's 3.5 s at 546k rows.
+ * Whether any nudge is open at all is asked once in the statement (an initplan, the same snapshot):
+ * after an import into a new install none is, and the anti-join the planner chose over the empty
+ * table rescanned it for every staged row; otherwise each staged account is looked up in the
+ * open-nudge index. Only the columns the plan keeps or sorts by are carried through the sort, and a channel's count
+ * is its greatest rank (plannedChannels): a second window counting each channel buffered every
+ * channel's rows again.
  */
 export async function planStagedNudges(trx: Transaction<Database>, destinations: { ownerIds: readonly number[]; channels: readonly string[]; fallback: string }): Promise<void> {
   await sql`
     create temp table nudge_sweep_plan on commit drop as
-    select d.*, nextval((select pg_get_serial_sequence('nudges', 'id'))::regclass) as id,
-      row_number() over (partition by d.channel order by d.score desc, d.pass, d.last_touch_at, d.account_id) as rank,
-      count(*) over (partition by d.channel) as total
+    select d.account_id, d.owner_id, d.reason, d.threshold_days, d.threshold_basis, d.rising, d.channel,
+      nextval((select pg_get_serial_sequence('nudges', 'id'))::regclass) as id,
+      row_number() over (partition by d.channel order by d.score desc, d.pass, d.last_touch_at, d.account_id) as rank
     from (
-      select s.*, coalesce(o.channel, ${destinations.fallback}::text) as channel
-      from nudge_sweep_stage s
+      select s.account_id, s.owner_id, s.reason, s.threshold_days, s.threshold_basis, s.rising, s.score, s.pass, s.last_touch_at,
+        coalesce(o.channel, ${destinations.fallback}::text) as channel
+      from nudge_sweep_staged s
       left join unnest(${destinations.ownerIds}::bigint[], ${destinations.channels}::text[]) as o(owner_id, channel) on o.owner_id = s.owner_id
-      where not exists (select 1 from nudges n where n.account_id = s.account_id and n.status = 'open')
+      where (select not exists (select 1 from nudges where status = 'open'))
+        or not exists (select 1 from nudges n where n.account_id = s.account_id and n.status = 'open')
     ) as d`.execute(trx);
 }
 
@@ -353,7 +367,6 @@ export interface PlannedNudge extends NudgeAccountState {
   owner_id: number | null;
   channel: string;
   rank: number;
-  total: number;
   reason: NudgeReason;
   rising: boolean;
   threshold_days: number;
@@ -364,11 +377,13 @@ export interface PlannedNudge extends NudgeAccountState {
  * The planned nudges of each channel ranked within its first `shown[channel]`, best first: all that a
  * message names. Each one's account is looked up by key (the lateral OFFSET 0 keeps it a lookup per
  * row): the plan table has no statistics, and as a join the planner hashed all the accounts — 1M
- * rows, most of the statement's 0.8 s — for the ~5,000 rows shown after an import.
+ * rows, most of the statement's 0.8 s — for the ~5,000 rows shown after an import. The greatest
+ * rank shown, said outright, drops the other rows as the plan is read: without it every planned row
+ * was sorted by channel (half a million, through temporary files) to be joined to its channel's limit.
  */
 export async function plannedNudgesShown(trx: Transaction<Database>, shown: ReadonlyMap<string, number>): Promise<PlannedNudge[]> {
   const result = await sql<PlannedNudge>`
-    select p.id, p.account_id, p.owner_id, p.channel, p.rank, p.total, p.reason, p.rising, p.threshold_days, p.threshold_basis,
+    select p.id, p.account_id, p.owner_id, p.channel, p.rank, p.reason, p.rising, p.threshold_days, p.threshold_basis,
       a.account_name, a.status, a.snoozed_until, a.last_touch_at, a.last_inbound_at
     from nudge_sweep_plan p
     join unnest(${[...shown.keys()]}::text[], ${[...shown.values()]}::bigint[]) as l(channel, shown) on l.channel = p.channel
@@ -376,14 +391,14 @@ export async function plannedNudgesShown(trx: Transaction<Database>, shown: Read
       select a.name as account_name, a.status, a.snoozed_until, a.last_touch_at, a.last_inbound_at
       from accounts a where a.id = p.account_id offset 0
     ) as a
-    where p.rank <= l.shown
+    where p.rank <= l.shown and p.rank <= ${[...shown.values()].reduce((a, b) => Math.max(a, b), 0)}
     order by p.channel, p.rank`.execute(trx);
-  return result.rows.map((r) => ({ ...r, id: Number(r.id), account_id: Number(r.account_id), owner_id: r.owner_id === null ? null : Number(r.owner_id), rank: Number(r.rank), total: Number(r.total) }));
+  return result.rows.map((r) => ({ ...r, id: Number(r.id), account_id: Number(r.account_id), owner_id: r.owner_id === null ? null : Number(r.owner_id), rank: Number(r.rank) }));
 }
 
-/** How many planned nudges each channel has. */
+/** How many planned nudges each channel has: its greatest rank, the ranks being 1, 2, … within each. */
 export async function plannedChannels(trx: Transaction<Database>): Promise<Map<string, number>> {
-  const result = await sql<{ channel: string; total: number }>`select channel, max(total) as total from nudge_sweep_plan group by channel`.execute(trx);
+  const result = await sql<{ channel: string; total: number }>`select channel, max(rank) as total from nudge_sweep_plan group by channel`.execute(trx);
   return new Map(result.rows.map((r) => [r.channel, Number(r.total)]));
 }
 
@@ -391,6 +406,15 @@ export async function plannedChannels(trx: Transaction<Database>): Promise<Map<s
  * Writes the planned nudges, each once and as delivered: those ranked within their channel's
  * `separate` with the message queued for them, the rest with their channel's summary. Returns how
  * many were opened (an account given an open nudge since the plan keeps that one).
+ *
+ * The plan already leaves out accounts with an open nudge, so the insert is tried without ON
+ * CONFLICT first: DO NOTHING makes every row a speculative insertion (a probe of the open-nudge
+ * index, then a second write to confirm the row), which at half a million rows after an import
+ * cost about a fifth of the statement. Only when another transaction opened a nudge for a planned
+ * account in between (a feedback answer, another replica's sweep) does the plain insert fail; it is
+ * then undone to its savepoint and run again with DO NOTHING, which keeps that nudge — as before.
+ * The rows are not sorted by id: the plan was written in the order its ids were drawn, and the
+ * sort (external, half a million rows) only restated that.
  */
 export async function insertPlannedNudges(
   trx: Transaction<Database>,
@@ -401,7 +425,7 @@ export async function insertPlannedNudges(
     createdAt: Date;
   },
 ): Promise<number> {
-  const result = await sql`
+  const insert = sql`
     insert into nudges (id, account_id, owner_id, reason, status, opened_at, threshold_days, threshold_basis, created_at, rising, message_outbox_id, summary_outbox_id)
     select p.id, p.account_id, p.owner_id, p.reason, 'open', ${input.openedAt}::timestamptz, p.threshold_days, p.threshold_basis, ${input.createdAt}::timestamptz,
       p.rising, m.outbox_id, case when p.rank > c.separate then c.summary_outbox_id end
@@ -409,8 +433,18 @@ export async function insertPlannedNudges(
     join unnest(${input.channels.map((c) => c.channel)}::text[], ${input.channels.map((c) => c.separate)}::bigint[], ${input.channels.map((c) => c.summaryOutboxId)}::bigint[])
       as c(channel, separate, summary_outbox_id) on c.channel = p.channel
     left join unnest(${input.messages.map((m) => m.nudgeId)}::bigint[], ${input.messages.map((m) => m.outboxId)}::bigint[]) as m(nudge_id, outbox_id) on m.nudge_id = p.id
-    where p.rank <= c.separate or c.summary_outbox_id is not null
-    order by p.id
-    on conflict (account_id) where status = 'open' do nothing`.execute(trx);
-  return Number(result.numAffectedRows ?? 0n);
+    where p.rank <= c.separate or c.summary_outbox_id is not null`;
+  await sql`savepoint nudge_sweep_insert`.execute(trx);
+  try {
+    const result = await insert.execute(trx);
+    await sql`release savepoint nudge_sweep_insert`.execute(trx);
+    return Number(result.numAffectedRows ?? 0n);
+  } catch (error) {
+    if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    await sql`rollback to savepoint nudge_sweep_insert`.execute(trx);
+    const result = await sql`${insert} on conflict (account_id) where status = 'open' do nothing`.execute(trx);
+    return Number(result.numAffectedRows ?? 0n);
+  }
 }
+
+const UNIQUE_VIOLATION = '23505';

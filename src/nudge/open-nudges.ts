@@ -9,12 +9,13 @@ import { dropUndecided, settleStaged, stageQuietCandidates, undecidedStaged } fr
  * Stages a nudge for every account that is quiet or urgent now, on the sweep's connection: one
  * statement stages and scores the quiet ones in SQL (the domain's rule, see quietScoreSql); the few
  * with an unanswered inbound contact — urgent, quiet or neither by the business days of `tz` — are
- * decided by the pure rule a page at a time. Nothing is written to nudges here;
+ * decided by the pure rule a page at a time. `openNudges: false` says no nudge is open in the
+ * snapshot the stage reads (anyOpenNudge), so none is looked for. Nothing is written to nudges here;
  * openAndDeliverNudges ranks each destination's staged nudges as a whole and writes each once, delivered.
  */
-export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<{ candidates: number }> {
+export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime, openNudges = true): Promise<{ candidates: number }> {
   const now = time.asOf;
-  const staged = await stageQuietCandidates(db, { now, tz: settings.tz, rule: settings.rule });
+  const staged = await stageQuietCandidates(db, { now, tz: settings.tz, rule: settings.rule, openNudges });
   let after = 0;
   for (;;) {
     const page = await undecidedStaged(db, after, settings.pageSize);

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { quietCandidatesQuery, quietScoreSql, type ThresholdRule } from '../accounts/quiet-queries.js';
 import type { Database } from '../db/schema.js';
 import { risingSql, risingWindowQuery } from '../top/top-queries.js';
@@ -6,7 +6,7 @@ import type { NudgeReason } from './nudge-queries.js';
 
 /**
  * The sweep's stage: the nudges found due, before they are ranked and written (planStagedNudges).
- * Filled by one INSERT … SELECT per kind of candidate, so no candidate row travels to node and back:
+ * Filled by one statement per kind of candidate, so no candidate row travels to node and back:
  * the quiet ones are decided and scored in SQL (the domain's isPastThreshold and quietnessScore, see
  * quietScoreSql); those with an unanswered inbound contact, which may be urgent, are staged
  * undecided and settled by the pure rule a page at a time (undecidedStaged, settleStaged).
@@ -27,46 +27,61 @@ const RISING_PASS = 1;
 const SWEEP_WORK_MEM = '64MB';
 
 /**
- * A temporary table on the sweep's own connection, keyed by account so the rising pass cannot stage
- * an account twice (an account staged as urgent keeps that entry). The connection's settings for
- * the sweep are set here and put back by closeSweepStage: JIT off — the rising statement is costed
- * high (a subquery per row of the window), and after an import at 1M accounts JIT spent 0.54 s of its
- * 2.5 s compiling it (EXPLAIN ANALYZE) — and SWEEP_WORK_MEM.
+ * The stage is two temporary tables on the sweep's own connection, each made by the statement that
+ * fills it (CREATE TABLE … AS, which PostgreSQL can run with parallel workers; an INSERT … SELECT it
+ * runs in one process), and read as one through the view nudge_sweep_staged: nudge_sweep_stage
+ * holds the quiet and possibly urgent accounts, nudge_sweep_rising the rising ones. Neither has a
+ * key: each account is staged once by construction (see stageRisingCandidates), and a key on half a
+ * million staged rows cost a third of staging them. The few rows with an unanswered inbound contact,
+ * which the pure rule settles a page at a time, are found through a partial index of their own.
+ * The connection's settings for the sweep are set here and put back by closeSweepStage: JIT off —
+ * the rising statement is costed high (a subquery per row of the window), and after an import at 1M
+ * accounts JIT spent 0.54 s of its 2.5 s compiling it (EXPLAIN ANALYZE) — and SWEEP_WORK_MEM.
  */
 export async function openSweepStage(db: Db): Promise<void> {
   await sql`set jit = off`.execute(db);
   await sql.raw(`set work_mem = '${SWEEP_WORK_MEM}'`).execute(db);
-  await sql`create temp table if not exists nudge_sweep_stage (
-    account_id bigint primary key, owner_id bigint, reason text not null, threshold_days integer not null,
-    threshold_basis text not null, rising boolean not null, score float8 not null,
-    pass smallint not null, last_touch_at timestamptz not null, last_inbound_at timestamptz, undecided boolean not null)`.execute(db);
-  await sql`truncate nudge_sweep_stage`.execute(db);
+  await dropStage(db);
 }
 
 export async function closeSweepStage(db: Db): Promise<void> {
-  await sql`drop table if exists nudge_sweep_stage`.execute(db);
+  await dropStage(db);
   // The connection goes back to the pool: its next user gets the server's settings.
   await sql`reset jit`.execute(db);
   await sql`reset work_mem`.execute(db);
 }
 
+async function dropStage(db: Db): Promise<void> {
+  await sql`drop view if exists nudge_sweep_staged`.execute(db);
+  await sql`drop table if exists nudge_sweep_stage, nudge_sweep_rising`.execute(db);
+}
+
+/** The staged rows' columns, in one order for both tables (the view is their UNION ALL). */
+const STAGE_COLUMNS = sql`account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, unanswered, undecided`;
+
 /**
  * Stages every quiet or possibly urgent account (quietCandidatesQuery) in one statement. Without an
  * unanswered inbound contact an account the query finds is quiet (silent for threshold × 24 hours),
  * scored here; with one it may be urgent instead, or neither, and is left undecided for the pure rule.
+ * Returns how many were staged.
  */
-/** Returns how many were staged. */
-export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }): Promise<number> {
+export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule; openNudges?: boolean }): Promise<number> {
   const candidates = quietCandidatesQuery(db, query).as('c');
   // "Unanswered" as the domain reads it: the inbound contact after the touch, both to the millisecond.
   const unanswered = sql<boolean>`coalesce(c.last_inbound_at > c.last_touch_at, false)`;
-  const result = await sql`
-    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
-    select c.id, c.owner_id, 'quiet', c.threshold_days, c.threshold_basis, false,
-      case when ${unanswered} then 0 else ${quietScoreSql(sql`c.touch_at`, sql<number>`c.threshold_days`, query.now)} end,
-      ${QUIET_PASS}, c.touch_at, c.inbound_at, ${unanswered}
+  await sql`
+    create temp table nudge_sweep_stage (${STAGE_COLUMNS}) as
+    select c.id::bigint, c.owner_id::bigint, 'quiet'::text, c.threshold_days::integer, c.threshold_basis::text, false,
+      (case when ${unanswered} then 0 else ${quietScoreSql(sql`c.touch_at`, sql<number>`c.threshold_days`, query.now)} end)::float8,
+      ${QUIET_PASS}::smallint, c.touch_at, c.inbound_at, ${unanswered}, ${unanswered}
     from ${candidates}`.execute(db);
-  return Number(result.numAffectedRows ?? 0n);
+  await sql`create index nudge_sweep_stage_unanswered on nudge_sweep_stage (account_id) where unanswered`.execute(db);
+  return countOf(db, sql`nudge_sweep_stage`);
+}
+
+async function countOf(db: Db, table: RawBuilder<unknown>): Promise<number> {
+  const result = await sql<{ n: string }>`select count(*) as n from ${table}`.execute(db);
+  return Number(result.rows[0]!.n);
 }
 
 export interface UndecidedNudge {
@@ -85,7 +100,7 @@ export async function undecidedStaged(db: Db, afterAccountId: number, limit: num
     select s.account_id, (extract(epoch from s.last_touch_at) * 1000)::float8 as last_touch_at,
       (extract(epoch from s.last_inbound_at) * 1000)::float8 as last_inbound_at, s.threshold_days
     from nudge_sweep_stage s
-    where s.undecided and s.account_id > ${afterAccountId}
+    where s.unanswered and s.undecided and s.account_id > ${afterAccountId}
     order by s.account_id limit ${limit}`.execute(db);
   return result.rows.map((r) => ({
     accountId: Number(r.account_id),
@@ -98,33 +113,42 @@ export async function undecidedStaged(db: Db, afterAccountId: number, limit: num
 /** Records the pure rule's decision for staged candidates found due; those never settled are dropped by dropUndecided. */
 export async function settleStaged(db: Db, settled: ReadonlyArray<{ accountId: number; reason: NudgeReason; score: number }>): Promise<void> {
   if (settled.length === 0) return;
+  const ids = settled.map((n) => n.accountId);
+  // The page's range of accounts, said outright: without it the update read every unanswered row
+  // of the stage for each page (the stage has no statistics), 27 times after an import at 1M.
+  const first = ids.reduce((a, b) => Math.min(a, b));
+  const last = ids.reduce((a, b) => Math.max(a, b));
   await sql`
     update nudge_sweep_stage s set reason = u.reason, score = u.score, undecided = false
-    from unnest(${settled.map((n) => n.accountId)}::bigint[], ${settled.map((n) => n.reason)}::text[], ${settled.map((n) => n.score)}::float8[]) as u(account_id, reason, score)
-    where s.account_id = u.account_id`.execute(db);
+    from unnest(${ids}::bigint[], ${settled.map((n) => n.reason)}::text[], ${settled.map((n) => n.score)}::float8[]) as u(account_id, reason, score)
+    where s.unanswered and s.undecided and s.account_id = u.account_id and s.account_id between ${first} and ${last}`.execute(db);
 }
 
 /** Drops the candidates the pure rule found neither quiet nor urgent; returns how many. */
 export async function dropUndecided(db: Db): Promise<number> {
-  const result = await sql`delete from nudge_sweep_stage where undecided`.execute(db);
+  const result = await sql`delete from nudge_sweep_stage where unanswered and undecided`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
 /**
  * Stages, in one statement, the rising accounts untouched past half their threshold
  * (risingWindowQuery, risingSql): each is quiet at that halved threshold, scored so. An account
- * already staged keeps its entry.
+ * already staged keeps its entry. The window holds only accounts not past their threshold, which
+ * the quiet pass staged only for an unanswered inbound contact (urgent), so those are the only
+ * staged rows it looks up — through the stage's partial index, not a key on every staged row.
+ * That holds because both passes read the accounts as of one snapshot (stageAndDeliver). Then the
+ * view of both tables, which the ranking reads.
  */
-export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }): Promise<number> {
+export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number; openNudges?: boolean }): Promise<number> {
   // OFFSET 0 fences the window: the arrows are read for the window's rows only.
   const window = risingWindowQuery(db, query).offset(0).as('c');
-  const result = await sql`
-    insert into nudge_sweep_stage (account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, undecided)
-    select c.id, c.owner_id, 'quiet', c.half_days, c.threshold_basis, true,
-      ${quietScoreSql(sql`c.touch_at`, sql<number>`c.half_days`, query.now)}, ${RISING_PASS}, c.touch_at, null, false
+  await sql`
+    create temp table nudge_sweep_rising (${STAGE_COLUMNS}) as
+    select c.id::bigint, c.owner_id::bigint, 'quiet'::text, c.half_days::integer, c.threshold_basis::text, true,
+      ${quietScoreSql(sql`c.touch_at`, sql<number>`c.half_days`, query.now)}::float8, ${RISING_PASS}::smallint, c.touch_at, null::timestamptz, false, false
     from ${window}
-    where ${risingSql(query.now)}
-    on conflict (account_id) do nothing`.execute(db);
-  return Number(result.numAffectedRows ?? 0n);
+    where not exists (select 1 from nudge_sweep_stage s where s.unanswered and s.account_id = c.id)
+      and ${risingSql(query.now)}`.execute(db);
+  await sql`create temp view nudge_sweep_staged as select * from nudge_sweep_stage union all select * from nudge_sweep_rising`.execute(db);
+  return countOf(db, sql`nudge_sweep_rising`);
 }
-

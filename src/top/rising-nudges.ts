@@ -12,6 +12,6 @@ import { stageRisingCandidates } from '../nudge/sweep-stage-queries.js';
  * quiet at the halved threshold, risingThresholdDays, scored as quietnessScore); what it opens is
  * delivered, expired and escalated like any quiet nudge, and its message says why it came early.
  */
-export async function stageRisingNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime): Promise<{ candidates: number }> {
-  return { candidates: await stageRisingCandidates(db, { now: time.asOf, rule: settings.rule, minDays: RISING_MIN_DAYS }) };
+export async function stageRisingNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime, openNudges = true): Promise<{ candidates: number }> {
+  return { candidates: await stageRisingCandidates(db, { now: time.asOf, rule: settings.rule, minDays: RISING_MIN_DAYS, openNudges }) };
 }

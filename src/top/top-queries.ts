@@ -506,7 +506,7 @@ export async function risingCandidatesPage(
  * threshold itself, active and not snoozed, without an open nudge: risingCandidatesPage's window,
  * unpaged, for the sweep's single staging statement too. `half_days` is risingThresholdDays in SQL.
  */
-export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }) {
+export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number; openNudges?: boolean }) {
   const { now } = query;
   const threshold = thresholdSql(query.rule);
   const halfDays = sql<number>`least(${threshold.days}, greatest(${query.minDays}::integer, ceil(${threshold.days} / 2.0)::integer))`;
@@ -532,7 +532,10 @@ export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRul
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
     .where(sql<boolean>`a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'`)
     .where(sql<boolean>`a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours'`)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open'))));
+    // Left out only when the caller knows, in the same snapshot, that no nudge is open (quietCandidatesQuery).
+    .$if(query.openNudges !== false, (qb) =>
+      qb.where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open')))),
+    );
 }
 
 /**

@@ -6,6 +6,7 @@ import type { AccountStatus } from '../../src/db/schema.js';
 import { silentLogger } from '../../src/log.js';
 import { nudgeSettings, type NudgeSettings } from '../../src/nudge/nudge-settings.js';
 import { sweepNudges } from '../../src/nudge/nudge-sweep.js';
+import { insertPlannedNudges } from '../../src/nudge/nudge-queries.js';
 import { ESCALATIONS_SEPARATE, escalateNudges } from '../../src/nudge/escalate-nudges.js';
 import { enqueuePost } from '../../src/outbox/outbox-queries.js';
 import type { MessagePayload } from '../../src/db/schema.js';
@@ -193,6 +194,29 @@ describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
     const second = await sweep(settings(), new Date(NOW.getTime() + 3 * 3_600_000));
     expect(second).toMatchObject({ opened: 0, separate: 0, summarized: 0, summaries: 0, escalated: 0, expired: 0 });
     expect(await posts()).toEqual(before);
+  });
+
+  it('writing the plan keeps a nudge opened for a planned account meanwhile, and writes the others', async () => {
+    const acme = await account({ name: 'Acme', lastTouchAt: ago(45) });
+    const globex = await account({ name: 'Globex', lastTouchAt: ago(60) });
+    const opened = await db()
+      .transaction()
+      .execute(async (trx) => {
+        // A plan made before a feedback answer opened Acme's nudge (the plain insert collides, the retry keeps that one).
+        await sql`create temp table nudge_sweep_plan on commit drop as
+          select nextval(pg_get_serial_sequence('nudges', 'id')) as id, a.id as account_id, null::bigint as owner_id, 'quiet'::text as reason,
+            30 as threshold_days, 'default'::text as threshold_basis, false as rising, ${FALLBACK}::text as channel, row_number() over (order by a.id) as rank
+          from accounts a`.execute(trx);
+        await trx.insertInto('nudges').values({ account_id: acme, owner_id: null, reason: 'urgent', status: 'open', opened_at: NOW, created_at: NOW }).execute();
+        const summary = await enqueuePost(trx, { dedupeKey: 'plan-summary', channel: FALLBACK, message: { text: 'summary' } }, NOW);
+        return insertPlannedNudges(trx, { channels: [{ channel: FALLBACK, separate: 0, summaryOutboxId: summary.id }], messages: [], openedAt: NOW, createdAt: NOW });
+      });
+    expect(opened).toBe(1);
+    const all = (await nudges()).sort((a, b) => a.account_id - b.account_id);
+    expect(all.map((n) => [n.account_id, n.reason, n.summary_outbox_id === null])).toEqual([
+      [acme, 'urgent', true],
+      [globex, 'quiet', false],
+    ]);
   });
 
   it('gives an owner at most NUDGES_PER_OWNER_PER_DAY separate DMs, quietest first, and the rest in one summary', async () => {

@@ -146,7 +146,9 @@ describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%
         fc.constantFrom('UTC', 'America/New_York', 'Asia/Kolkata'),
         fc.array(fc.record({ a: account, up: fc.boolean(), microseconds: fc.integer({ min: 0, max: 999 }) }), { minLength: 1, maxLength: 12 }),
         fc.integer({ min: 1, max: 5 }),
-        async (now, tz, generated, pageSize) => {
+        // No nudge is open here, so the stage may be told so (as the sweep does then) or not.
+        fc.boolean(),
+        async (now, tz, generated, pageSize, lookForOpenNudges) => {
           await db().deleteFrom('accounts').execute();
           const rows = [];
           for (const [i, { a, up, microseconds }] of generated.entries()) {
@@ -188,16 +190,18 @@ describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%
             .execute(async (conn) => {
               await openSweepStage(conn);
               try {
-                await stageQuietNudges(conn, settings, { asOf: now, wall: now });
-                await stageRisingNudges(conn, settings, { asOf: now, wall: now });
+                await stageQuietNudges(conn, settings, { asOf: now, wall: now }, lookForOpenNudges);
+                await stageRisingNudges(conn, settings, { asOf: now, wall: now }, lookForOpenNudges);
                 const result = await sql<{ account_id: string; reason: string; threshold_days: number; rising: boolean; score: number }>`
-                  select account_id, reason, threshold_days, rising, score from nudge_sweep_stage order by account_id`.execute(conn);
+                  select account_id, reason, threshold_days, rising, score from nudge_sweep_staged order by account_id`.execute(conn);
                 return result.rows;
               } finally {
                 await closeSweepStage(conn);
               }
             });
           const actual = new Map(staged.map(({ account_id, ...rest }) => [Number(account_id), rest]));
+          // The stage has no key: each account must be staged once by construction.
+          expect(actual.size).toBe(staged.length);
           expect([...actual.entries()].sort(([x], [y]) => x - y)).toEqual([...expected.entries()].sort(([x], [y]) => x - y));
         },
       ),
