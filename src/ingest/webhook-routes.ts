@@ -9,9 +9,8 @@ export function webhookRoutes(context: AppContext): Route[] {
   const { database, clock, metrics, dispatcher, inbox, webhooks } = context;
   const deps: WebhookDeps = {
     db: database.db,
-    // One writer for every route: events of all sources share its statements and connections.
-    // PGlite is one session: a second statement in flight would only queue for it.
-    inboxWriter: new InboxWriter(database.query, database.embedded ? { maxInFlight: 1 } : {}),
+    // One writer for every route: events of all sources share its statements.
+    inboxWriter: new InboxWriter(database.query),
     clock,
     metrics,
     log: childLogger(context.log, 'ingest'),
