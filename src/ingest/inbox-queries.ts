@@ -1,4 +1,5 @@
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
+import { binaryTextArray, binaryTimestamptzArray } from '../db/binary-arrays.js';
 import type { PlainQuery } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 
@@ -39,15 +40,36 @@ export async function storeInboxEvents(db: Db, events: readonly NewInboxEvent[],
     .execute();
 }
 
+const STORE_MANY = `insert into inbox_events (source, event_id, event_type, raw_body, received_at)
+  select source, event_id, event_type, raw_body, received_at
+  from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+    with ordinality as e(source, event_id, event_type, raw_body, received_at, n)
+  order by n
+  on conflict (source, event_id) do nothing
+  returning id, source, event_id`;
+
+/** An event to store for the inbox worker, received at `receivedAt`. */
+export interface ReceivedInboxEvent extends NewInboxEvent {
+  receivedAt: Date;
+}
+
 /**
- * Stores one event for the inbox worker, straight through the pool (no transaction of the caller's):
- * a payment webhook's acknowledgement, where the query builder's executor cost more than the
- * statement. Returns its id, or undefined when it was stored already.
+ * Stores events for the inbox worker in one statement straight through the pool (no transaction of
+ * the caller's; all or none), ids given in the order of `events`; returns the new rows, an event
+ * already stored being skipped. The acknowledgement of payment webhooks (inbox-writer.ts): one
+ * statement, prepared once per connection, whatever the number of rows, so PostgreSQL neither
+ * parses nor plans it again; the columns go as binary arrays, not escaped into array literals.
+ * Two events with the same source and id must not both be in `events` (the writer keeps them apart).
  */
-export async function storeInboxEvent(query: PlainQuery, event: NewInboxEvent, receivedAt: Date): Promise<{ id: number; event_id: string } | undefined> {
-  // Prepared once per connection: PostgreSQL then neither parses nor plans it again.
-  const [row] = await query<{ id: number; event_id: string }>({ name: 'store-inbox-event', text: STORE_ONE }, storeOneValues(event, receivedAt, null));
-  return row;
+export async function storeReceivedInboxEvents(query: PlainQuery, events: readonly ReceivedInboxEvent[]): Promise<Array<{ id: number; source: string; event_id: string }>> {
+  if (events.length === 0) return [];
+  return query<{ id: number; source: string; event_id: string }>({ name: 'store-inbox-events', text: STORE_MANY }, [
+    binaryTextArray(events.map((e) => e.source)),
+    binaryTextArray(events.map((e) => e.eventId)),
+    binaryTextArray(events.map((e) => e.eventType)),
+    binaryTextArray(events.map((e) => e.raw)),
+    binaryTimestamptzArray(events.map((e) => e.receivedAt)),
+  ]);
 }
 
 function storeOneValues(e: NewInboxEvent, receivedAt: Date, appliedAt: Date | null): unknown[] {

@@ -2,14 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/schema.js';
-import { isConnectionError, type PlainQuery } from '../db/database.js';
+import { isConnectionError } from '../db/database.js';
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { answerTooLarge, BodyTooLargeError, readRawBody, RequestAbortedError, sendJson } from '../http/http-io.js';
 import type { RouteHandler } from '../http/server.js';
 import type { VerifyResult } from './generic-signature.js';
-import { knownEventIds, storeInboxEvent, storeInboxEvents } from './inbox-queries.js';
+import { knownEventIds, storeInboxEvents } from './inbox-queries.js';
+import type { InboxWriter } from './inbox-writer.js';
 
 /**
  * One shape for every webhook source: verify the signature over the raw bytes, parse and validate
@@ -19,7 +20,8 @@ import { knownEventIds, storeInboxEvent, storeInboxEvents } from './inbox-querie
  * Then one of two things, as the source says:
  * - `once-stored` (payments): answer 200 as soon as the raw event is committed; the inbox worker
  *   applies it moments later, in batches. A payment webhook is acknowledged at the cost of one
- *   INSERT, whatever the client's history, and a burst of them is applied many to a transaction.
+ *   INSERT, whatever the client's history, shared with the webhooks arriving at the same moment
+ *   (inbox-writer.ts), and a burst of them is applied many to a transaction.
  * - `after-apply` (CRM): apply in the same transaction and answer after it, because the answer
  *   depends on the database ("no account X: send an account.upsert first", all-or-nothing batches).
  */
@@ -95,8 +97,8 @@ export interface ApplyHold {
 
 export interface WebhookDeps {
   db: Kysely<Database>;
-  /** The same database, one statement at a time past the query builder (DatabaseHandle.query). */
-  query: PlainQuery;
+  /** Stores one event of a payment webhook, with the others arriving at the same moment (group commit). */
+  inboxWriter: Pick<InboxWriter, 'store'>;
   clock: Clock;
   log: Logger;
   metrics: Metrics;
@@ -196,9 +198,9 @@ function answerWebhook<E, P>(source: WebhookSource<E, P>, deps: WebhookDeps): Ro
 async function storeForLater<E, P>(deps: WebhookDeps, source: WebhookSource<E, P>, events: ParsedEvent<E>[], now: Date): Promise<number> {
   const inbox = (e: ParsedEvent<E>) => ({ source: source.source, eventId: e.id, eventType: e.type, raw: e.raw });
   if (events.length === 1) {
-    // Every payment webhook: one event, one statement, nothing around it.
+    // Every payment webhook: one event, stored by one statement with those arriving alongside it.
     const event = events[0]!;
-    const row = await storeInboxEvent(deps.query, inbox(event), now);
+    const row = await deps.inboxWriter.store({ ...inbox(event), receivedAt: now });
     if (!row) return 0;
     deps.inbox.stored([{ id: row.id, event }], source.source);
     return 1;

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import { childLogger } from '../log.js';
 import type { Route } from '../http/server.js';
+import { InboxWriter } from './inbox-writer.js';
 import { webhookRoute, type WebhookDeps } from './webhook-route.js';
 
 /** Every webhook route of the contract, each answering 404 until its secret is configured. */
@@ -8,7 +9,8 @@ export function webhookRoutes(context: AppContext): Route[] {
   const { database, clock, metrics, dispatcher, inbox, webhooks } = context;
   const deps: WebhookDeps = {
     db: database.db,
-    query: database.query,
+    // One writer for every route: events of all sources share its statements.
+    inboxWriter: new InboxWriter(database.query),
     clock,
     metrics,
     log: childLogger(context.log, 'ingest'),

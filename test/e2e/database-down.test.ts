@@ -10,6 +10,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { healthRoutes } from '../../src/http/health-routes.js';
 import { HttpServer } from '../../src/http/server.js';
 import { InboxWorker } from '../../src/ingest/inbox-worker.js';
+import { InboxWriter } from '../../src/ingest/inbox-writer.js';
 import { webhookRoute, type WebhookDeps } from '../../src/ingest/webhook-route.js';
 import { appliedLater, webhookSources } from '../../src/ingest/webhook-sources.js';
 import { Metrics } from '../../src/metrics.js';
@@ -47,7 +48,7 @@ describe('with the database unreachable', () => {
     refresh = new BacklogRefresh({ db: database.db, metrics, log: log.logger }, { everyMs: 60_000, timeoutMs: 5_000 });
     const sources = webhookSources({ config, db: database.db, directory: noUserDirectory, log: log.logger });
     const inbox = new InboxWorker({ db: database.db, clock: systemClock, log: log.logger, metrics, afterCommit: () => undefined }, appliedLater(sources));
-    const deps: WebhookDeps = { db: database.db, query: database.query, clock: systemClock, log: log.logger, metrics, afterCommit: () => undefined, inbox };
+    const deps: WebhookDeps = { db: database.db, inboxWriter: new InboxWriter(database.query), clock: systemClock, log: log.logger, metrics, afterCommit: () => undefined, inbox };
     server = new HttpServer(
       [
         ...healthRoutes({ database, metrics, log: log.logger, metricsToken: null }),
