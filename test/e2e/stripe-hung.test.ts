@@ -88,20 +88,21 @@ describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
   });
 
   it('opens the circuit after repeated failures: later batches do not wait and Stripe is not asked, then names are fixed once it answers', async () => {
-    // A call gives up after 1 s: soon enough for three hung ones to open the circuit within the
-    // checks below, and long enough that the fake's answer, once it answers, is not cut short on a
-    // loaded machine (at 150 ms a busy run could time out every try and keep the circuit open).
-    await start({ budgetMs: 200, callTimeoutMs: 1_000, failuresToOpen: 3, openMs: 6_000, retryEveryMs: 100 });
+    // A call gives up after 1 s: long enough that the fake's answer, once it answers, is not cut
+    // short on a loaded machine (at 150 ms a busy run timed out every try and kept the circuit open).
+    const callTimeoutMs = 1_000;
+    await start({ budgetMs: 200, callTimeoutMs, failuresToOpen: 3, openMs: 10_000, retryEveryMs: 100 });
     for (const x of ['a', 'b', 'c']) await postStripe(bot!.url, invoicePaid(x), { clock });
     await eventually(() => headers('chat.postMessage').filter((h) => h.includes(PLACEHOLDER)).length === 3, 5_000);
-    // Timeouts (and retries of the customers) until three in a row open the circuit; then no more calls.
+    // Timeouts (and retries of the customers) until three in a row open the circuit; then no more
+    // calls. "No new call for a while" means open only if the while outlasts a hung call and a retry.
     let asked = -1;
     await eventually(async () => {
       const before = stripe.callsTo('/v1/customers').length;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, callTimeoutMs + 500));
       asked = stripe.callsTo('/v1/customers').length;
       return asked >= 3 && asked === before;
-    }, 5_000);
+    }, 10_000);
 
     // While it is open, a Stripe event is applied without a call and without waiting for one.
     await postStripe(bot!.url, invoicePaid('d'), { clock });
@@ -110,7 +111,7 @@ describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
 
     // Stripe answers again: once openMs is over one call goes through, the circuit closes, the names follow.
     stripe.stopHanging();
-    await eventually(() => accepted(slack, 'chat.update').length === 4, 20_000);
+    await eventually(() => accepted(slack, 'chat.update').length === 4, 25_000);
     expect(headers('chat.update').sort()).toEqual(['A', 'B', 'C', 'D'].map((x) => `🎉 $20.00 from Hung ${x} Ltd`));
   });
 });
