@@ -103,6 +103,13 @@ export async function quietCandidatesPage(
 }
 
 /**
+ * "Account `a` has no open nudge", for the sweep's candidate scans (quiet and rising). A caller that
+ * knows, in the same snapshot, that no nudge is open at all (anyOpenNudge) leaves it out: over an
+ * empty nudges table the planner rescanned it once per account.
+ */
+export const NO_OPEN_NUDGE = sql<boolean>`not exists (select 1 from nudges n where n.account_id = a.id and n.status = 'open')`;
+
+/**
  * Every account that may be quiet or urgent now (quietCandidatesPage's rows, unpaged): one query the
  * sweep stages in a single statement (sweep-stage-queries.ts). `touch_at` and `inbound_at` are the
  * columns themselves, for ordering as the pages do.
@@ -132,11 +139,7 @@ export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rul
     .where('a.last_touch_at', '<=', scanBound)
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    // Left out only when the caller knows, in the same snapshot, that no nudge is open (see
-    // anyOpenNudge): over an empty nudges table the planner rescans it once per account.
-    .$if(query.openNudges !== false, (qb) =>
-      qb.where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open')))),
-    )
+    .$if(query.openNudges !== false, (qb) => qb.where(NO_OPEN_NUDGE))
     .where(
       sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - ${threshold.days} * interval '24 hours'
         or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`,

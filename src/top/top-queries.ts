@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ThresholdBasis } from '../domain/quiet.js';
-import { thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
+import { NO_OPEN_NUDGE, thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
 import { FLAT_BAND_PERCENT, SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
 import { RANK_WINDOW_DAYS, REP_ARROW_DAYS, type RepArrowFact, type RepDirection } from '../domain/top-ten.js';
 import { ensureTopTotals, REQUEST_REBUILD_AFTER_MS, topTotalsSnapshot } from './top-totals.js';
@@ -532,10 +532,7 @@ export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRul
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
     .where(sql<boolean>`a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'`)
     .where(sql<boolean>`a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours'`)
-    // Left out only when the caller knows, in the same snapshot, that no nudge is open (quietCandidatesQuery).
-    .$if(query.openNudges !== false, (qb) =>
-      qb.where((eb) => eb.not(eb.exists(eb.selectFrom('nudges as n').select(sql`1`.as('one')).whereRef('n.account_id', '=', 'a.id').where('n.status', '=', 'open')))),
-    );
+    .$if(query.openNudges !== false, (qb) => qb.where(NO_OPEN_NUDGE));
 }
 
 /**
