@@ -7,6 +7,7 @@ import { createLogger } from '../../src/log.js';
 import { storeGenericPayments, type Kind } from './apply.js';
 import { createBenchDatabase } from './bench-database.js';
 import { seed } from './ingest.js';
+import { backendCpu, backendPids, cpuSince } from './backend-cpu.js';
 import { GENERIC_SECRET, STRIPE_SECRET } from './ingest-payloads.js';
 
 /**
@@ -42,10 +43,16 @@ try {
     await storeGenericPayments(db.pool, events, kind, `r${rep}`);
     await db.pool.query('vacuum analyze');
     on = rep === 1;
+    const pgBefore = backendCpu(await backendPids(db));
+    const cpuBefore = process.cpuUsage();
     const t0 = performance.now();
     const n = await ctx.inbox.drain();
     const s = (performance.now() - t0) / 1000;
-    process.stdout.write(`rep ${rep}: ${n} in ${s.toFixed(2)} s = ${(n / s).toFixed(0)}/s\n`);
+    const cpu = process.cpuUsage(cpuBefore);
+    const pgCpu = cpuSince(pgBefore, backendCpu(await backendPids(db)));
+    // CPU per event is steadier than events per second on a shared machine.
+    const perEvent = (seconds: number) => ((1000 * seconds) / Math.max(1, n)).toFixed(3);
+    process.stdout.write(`rep ${rep}: ${n} in ${s.toFixed(2)} s = ${(n / s).toFixed(0)}/s; CPU ms per event: node ${perEvent((cpu.user + cpu.system) / 1e6)} + PostgreSQL ${perEvent(pgCpu)}\n`);
   }
   const total = [...times.values()].reduce((a, b) => a + b.ms, 0);
   process.stdout.write(`statements total ${total.toFixed(0)} ms\n`);

@@ -17,6 +17,7 @@ import { runLoad, type LoadResult } from './load.js';
 import { CLI_PATH, baseEnv, cpuSeconds, freePort, spawnNode, waitFor200, type NodeChild } from './processes.js';
 import { median, sleep } from './stats.js';
 import { fmt, info, judged, ms, type Row } from './table.js';
+import { backendCpu, backendPids, cpuSince } from './backend-cpu.js';
 
 /**
  * Webhook ingest: the bot (`node dist/src/cli.js start` on PostgreSQL, console mode, stdout to
@@ -357,33 +358,6 @@ async function storedCount(pool: pg.Pool, server: Server, source: IngestSource):
   const table = server === 'bot' ? 'inbox_events' : BASELINE_TABLE;
   const { rows } = await pool.query<{ n: string }>(`select count(*)::text as n from ${table} where source = $1`, [source === 'generic' ? 'payments' : 'stripe']);
   return Number(rows[0]?.n ?? 0);
-}
-
-async function backendPids(db: BenchDatabase): Promise<number[]> {
-  const { rows } = await db.pool.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [db.name]);
-  return rows.map((r) => r.pid);
-}
-
-function backendCpu(pids: number[]): Map<number, number> {
-  const cpu = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      cpu.set(pid, cpuSeconds(pid));
-    } catch {
-      // Gone between listing and reading.
-    }
-  }
-  return cpu;
-}
-
-/**
- * CPU the backends used between two snapshots: a backend present at both counts its difference, one
- * that appeared during the run (a pool reconnecting) all of its time; one that exited mid-run is lost.
- */
-function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
-  let total = 0;
-  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
-  return total;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { parseConfig, type LogLevel } from '../../src/config.js';
-import { createLogger, childLogger, censor, type Logger, type Subsystem } from '../../src/log.js';
+import fc from 'fast-check';
+import { createLogger, childLogger, censor, SECRET_NAMES, type Logger, type Subsystem } from '../../src/log.js';
 import { captureLog } from '../support/log-capture.js';
 
 const capture = captureLog;
@@ -158,6 +159,43 @@ describe('createLogger: secrets never reach the output', () => {
     childLogger(out.logger, 'slack', { token: S.token, headers: { authorization: S.headerAuthorization }, team: 'T-visible' }).info('bound');
     expectNoSecret(out.text());
     expect(out.lines()[0]).toMatchObject({ subsystem: 'slack', team: 'T-visible', token: '[redacted]' });
+  });
+
+  it('secrets one level down in child bindings are redacted', () => {
+    const out = capture();
+    childLogger(out.logger, 'hubspot', { hubspot: { accessToken: S.cfgHubspotToken, portal: 'P-visible' } }).info('bound');
+    expectNoSecret(out.text());
+    expect(out.lines()[0]).toMatchObject({ hubspot: { accessToken: '[redacted]', portal: 'P-visible' } });
+  });
+
+  it('an error carrying a secret keeps its message and stack, and the error itself is not changed', () => {
+    const out = capture();
+    const err = Object.assign(new Error('slack said no'), { token: S.token, code: 'slack_webapi_platform_error' });
+    out.logger.error({ err }, 'post failed');
+    expectNoSecret(out.text());
+    expect(out.lines()[0]).toMatchObject({ err: { message: 'slack said no', code: 'slack_webapi_platform_error', token: '[redacted]', stack: expect.stringContaining('slack said no') } });
+    expect(err.token).toBe(S.token);
+  });
+
+  it('any secret name one level down under any key is redacted, and the rest kept (property)', () => {
+    const names = [...SECRET_NAMES];
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !SECRET_NAMES.has(k) && !['level', 'time', 'pid', 'hostname', 'service', 'msg', 'config', 'database', 'headers', 'req'].includes(k) && !k.includes('"')),
+        fc.constantFrom(...names),
+        fc.boolean(),
+        (key, name, asBinding) => {
+          const out = capture();
+          const secret = 'SECRET-prop-value-9z8y';
+          const inner = { [name]: secret, visible: 'kept-visible' };
+          if (asBinding) out.logger.child({ [key]: inner }).info('prop');
+          else out.logger.info({ [key]: inner }, 'prop');
+          expect(out.text()).not.toContain(secret);
+          expect(out.text()).toContain('kept-visible');
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('a console-mode config (no credentials) logs without inventing fields', () => {
