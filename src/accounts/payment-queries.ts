@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Payment } from '../db/schema.js';
+import { binaryTextArray, binaryTimestamptzArray } from '../db/binary-arrays.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -314,45 +315,34 @@ export type NewPlainPayment = Omit<NewPayment, 'refs'> & { createdAt: Date };
  */
 export async function insertPlainPayments(db: Db, payments: readonly NewPlainPayment[]): Promise<Payment[]> {
   if (payments.length === 0) return [];
-  return db
-    .with('inserted', (qb) =>
-      qb
-        .insertInto('payments')
-        .values(
-          payments.map((p) => ({
-            account_id: p.accountId,
-            source: p.source,
-            external_id: p.externalId,
-            amount_minor: p.amountMinor,
-            currency: p.currency,
-            paid_at: p.paidAt,
-            memo: p.memo,
-            created_at: p.createdAt,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['source', 'external_id']).doNothing())
-        .returningAll(),
+  // One array a column, not a VALUES row each: the same few lines of SQL whatever the batch, the
+  // texts sent as binary (as insertCelebrations; BENCHMARKS.md, "Apply: less per payment").
+  // Ordered by position so ids follow the batch's order, as a VALUES list's did.
+  const { rows } = await sql<Payment>`
+    with inserted as (
+      insert into payments (account_id, source, external_id, amount_minor, currency, paid_at, memo, created_at)
+      select p.account_id, p.source, p.external_id, p.amount_minor, p.currency, p.paid_at, p.memo, p.created_at
+      from unnest(
+        ${payments.map((p) => p.accountId)}::int8[], ${binaryTextArray(payments.map((p) => p.source))}::text[],
+        ${binaryTextArray(payments.map((p) => p.externalId))}::text[], ${payments.map((p) => p.amountMinor)}::int8[],
+        ${binaryTextArray(payments.map((p) => p.currency))}::text[], ${binaryTimestamptzArray(payments.map((p) => p.paidAt))}::timestamptz[],
+        ${binaryTextArray(payments.map((p) => p.memo ?? null))}::text[], ${binaryTimestamptzArray(payments.map((p) => p.createdAt))}::timestamptz[]
+      ) with ordinality as p(account_id, source, external_id, amount_minor, currency, paid_at, memo, created_at, n)
+      order by p.n
+      on conflict (source, external_id) do nothing
+      returning *
+    ), span as (
+      select account_id, min(paid_at) as first, max(paid_at) as last from inserted group by account_id
+    ), widened as (
+      update accounts
+      set first_paid_at = least(coalesce(accounts.first_paid_at, span.first), span.first),
+          last_paid_at = greatest(coalesce(accounts.last_paid_at, span.last), span.last)
+      from span
+      where accounts.id = span.account_id
+      returning accounts.id
     )
-    .with('span', (qb) =>
-      qb
-        .selectFrom('inserted')
-        .select((eb) => ['inserted.account_id', eb.fn.min('inserted.paid_at').as('first'), eb.fn.max('inserted.paid_at').as('last')])
-        .groupBy('inserted.account_id'),
-    )
-    .with('widened', (qb) =>
-      qb
-        .updateTable('accounts')
-        .from('span')
-        .set({
-          first_paid_at: sql<Date>`least(coalesce(accounts.first_paid_at, span.first), span.first)`,
-          last_paid_at: sql<Date>`greatest(coalesce(accounts.last_paid_at, span.last), span.last)`,
-        })
-        .whereRef('accounts.id', '=', 'span.account_id')
-        .returning('accounts.id'),
-    )
-    .selectFrom('inserted')
-    .selectAll()
-    .execute();
+    select * from inserted`.execute(db);
+  return rows;
 }
 
 /**

@@ -11,29 +11,34 @@ const TIMESTAMPTZ_OID = 1184;
 const PG_EPOCH_MS = 946_684_800_000;
 const HEADER_BYTES = 20;
 
-function header(buffer: Buffer, elementOid: number, length: number): void {
+function header(buffer: Buffer, elementOid: number, length: number, hasNulls = false): void {
   buffer.writeInt32BE(1, 0); // dimensions
-  buffer.writeInt32BE(0, 4); // no nulls
+  buffer.writeInt32BE(hasNulls ? 1 : 0, 4);
   buffer.writeInt32BE(elementOid, 8);
   buffer.writeInt32BE(length, 12);
   buffer.writeInt32BE(1, 16); // lower bound
 }
 
-/** A one-dimensional text[] of these strings (none null), as UTF-8. */
-export function binaryTextArray(values: readonly string[]): Buffer {
+/** A one-dimensional text[] of these strings (a null is an SQL NULL), as UTF-8. */
+export function binaryTextArray(values: readonly (string | null)[]): Buffer {
   let bytes = HEADER_BYTES;
+  let hasNulls = false;
   const lengths = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) {
-    lengths[i] = Buffer.byteLength(values[i]!, 'utf8');
-    bytes += 4 + lengths[i]!;
+    const value = values[i]!;
+    // -1 is how the binary format says NULL.
+    lengths[i] = value === null ? -1 : Buffer.byteLength(value, 'utf8');
+    if (value === null) hasNulls = true;
+    bytes += 4 + Math.max(0, lengths[i]!);
   }
   const buffer = Buffer.allocUnsafe(bytes);
-  header(buffer, TEXT_OID, values.length);
+  header(buffer, TEXT_OID, values.length, hasNulls);
   let at = HEADER_BYTES;
   for (let i = 0; i < values.length; i++) {
     buffer.writeInt32BE(lengths[i]!, at);
     at += 4;
-    at += buffer.write(values[i]!, at, 'utf8');
+    const value = values[i]!;
+    if (value !== null) at += buffer.write(value, at, 'utf8');
   }
   return buffer;
 }
