@@ -1,4 +1,4 @@
-import { addMoney, type Totals } from '../domain/money.js';
+import { sumByCurrency, type Totals } from '../domain/money.js';
 import { milestonesFor } from '../domain/milestones.js';
 import { monthlyStreak } from '../domain/tenure.js';
 import { medianGapDays } from '../domain/gaps.js';
@@ -27,11 +27,7 @@ export function celebrationFacts(history: readonly HistoryEntry[], ctx: FactsCon
   const earlier = upTo.slice(0, index);
   const counted = (h: HistoryEntry) => h.amountMinor - h.refundedMinor > 0;
 
-  let lifetime: Totals = {};
-  for (const h of upTo) {
-    const net = h.amountMinor - h.refundedMinor;
-    if (net > 0) lifetime = addMoney(lifetime, { amountMinor: net, currency: h.currency });
-  }
+  const lifetime: Totals = sumByCurrency(upTo.filter((h) => h.amountMinor - h.refundedMinor > 0).map((h) => ({ amountMinor: h.amountMinor - h.refundedMinor, currency: h.currency })));
   const lifetimeBefore = earlier.filter((h) => h.currency === payment.currency).reduce((sum, h) => sum + Math.max(0, h.amountMinor - h.refundedMinor), 0);
   const earlierCounted = earlier.filter(counted);
   const previous = earlierCounted.at(-1) ?? null;

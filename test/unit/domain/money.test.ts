@@ -327,6 +327,24 @@ describe('properties', () => {
     );
   });
 
+  it('sumByCurrency is addMoney applied in turn: the same totals, the same refusals', () => {
+    const outcome = (f: () => Totals) => {
+      try {
+        return { totals: f() };
+      } catch (error) {
+        return { error: (error as Error).message };
+      }
+    };
+    const amount = fc.oneof(fc.integer({ min: -(10 ** 9), max: 10 ** 9 }), fc.constantFrom(Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 0, 0.5, Number.NaN));
+    const currency = fc.oneof({ weight: 9, arbitrary: fc.constantFrom('USD', 'EUR', 'JPY') }, { weight: 1, arbitrary: fc.constantFrom('usd', 'US', '') });
+    fc.assert(
+      fc.property(fc.array(fc.record({ amountMinor: amount, currency }), { maxLength: 30 }), (moneys) => {
+        expect(outcome(() => sumByCurrency(moneys))).toEqual(outcome(() => moneys.reduce<Totals>((t, m) => addMoney(t, m), {})));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('sumByCurrency does not depend on order', () => {
     fc.assert(
       fc.property(fc.array(moneyArb, { maxLength: 20 }), (moneys) => {
