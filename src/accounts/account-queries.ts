@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Account, AccountStatus, Database } from '../db/schema.js';
+import { anyText } from '../db/any-of.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -119,7 +120,7 @@ export async function lockAccountsByExternalIds(db: Transaction<Database>, sourc
     .selectAll('a')
     .select('x.external_id as known_as')
     .where('x.source', '=', source)
-    .where('x.external_id', 'in', wanted)
+    .where('x.external_id', '=', anyText(wanted))
     .orderBy('a.id')
     .forNoKeyUpdate('a')
     .execute();

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, Owner } from '../db/schema.js';
+import { anyId, anyText } from '../db/any-of.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -55,9 +56,9 @@ export async function findOwnersByKeys(db: Db, keys: { ids: readonly number[]; e
     .selectAll()
     .where((eb) =>
       eb.or([
-        ...(ids.length > 0 ? [eb('id', 'in', ids)] : []),
-        ...(emails.length > 0 ? [eb('email', 'in', emails)] : []),
-        ...(slackUserIds.length > 0 ? [eb('slack_user_id', 'in', slackUserIds)] : []),
+        ...(ids.length > 0 ? [eb('id', '=', anyId(ids))] : []),
+        ...(emails.length > 0 ? [eb('email', '=', anyText(emails))] : []),
+        ...(slackUserIds.length > 0 ? [eb('slack_user_id', '=', anyText(slackUserIds))] : []),
       ]),
     )
     .execute();

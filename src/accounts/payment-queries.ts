@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Payment } from '../db/schema.js';
 import { binaryTextArray, binaryTimestamptzArray } from '../db/binary-arrays.js';
+import { anyId } from '../db/any-of.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -362,7 +363,7 @@ export async function paymentHistories(db: Db, accountIds: readonly number[]): P
       'account_id',
       sql<string>`string_agg(concat_ws(',', id, amount_minor, refunded_minor, floor(extract(epoch from paid_at) * 1000), currency), ';' order by paid_at, id)`.as('packed'),
     ])
-    .where('account_id', 'in', wanted)
+    .where('account_id', '=', anyId(wanted))
     .groupBy('account_id')
     .execute();
   for (const r of rows) {

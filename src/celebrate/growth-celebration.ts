@@ -3,6 +3,7 @@ import type { HistoryEntry } from '../accounts/payment-queries.js';
 import type { CelebrationFacts } from '../domain/celebration-facts-json.js';
 import { growthDue, paymentGrowth } from '../domain/growth.js';
 import type { Database } from '../db/schema.js';
+import { anyId } from '../db/any-of.js';
 
 /**
  * Growth rewarded: the celebration of a payment that lifts its account's last 90 days to
@@ -46,7 +47,7 @@ export async function withGrowthInOrder(
   const rows = await trx
     .selectFrom('growth_celebrations')
     .select((eb) => ['account_id', eb.fn.max('paid_at').as('paid_at')])
-    .where('account_id', 'in', accountIds)
+    .where('account_id', '=', anyId(accountIds))
     .groupBy('account_id')
     .execute();
   for (const row of rows) latest.set(row.account_id, new Date(row.paid_at as unknown as string | Date));

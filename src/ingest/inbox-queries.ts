@@ -2,6 +2,7 @@ import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import { binaryTextArray, binaryTimestamptzArray } from '../db/binary-arrays.js';
 import type { PlainQuery } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import { anyId } from '../db/any-of.js';
 
 /** The inbox: every webhook event as it arrived, unique per source and event id. */
 
@@ -116,7 +117,7 @@ export async function unappliedEvents(db: Db, now: Date, limit: number, exclude:
 /** The stored bodies of these events, by id. */
 export async function rawBodies(db: Db, ids: readonly number[]): Promise<Map<number, string>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('inbox_events').select(['id', 'raw_body']).where('id', 'in', ids).execute();
+  const rows = await db.selectFrom('inbox_events').select(['id', 'raw_body']).where('id', '=', anyId(ids)).execute();
   return new Map(rows.map((r) => [r.id, r.raw_body]));
 }
 
@@ -135,7 +136,7 @@ function claimable(trx: Transaction<Database>, ids: readonly number[]) {
   return trx
     .selectFrom('inbox_events')
     .select('id')
-    .where('id', 'in', ids)
+    .where('id', '=', anyId(ids))
     .where('processed_at', 'is', null)
     .where('failed_at', 'is', null)
     .forUpdate()
@@ -161,7 +162,7 @@ export async function claimAsApplied(trx: Transaction<Database>, ids: readonly n
 
 export async function markApplied(db: Db, ids: readonly number[], at: Date): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('inbox_events').set({ processed_at: at, last_error: null, retry_at: null }).where('id', 'in', ids).execute();
+  await db.updateTable('inbox_events').set({ processed_at: at, last_error: null, retry_at: null }).where('id', '=', anyId(ids)).execute();
 }
 
 /**
