@@ -8,7 +8,7 @@ import type { BenchDatabase } from './bench-database.js';
 import { seed } from './ingest.js';
 import { ACCOUNTS, GENERIC_ACCOUNT_PREFIX, GENERIC_SECRET, OWNERS, PATHS, STRIPE_SECRET, requestFactory } from './ingest-payloads.js';
 import { runLoad } from './load.js';
-import { CLI_PATH, baseEnv, freePort, spawnNode, waitFor200 } from './processes.js';
+import { baseEnv, freePort, spawnBot, waitFor200 } from './processes.js';
 import { median, sleep } from './stats.js';
 import { fmt, info, judged, type Row } from './table.js';
 
@@ -163,7 +163,7 @@ async function reset(pool: pg.Pool, seedMax: number): Promise<void> {
 /** The bot as a child: a burst of signed webhooks, then the time from the last answer to the last event applied. */
 async function burstDrain(db: BenchDatabase, seedMax: number, options: ApplyOptions): Promise<Row[]> {
   const port = await freePort();
-  const child = spawnNode(CLI_PATH, ['start'], {
+  const child = spawnBot(['start'], {
     env: { ...baseEnv(), PORT: String(port), DATABASE_URL: db.url, WEBHOOK_SECRET: GENERIC_SECRET, STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, LOG_LEVEL: 'info', TZ: 'UTC' },
   });
   const url = `http://127.0.0.1:${port}`;

@@ -14,7 +14,7 @@ import {
   type IngestSource,
 } from './ingest-payloads.js';
 import { runLoad, type LoadResult } from './load.js';
-import { CLI_PATH, baseEnv, cpuSeconds, freePort, spawnNode, waitFor200, type NodeChild } from './processes.js';
+import { baseEnv, cpuSeconds, freePort, spawnBot, spawnNode, waitFor200, type NodeChild } from './processes.js';
 import { median, sleep } from './stats.js';
 import { fmt, info, judged, ms, type Row } from './table.js';
 import { backendCpu, backendPids, cpuSince } from './backend-cpu.js';
@@ -230,7 +230,7 @@ function problems(runs: RunFigures[]): string {
 
 async function startBot(databaseUrl: string, profileDir: string | null): Promise<{ child: NodeChild; url: string }> {
   const port = await freePort();
-  const child = spawnNode(CLI_PATH, ['start'], {
+  const child = spawnBot(['start'], {
     env: {
       ...baseEnv(),
       PORT: String(port),

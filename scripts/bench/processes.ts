@@ -13,6 +13,18 @@ import { sleep } from './stats.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 
+/**
+ * The node flags the bot runs with in production (Dockerfile ENTRYPOINT, `npm start`; README,
+ * "Tuning"), so the bench measures the bot as it is deployed. test/unit/node-flags.test.ts holds the
+ * three to the same list.
+ */
+export const BOT_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+
+/** `cli.js <args>` as production runs it, plus any diagnostic flags (a CPU profile). */
+export function spawnBot(args: string[], options: SpawnOptions): NodeChild {
+  return spawnNode(CLI_PATH, args, { ...options, nodeFlags: [...BOT_NODE_FLAGS, ...(options.nodeFlags ?? [])] });
+}
+
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) child.kill('SIGKILL');

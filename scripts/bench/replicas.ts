@@ -2,7 +2,7 @@ import { signGeneric } from '../../src/ingest/generic-signature.js';
 import type { BenchDatabase } from './bench-database.js';
 import { GENERIC_SECRET, PATHS, type SignedRequest } from './ingest-payloads.js';
 import { runLoad } from './load.js';
-import { CLI_PATH, baseEnv, freePort, residentBytes, spawnNode, waitFor200, type NodeChild } from './processes.js';
+import { baseEnv, freePort, residentBytes, spawnBot, waitFor200, type NodeChild } from './processes.js';
 import { sleep } from './stats.js';
 import { fmt, info, judged, mb, type Row } from './table.js';
 
@@ -75,7 +75,7 @@ export async function benchReplicas(db: BenchDatabase, options: ReplicasOptions)
 
 async function startReplica(databaseUrl: string): Promise<{ child: NodeChild; url: string }> {
   const port = await freePort();
-  const child = spawnNode(CLI_PATH, ['start'], {
+  const child = spawnBot(['start'], {
     env: { ...baseEnv(), PORT: String(port), DATABASE_URL: databaseUrl, WEBHOOK_SECRET: GENERIC_SECRET, LOG_LEVEL: 'warn', TZ: 'UTC' },
   });
   const url = `http://127.0.0.1:${port}`;

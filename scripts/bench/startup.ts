@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchDatabase } from './bench-database.js';
-import { CLI_PATH, baseEnv, freePort, residentBytes, spawnNode, waitFor200 } from './processes.js';
+import { baseEnv, freePort, residentBytes, spawnBot, spawnNode, waitFor200 } from './processes.js';
 import { median, sleep } from './stats.js';
 import { info, judged, mb, type Row } from './table.js';
 
@@ -87,7 +87,7 @@ async function startBot(databaseUrl: string): Promise<Started> {
   const port = await freePort();
   const env = { ...baseEnv(), PORT: String(port), DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', TZ: 'UTC' };
   const started = performance.now();
-  const child = spawnNode(CLI_PATH, ['start'], { env });
+  const child = spawnBot(['start'], { env });
   await waitFor200(`http://127.0.0.1:${port}/readyz`, child, READY_TIMEOUT_MS);
   const seconds = (performance.now() - started) / 1000;
   return { seconds, pid: child.pid, stop: () => child.stop() };

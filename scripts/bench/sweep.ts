@@ -6,7 +6,7 @@ import { rankQuietAccounts } from '../../src/accounts/quiet-ranking.js';
 import { parseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import type { BenchDatabase } from './bench-database.js';
-import { baseEnv, residentBytes, spawnNode, type NodeChild } from './processes.js';
+import { BOT_NODE_FLAGS, baseEnv, residentBytes, spawnNode, type NodeChild } from './processes.js';
 import type { ChildRequest, PhasesReply, ProfileReply, SweepReply } from './sweep-child.js';
 import { ensureSweepData, lockSweepBench, SWEEP_ENV, type SweepData } from './sweep-data.js';
 import { median } from './stats.js';
@@ -62,7 +62,8 @@ export async function benchSweep(db: BenchDatabase, options: SweepOptions): Prom
     const child = spawnNode(new URL('./sweep-child.js', import.meta.url).pathname, [], {
       env: { ...baseEnv(), BENCH_SWEEP_URL: data.url, BENCH_SWEEP_NOW: data.now.toISOString() },
       ipc: true,
-      nodeFlags: ['--expose-gc'],
+      // The sweep runs inside the bot: with the bot's flags (its young generation bears on the memory figures).
+      nodeFlags: [...BOT_NODE_FLAGS, '--expose-gc'],
     });
     try {
       await child.firstMessage<{ ready: true }>(60_000);
