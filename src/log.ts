@@ -13,9 +13,9 @@ export type Subsystem = 'main' | 'http' | 'ingest' | 'slack' | 'outbox' | 'jobs'
  * A name in SECRET_NAMES is masked at the top of a log object and one level down under any key
  * (`{ slack: { botToken } }`, `{ user: { password } }`); REDACT_PATHS adds the deeper places
  * (request headers, config sections). The one-level-down rule is applied by `maskSecretsOneLevelDown`
- * rather than as pino `*.name` wildcard paths: pino's redaction walks and clones every log object
- * for a wildcard, 23 µs a line and child logger measured against under 1 µs without
- * (BENCHMARKS.md, "Apply: less per payment"), which was a tenth of the CPU of applying a payment.
+ * rather than as pino `*.name` wildcard paths: pino's redaction walks and copies every log object
+ * for a wildcard — a child logger and one line cost 30 µs with them, 7 µs without (BENCHMARKS.md,
+ * "Apply: less per payment"), about a tenth of the CPU of applying a payment then.
  */
 export const SECRET_NAMES: ReadonlySet<string> = new Set([
   'token',
