@@ -361,7 +361,10 @@ export async function paymentHistories(db: Db, accountIds: readonly number[]): P
     .selectFrom('payments')
     .select([
       'account_id',
-      sql<string>`string_agg(concat_ws(',', id, amount_minor, refunded_minor, floor(extract(epoch from paid_at) * 1000), currency), ';' order by paid_at, id)`.as('packed'),
+      // Epoch milliseconds, floored like node-postgres's reading of a timestamp: truncated to the
+      // millisecond, then read as a double and rounded, which is exact there. extract() gives a
+      // numeric, ~1.4 µs a row dearer — a tenth of PostgreSQL's time applying a payment.
+      sql<string>`string_agg(concat_ws(',', id, amount_minor, refunded_minor, round(date_part('epoch', date_trunc('milliseconds', paid_at)) * 1000)::int8, currency), ';' order by paid_at, id)`.as('packed'),
     ])
     .where('account_id', '=', anyId(wanted))
     .groupBy('account_id')
