@@ -17,6 +17,7 @@ import * as m0015 from './0015-books-oauth.js';
 import * as m0016 from './0016-outbox-retention.js';
 import * as m0017 from './0017-top-totals.js';
 import * as m0018 from './0018-nudge-row-checks.js';
+import * as m0019 from './0019-sweep-accounts-by-id.js';
 
 /**
  * Every migration, in order. Listed by hand rather than read from the folder so the same list
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '0016-outbox-retention': m0016,
   '0017-top-totals': m0017,
   '0018-nudge-row-checks': m0018,
+  '0019-sweep-accounts-by-id': m0019,
 };

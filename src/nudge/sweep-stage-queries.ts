@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { quietCandidatesQuery, quietScoreSql, type ThresholdRule } from '../accounts/quiet-queries.js';
+import { NO_OPEN_NUDGE, quietOrUrgentSql, quietScanBound, quietScoreSql, thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
 import type { Database } from '../db/schema.js';
-import { risingSql, risingWindowQuery } from '../top/top-queries.js';
+import { risingSql, risingWindowSql } from '../top/top-queries.js';
 import type { NudgeReason } from './nudge-queries.js';
 
 /**
@@ -30,10 +30,11 @@ const SWEEP_WORK_MEM = '64MB';
  * The stage is two temporary tables on the sweep's own connection, each made by the statement that
  * fills it (CREATE TABLE … AS, which PostgreSQL can run with parallel workers; an INSERT … SELECT it
  * runs in one process), and read as one through the view nudge_sweep_staged: nudge_sweep_stage
- * holds the quiet and possibly urgent accounts, nudge_sweep_rising the rising ones. Neither has a
- * key: each account is staged once by construction (see stageRisingCandidates), and a key on half a
- * million staged rows cost a third of staging them. The few rows with an unanswered inbound contact,
- * which the pure rule settles a page at a time, are found through a partial index of their own.
+ * holds what the one scan of the accounts found (the quiet and possibly urgent accounts, and the
+ * rising window), nudge_sweep_rising the rising ones. Neither has a key: each account is staged
+ * once by construction (see stageRisingCandidates), and a key on half a million staged rows cost a
+ * third of staging them. The few rows with an unanswered inbound contact, which the pure rule
+ * settles a page at a time, are found through a partial index of their own.
  * The connection's settings for the sweep are set here and put back by closeSweepStage: JIT off —
  * the rising statement is costed high (a subquery per row of the window), and after an import at 1M
  * accounts JIT spent 0.54 s of its 2.5 s compiling it (EXPLAIN ANALYZE) — and SWEEP_WORK_MEM.
@@ -49,6 +50,13 @@ export async function closeSweepStage(db: Db): Promise<void> {
   // The connection goes back to the pool: its next user gets the server's settings.
   await sql`reset jit`.execute(db);
   await sql`reset work_mem`.execute(db);
+  await resetScanSettings(db);
+}
+
+/** The planner settings stageQuietCandidates changes for its one statement. */
+async function resetScanSettings(db: Db): Promise<void> {
+  await sql`reset enable_hashjoin`.execute(db);
+  await sql`reset max_parallel_workers_per_gather`.execute(db);
 }
 
 async function dropStage(db: Db): Promise<void> {
@@ -60,23 +68,55 @@ async function dropStage(db: Db): Promise<void> {
 const STAGE_COLUMNS = sql`account_id, owner_id, reason, threshold_days, threshold_basis, rising, score, pass, last_touch_at, last_inbound_at, unanswered, undecided`;
 
 /**
- * Stages every quiet or possibly urgent account (quietCandidatesQuery) in one statement. Without an
- * unanswered inbound contact an account the query finds is quiet (silent for threshold × 24 hours),
- * scored here; with one it may be urgent instead, or neither, and is left undecided for the pure rule.
- * Returns how many were staged.
+ * The one scan of the accounts, in one statement: every quiet or possibly urgent account (`quiet`,
+ * quietOrUrgentSql) and every account in the rising window (`in_window`, risingWindowSql), so the
+ * rising pass reads the window from here instead of scanning the accounts and looking for their
+ * open nudges a second time. Without an unanswered inbound contact an account the query finds
+ * quiet is quiet (silent for threshold × 24 hours), scored here; with one it may be urgent instead,
+ * or neither, and is left undecided for the pure rule. `minDays` is the rising window's floor
+ * (RISING_MIN_DAYS). Returns how many were staged as quiet or possibly urgent.
+ *
+ * Once the backlog is nudged, nearly every account the scan finds has an open nudge (half a million
+ * at 1M accounts) and is left out. The planner hashed every open nudge for that and probed the hash
+ * for each account, most of the statement's CPU; read in id order from accounts_sweep_by_id_idx and
+ * merged against the open-nudge index (also in account order), both from their indexes alone, it
+ * takes about a third (migration 0019, BENCHMARKS.md). The planner does not cost it so — it expects
+ * the parallel hash to be cheaper — so hash joins and parallel workers are off for this statement
+ * when nudges are open. When none is (a first sweep after an import) there is nothing to merge, and
+ * the scan keeps its parallel workers.
  */
-export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule; openNudges?: boolean }): Promise<number> {
-  const candidates = quietCandidatesQuery(db, query).as('c');
+export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule; minDays: number; openNudges?: boolean }): Promise<number> {
+  const { now } = query;
+  const openNudges = query.openNudges !== false;
+  const threshold = thresholdSql(query.rule);
+  const window = risingWindowSql(query);
+  const quiet = quietOrUrgentSql(query);
   // "Unanswered" as the domain reads it: the inbound contact after the touch, both to the millisecond.
-  const unanswered = sql<boolean>`coalesce(c.last_inbound_at > c.last_touch_at, false)`;
+  // Only a quiet candidate is unanswered: a row staged for the window alone is not the quiet pass's.
+  const unanswered = sql<boolean>`(c.quiet and coalesce((extract(epoch from c.last_inbound_at) * 1000)::float8 > (extract(epoch from c.last_touch_at) * 1000)::float8, false))`;
+  if (openNudges) {
+    await sql`set enable_hashjoin = off`.execute(db);
+    await sql`set max_parallel_workers_per_gather = 0`.execute(db);
+  }
   await sql`
-    create temp table nudge_sweep_stage (${STAGE_COLUMNS}) as
-    select c.id::bigint, c.owner_id::bigint, 'quiet'::text, c.threshold_days::integer, c.threshold_basis::text, false,
-      (case when ${unanswered} then 0 else ${quietScoreSql(sql`c.touch_at`, sql<number>`c.threshold_days`, query.now)} end)::float8,
-      ${QUIET_PASS}::smallint, c.touch_at, c.inbound_at, ${unanswered}, ${unanswered}
-    from ${candidates}`.execute(db);
+    create temp table nudge_sweep_stage (${STAGE_COLUMNS}, quiet, in_window, half_days) as
+    select c.id, c.owner_id, 'quiet'::text, c.threshold_days, c.threshold_basis, false,
+      (case when ${unanswered} or not c.quiet then 0 else ${quietScoreSql(sql`c.last_touch_at`, sql<number>`c.threshold_days`, now)} end)::float8,
+      ${QUIET_PASS}::smallint, c.last_touch_at, c.last_inbound_at, ${unanswered}, ${unanswered}, c.quiet, c.in_window, c.half_days
+    from (
+      select a.id::bigint, a.owner_id::bigint, a.last_touch_at, a.last_inbound_at,
+        ${threshold.days}::integer as threshold_days, ${threshold.basis}::text as threshold_basis, ${window.halfDays}::integer as half_days,
+        ${quiet} as quiet, ${window.inWindow} as in_window
+      from accounts a
+      where a.last_touch_at <= ${quietScanBound(now)}::timestamptz and a.status = 'active' and (a.snoozed_until is null or a.snoozed_until <= ${now}::timestamptz)
+        ${openNudges ? sql`and ${NO_OPEN_NUDGE}` : sql``}
+        and (${quiet} or ${window.inWindow})
+    ) as c`.execute(db);
+  // Put back at once (and by closeSweepStage, should the statement fail outside a transaction;
+  // inside one, a failure undoes the settings with it).
+  if (openNudges) await resetScanSettings(db);
   await sql`create index nudge_sweep_stage_unanswered on nudge_sweep_stage (account_id) where unanswered`.execute(db);
-  return countOf(db, sql`nudge_sweep_stage`);
+  return countOf(db, sql`nudge_sweep_stage where quiet`);
 }
 
 async function countOf(db: Db, table: RawBuilder<unknown>): Promise<number> {
@@ -124,31 +164,41 @@ export async function settleStaged(db: Db, settled: ReadonlyArray<{ accountId: n
     where s.unanswered and s.undecided and s.account_id = u.account_id and s.account_id between ${first} and ${last}`.execute(db);
 }
 
-/** Drops the candidates the pure rule found neither quiet nor urgent; returns how many. */
+/**
+ * Drops the candidates the pure rule found neither quiet nor urgent from the quiet pass; returns how
+ * many. Their rows stay, no longer quiet nor unanswered: one in the rising window may still be rising.
+ */
 export async function dropUndecided(db: Db): Promise<number> {
-  const result = await sql`delete from nudge_sweep_stage where unanswered and undecided`.execute(db);
+  const result = await sql`update nudge_sweep_stage set quiet = false, unanswered = false, undecided = false where unanswered and undecided`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
 /**
- * Stages, in one statement, the rising accounts untouched past half their threshold
- * (risingWindowQuery, risingSql): each is quiet at that halved threshold, scored so. An account
- * already staged keeps its entry. The window holds only accounts not past their threshold, which
- * the quiet pass staged only for an unanswered inbound contact (urgent), so those are the only
- * staged rows it looks up — through the stage's partial index, not a key on every staged row.
- * That holds because both passes read the accounts as of one snapshot (stageAndDeliver). Then the
+ * Stages, in one statement, the rising accounts untouched past half their threshold: those of the
+ * window the scan kept (stageQuietCandidates) that are rising (risingSql), each quiet at that halved
+ * threshold and scored so. An account already staged as quiet or urgent keeps its entry: in the
+ * window it is not past its threshold, so the quiet pass staged it only for an unanswered inbound
+ * contact, and its own row says so (`unanswered`, cleared if the pure rule dropped it). Then the
  * view of both tables, which the ranking reads.
  */
-export async function stageRisingCandidates(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number; openNudges?: boolean }): Promise<number> {
-  // OFFSET 0 fences the window: the arrows are read for the window's rows only.
-  const window = risingWindowQuery(db, query).offset(0).as('c');
+export async function stageRisingCandidates(db: Db, query: { now: Date }): Promise<number> {
   await sql`
     create temp table nudge_sweep_rising (${STAGE_COLUMNS}) as
-    select c.id::bigint, c.owner_id::bigint, 'quiet'::text, c.half_days::integer, c.threshold_basis::text, true,
-      ${quietScoreSql(sql`c.touch_at`, sql<number>`c.half_days`, query.now)}::float8, ${RISING_PASS}::smallint, c.touch_at, null::timestamptz, false, false
-    from ${window}
-    where not exists (select 1 from nudge_sweep_stage s where s.unanswered and s.account_id = c.id)
-      and ${risingSql(query.now)}`.execute(db);
-  await sql`create temp view nudge_sweep_staged as select * from nudge_sweep_stage union all select * from nudge_sweep_rising`.execute(db);
+    select c.id, c.owner_id, 'quiet'::text, c.half_days, c.threshold_basis, true,
+      ${quietScoreSql(sql`c.last_touch_at`, sql<number>`c.half_days`, query.now)}::float8, ${RISING_PASS}::smallint, c.last_touch_at, null::timestamptz, false, false
+    from (
+      -- last_paid_at is not in the scan's index (every payment would then write to it), so it is
+      -- read here, by key, for the window's rows alone and only when the rep's arrow is not up; as a
+      -- join, the planner (the stage has no statistics) hashed every account for it.
+      select s.account_id as id, s.owner_id, s.half_days, s.threshold_basis, s.last_touch_at,
+        (select a.last_paid_at from accounts a where a.id = s.account_id) as last_paid_at
+      from nudge_sweep_stage s
+      where s.in_window and not s.unanswered
+    ) as c
+    where ${risingSql(query.now)}`.execute(db);
+  await sql`
+    create temp view nudge_sweep_staged as
+    select ${STAGE_COLUMNS} from nudge_sweep_stage where quiet
+    union all select ${STAGE_COLUMNS} from nudge_sweep_rising`.execute(db);
   return countOf(db, sql`nudge_sweep_rising`);
 }
