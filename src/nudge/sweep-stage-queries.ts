@@ -94,17 +94,21 @@ export async function stageQuietCandidates(db: Db, query: { now: Date; tz: strin
   // "Unanswered" as the domain reads it: the inbound contact after the touch, both to the millisecond.
   // Only a quiet candidate is unanswered: a row staged for the window alone is not the quiet pass's.
   const unanswered = sql<boolean>`(c.quiet and coalesce((extract(epoch from c.last_inbound_at) * 1000)::float8 > (extract(epoch from c.last_touch_at) * 1000)::float8, false))`;
+  // The rising pass needs last_paid_at for the window's rows. It is not in the index the merge reads
+  // (every payment would then write to it), so there it is read by key for those rows alone.
+  const lastPaidAt = openNudges ? sql`(select x.last_paid_at from accounts x where x.id = a.id)` : sql`a.last_paid_at`;
   if (openNudges) {
     await sql`set enable_hashjoin = off`.execute(db);
     await sql`set max_parallel_workers_per_gather = 0`.execute(db);
   }
   await sql`
-    create temp table nudge_sweep_stage (${STAGE_COLUMNS}, quiet, in_window, half_days) as
+    create temp table nudge_sweep_stage (${STAGE_COLUMNS}, quiet, in_window, half_days, last_paid_at) as
     select c.id, c.owner_id, 'quiet'::text, c.threshold_days, c.threshold_basis, false,
       (case when ${unanswered} or not c.quiet then 0 else ${quietScoreSql(sql`c.last_touch_at`, sql<number>`c.threshold_days`, now)} end)::float8,
-      ${QUIET_PASS}::smallint, c.last_touch_at, c.last_inbound_at, ${unanswered}, ${unanswered}, c.quiet, c.in_window, c.half_days
+      ${QUIET_PASS}::smallint, c.last_touch_at, c.last_inbound_at, ${unanswered}, ${unanswered}, c.quiet, c.in_window, c.half_days,
+      case when c.in_window then c.last_paid_at end
     from (
-      select a.id::bigint, a.owner_id::bigint, a.last_touch_at, a.last_inbound_at,
+      select a.id::bigint, a.owner_id::bigint, a.last_touch_at, a.last_inbound_at, ${lastPaidAt} as last_paid_at,
         ${threshold.days}::integer as threshold_days, ${threshold.basis}::text as threshold_basis, ${window.halfDays}::integer as half_days,
         ${quiet} as quiet, ${window.inWindow} as in_window
       from accounts a
@@ -187,11 +191,7 @@ export async function stageRisingCandidates(db: Db, query: { now: Date }): Promi
     select c.id, c.owner_id, 'quiet'::text, c.half_days, c.threshold_basis, true,
       ${quietScoreSql(sql`c.last_touch_at`, sql<number>`c.half_days`, query.now)}::float8, ${RISING_PASS}::smallint, c.last_touch_at, null::timestamptz, false, false
     from (
-      -- last_paid_at is not in the scan's index (every payment would then write to it), so it is
-      -- read here, by key, for the window's rows alone and only when the rep's arrow is not up; as a
-      -- join, the planner (the stage has no statistics) hashed every account for it.
-      select s.account_id as id, s.owner_id, s.half_days, s.threshold_basis, s.last_touch_at,
-        (select a.last_paid_at from accounts a where a.id = s.account_id) as last_paid_at
+      select s.account_id as id, s.owner_id, s.half_days, s.threshold_basis, s.last_touch_at, s.last_paid_at
       from nudge_sweep_stage s
       where s.in_window and not s.unanswered
     ) as c
