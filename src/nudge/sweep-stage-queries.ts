@@ -56,6 +56,7 @@ export async function closeSweepStage(db: Db): Promise<void> {
 /** The planner settings stageQuietCandidates changes for its one statement. */
 async function resetScanSettings(db: Db): Promise<void> {
   await sql`reset enable_hashjoin`.execute(db);
+  await sql`reset enable_nestloop`.execute(db);
   await sql`reset max_parallel_workers_per_gather`.execute(db);
 }
 
@@ -81,9 +82,10 @@ const STAGE_COLUMNS = sql`account_id, owner_id, reason, threshold_days, threshol
  * for each account, most of the statement's CPU; read in id order from accounts_sweep_by_id_idx and
  * merged against the open-nudge index (also in account order), both from their indexes alone, it
  * takes about a third (migration 0019, BENCHMARKS.md). The planner does not cost it so — it expects
- * the parallel hash to be cheaper — so hash joins and parallel workers are off for this statement
- * when nudges are open. When none is (a first sweep after an import) there is nothing to merge, and
- * the scan keeps its parallel workers.
+ * the parallel hash to be cheaper, and with hashes off, a parallel merge through the table's heap —
+ * so for this statement, when nudges are open, the merge is the only join left to it and it runs
+ * without parallel workers (one process merging costs less CPU than three). When none is open (a
+ * first sweep after an import) there is nothing to merge, and the scan keeps its parallel workers.
  */
 export async function stageQuietCandidates(db: Db, query: { now: Date; tz: string; rule: ThresholdRule; minDays: number; openNudges?: boolean }): Promise<number> {
   const { now } = query;
@@ -99,6 +101,7 @@ export async function stageQuietCandidates(db: Db, query: { now: Date; tz: strin
   const lastPaidAt = openNudges ? sql`(select x.last_paid_at from accounts x where x.id = a.id)` : sql`a.last_paid_at`;
   if (openNudges) {
     await sql`set enable_hashjoin = off`.execute(db);
+    await sql`set enable_nestloop = off`.execute(db);
     await sql`set max_parallel_workers_per_gather = 0`.execute(db);
   }
   await sql`
