@@ -142,14 +142,17 @@ export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rul
 }
 
 /**
- * quietCandidatesQuery's own condition over `accounts as a` (past the threshold, or an inbound
- * contact that may be urgent), for the sweep's single scan of the accounts too (sweep-stage-queries.ts).
+ * quietCandidatesQuery's own condition over `a` (past the threshold, or an inbound contact that may
+ * be urgent), for the sweep's single scan of the accounts too (sweep-stage-queries.ts), which gives
+ * the threshold as a column it has already computed (`days`).
  */
-export function quietOrUrgentSql(query: { now: Date; tz: string; rule: ThresholdRule }): RawBuilder<boolean> {
-  const threshold = thresholdSql(query.rule);
-  const urgentBound = urgentInboundBound(query.now, query.tz);
-  return sql<boolean>`(a.last_touch_at <= ${query.now}::timestamptz - ${threshold.days} * interval '24 hours'
-        or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`;
+export function quietOrUrgentSql(query: { now: Date; tz: string; rule: ThresholdRule }, days: RawBuilder<number> = thresholdSql(query.rule).days): RawBuilder<boolean> {
+  return sql<boolean>`(a.last_touch_at <= ${query.now}::timestamptz - ${days} * interval '24 hours' or ${possiblyUrgentSql(query)})`;
+}
+
+/** An inbound contact since the last touch, old enough to be urgent now (urgentInboundBound), over `a`. */
+export function possiblyUrgentSql(query: { now: Date; tz: string }): RawBuilder<boolean> {
+  return sql<boolean>`(a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentInboundBound(query.now, query.tz)}::timestamptz)`;
 }
 
 /** The latest touch quietCandidatesQuery reads: no threshold is under a day and nothing is urgent within a day of the inbound contact. */

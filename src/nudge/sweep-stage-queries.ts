@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { NO_OPEN_NUDGE, quietOrUrgentSql, quietScanBound, quietScoreSql, thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
+import { NO_OPEN_NUDGE, possiblyUrgentSql, quietOrUrgentSql, quietScanBound, quietScoreSql, thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
 import type { Database } from '../db/schema.js';
 import { risingSql, risingWindowSql } from '../top/top-queries.js';
 import type { NudgeReason } from './nudge-queries.js';
@@ -19,10 +19,11 @@ const QUIET_PASS = 0;
 const RISING_PASS = 1;
 
 /**
- * Memory for the sweep's hashes, on its own connection only: the steady sweep's anti-join with the
- * open nudges hashes every one of them (546k at 1M accounts, 30 MB), in 8 batches through temporary
- * files at PostgreSQL's default 4 MB, in one at this. (The ranking's sort of a first sweep still
- * spills; in memory, at 160 MB, it measured no faster.) Once a day, one connection.
+ * Memory for the sweep's hashes and sorts, on its own connection only. Set when the steady sweep
+ * hashed every open nudge (546k at 1M accounts, 30 MB: 8 batches through temporary files at
+ * PostgreSQL's default 4 MB, one at this); that scan now merges instead (stageQuietCandidates), and
+ * what is left to it is the first sweep's, over half a million staged rows. (The ranking's sort of a
+ * first sweep still spills; in memory, at 160 MB, it measured no faster.) Once a day, one connection.
  */
 const SWEEP_WORK_MEM = '64MB';
 
@@ -91,11 +92,14 @@ export async function stageQuietCandidates(db: Db, query: { now: Date; tz: strin
   const { now } = query;
   const openNudges = query.openNudges !== false;
   const threshold = thresholdSql(query.rule);
-  const window = risingWindowSql(query);
-  const quiet = quietOrUrgentSql(query);
+  const halfDays = risingWindowSql(query).halfDays;
+  // Both conditions from the threshold and its half computed once per account (the inner query,
+  // kept apart by OFFSET 0): the threshold is a CASE over the tier's name, costly a million times over.
+  const quiet = quietOrUrgentSql(query, sql<number>`a.threshold_days`);
+  const inWindow = risingWindowSql(query, sql<number>`a.threshold_days`, sql<number>`a.half_days`).inWindow;
   // "Unanswered" as the domain reads it: the inbound contact after the touch, both to the millisecond.
   // Only a quiet candidate is unanswered: a row staged for the window alone is not the quiet pass's.
-  const unanswered = sql<boolean>`(c.quiet and coalesce((extract(epoch from c.last_inbound_at) * 1000)::float8 > (extract(epoch from c.last_touch_at) * 1000)::float8, false))`;
+  const unanswered = sql<boolean>`coalesce((extract(epoch from c.last_inbound_at) * 1000)::float8 > (extract(epoch from c.last_touch_at) * 1000)::float8, false)`;
   // The rising pass needs last_paid_at for the window's rows. It is not in the index the merge reads
   // (every payment would then write to it), so there it is read by key for those rows alone.
   const lastPaidAt = openNudges ? sql`(select x.last_paid_at from accounts x where x.id = a.id)` : sql`a.last_paid_at`;
@@ -104,21 +108,35 @@ export async function stageQuietCandidates(db: Db, query: { now: Date; tz: strin
     await sql`set enable_nestloop = off`.execute(db);
     await sql`set max_parallel_workers_per_gather = 0`.execute(db);
   }
+  // Quiet or in the window is the same as untouched past half the threshold (never more than the
+  // threshold, and never under minDays unless the threshold is), or possibly urgent: one condition
+  // instead of two to read every account by. Each level below computes its columns once per row
+  // (OFFSET 0 keeps the levels apart; flattened, PostgreSQL evaluated each expression wherever the
+  // next level named it — the threshold's CASE over the tier name, the interval arithmetic and the
+  // numeric epochs several times a row, which doubled the statement's CPU after an import).
   await sql`
     create temp table nudge_sweep_stage (${STAGE_COLUMNS}, quiet, in_window, half_days, last_paid_at) as
-    select c.id, c.owner_id, 'quiet'::text, c.threshold_days, c.threshold_basis, false,
-      (case when ${unanswered} or not c.quiet then 0 else ${quietScoreSql(sql`c.last_touch_at`, sql<number>`c.threshold_days`, now)} end)::float8,
-      ${QUIET_PASS}::smallint, c.last_touch_at, c.last_inbound_at, ${unanswered}, ${unanswered}, c.quiet, c.in_window, c.half_days,
-      case when c.in_window then c.last_paid_at end
+    select u.id, u.owner_id, 'quiet'::text, u.threshold_days, u.threshold_basis, false,
+      (case when u.unanswered or not u.quiet then 0 else ${quietScoreSql(sql`u.last_touch_at`, sql<number>`u.threshold_days`, now)} end)::float8,
+      ${QUIET_PASS}::smallint, u.last_touch_at, u.last_inbound_at, u.unanswered, u.unanswered, u.quiet, u.in_window, u.half_days,
+      case when u.in_window then u.last_paid_at end
     from (
-      select a.id::bigint, a.owner_id::bigint, a.last_touch_at, a.last_inbound_at, ${lastPaidAt} as last_paid_at,
-        ${threshold.days}::integer as threshold_days, ${threshold.basis}::text as threshold_basis, ${window.halfDays}::integer as half_days,
-        ${quiet} as quiet, ${window.inWindow} as in_window
-      from accounts a
-      where a.last_touch_at <= ${quietScanBound(now)}::timestamptz and a.status = 'active' and (a.snoozed_until is null or a.snoozed_until <= ${now}::timestamptz)
-        ${openNudges ? sql`and ${NO_OPEN_NUDGE}` : sql``}
-        and (${quiet} or ${window.inWindow})
-    ) as c`.execute(db);
+      select c.*, (c.quiet and ${unanswered}) as unanswered
+      from (
+        select a.*, ${quiet} as quiet, ${inWindow} as in_window
+        from (
+          select a.id::bigint, a.owner_id::bigint, a.last_touch_at, a.last_inbound_at, ${lastPaidAt} as last_paid_at,
+            ${threshold.days}::integer as threshold_days, ${threshold.basis}::text as threshold_basis, ${halfDays}::integer as half_days
+          from accounts a
+          where a.last_touch_at <= ${quietScanBound(now)}::timestamptz and a.status = 'active' and (a.snoozed_until is null or a.snoozed_until <= ${now}::timestamptz)
+            ${openNudges ? sql`and ${NO_OPEN_NUDGE}` : sql``}
+            and (a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours' or ${possiblyUrgentSql(query)})
+          offset 0
+        ) as a
+        offset 0
+      ) as c
+      offset 0
+    ) as u`.execute(db);
   // Put back at once (and by closeSweepStage, should the statement fail outside a transaction;
   // inside one, a failure undoes the settings with it).
   if (openNudges) await resetScanSettings(db);

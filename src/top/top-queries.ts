@@ -534,21 +534,26 @@ export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRul
 }
 
 /**
- * The rising window as expressions over `accounts as a`, for risingWindowQuery and for the sweep's
- * single scan of the accounts (sweep-stage-queries.ts): `halfDays` is risingThresholdDays,
- * `inWindow` says the account is untouched past it but not past its full threshold, and `bound` is
- * the latest touch that can be in the window at all (`minDays` before now), for an index range.
+ * The rising window as expressions over `a`, for risingWindowQuery and for the sweep's single scan of
+ * the accounts (sweep-stage-queries.ts), which gives the threshold and half of it as columns it has
+ * already computed (`days`, `half`): `halfDays` is risingThresholdDays (ceil(days / 2) in integers,
+ * every threshold being a whole number of days from 1), `inWindow` says the account is untouched past
+ * it but not past its full threshold, and `bound` is the latest touch that can be in the window at all
+ * (`minDays` before now).
  */
-export function risingWindowSql(query: { now: Date; rule: ThresholdRule; minDays: number }): { halfDays: RawBuilder<number>; inWindow: RawBuilder<boolean>; bound: Date } {
+export function risingWindowSql(
+  query: { now: Date; rule: ThresholdRule; minDays: number },
+  days: RawBuilder<number> = thresholdSql(query.rule).days,
+  half?: RawBuilder<number>,
+): { halfDays: RawBuilder<number>; inWindow: RawBuilder<boolean>; bound: Date } {
   const { now } = query;
-  const threshold = thresholdSql(query.rule);
-  const halfDays = sql<number>`least(${threshold.days}, greatest(${query.minDays}::integer, ceil(${threshold.days} / 2.0)::integer))`;
+  const halfDays = sql<number>`least(${days}, greatest(${query.minDays}::integer, (${days} + 1) / 2))`;
   const bound = new Date(now.getTime() - query.minDays * DAY_MS);
   return {
     halfDays,
     inWindow: sql<boolean>`(a.last_touch_at <= ${bound}::timestamptz
-      and a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'
-      and a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours')`,
+      and a.last_touch_at <= ${now}::timestamptz - ${half ?? halfDays} * interval '24 hours'
+      and a.last_touch_at > ${now}::timestamptz - ${days} * interval '24 hours')`,
     bound,
   };
 }
