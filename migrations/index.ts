@@ -17,6 +17,7 @@ import * as m0015 from './0015-books-oauth.js';
 import * as m0016 from './0016-outbox-retention.js';
 import * as m0017 from './0017-top-totals.js';
 import * as m0018 from './0018-nudge-row-checks.js';
+import * as m0019 from './0019-sweep-accounts-by-id.js';
 import * as m0020 from './0020-accounts-room-to-update.js';
 
 /**
@@ -42,5 +43,6 @@ export const migrations: Record<string, Migration> = {
   '0016-outbox-retention': m0016,
   '0017-top-totals': m0017,
   '0018-nudge-row-checks': m0018,
+  '0019-sweep-accounts-by-id': m0019,
   '0020-accounts-room-to-update': m0020,
 };

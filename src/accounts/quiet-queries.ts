@@ -76,7 +76,7 @@ export function urgentInboundBound(now: Date, tz: string): Date {
  * scan walks that index and never holds more than a page. Quiet is the domain's rule exactly
  * (isPastThreshold: silent for at least threshold × 24 hours); urgent is a tight superset
  * (urgentInboundBound for two business days); the pure quietState confirms each row.
- * Everything it reads is in accounts_quiet_sweep_idx, so the scan is index-only: no table reads.
+ * The sweep itself stages in one statement (sweep-stage-queries.ts); the tests read these pages as its reference.
  */
 export async function quietCandidatesPage(
   db: Db,
@@ -117,10 +117,8 @@ export const NO_OPEN_NUDGE = sql<boolean>`not exists (select 1 from nudges n whe
 export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: ThresholdRule; openNudges?: boolean }) {
   const { now } = query;
   const threshold = thresholdSql(query.rule);
-  // No threshold is under a day and nothing is urgent within a day of the inbound contact, so
-  // accounts touched less than 24 hours ago are never read.
-  const scanBound = new Date(now.getTime() - 86_400_000);
-  const urgentBound = urgentInboundBound(now, query.tz);
+  // Accounts touched less than 24 hours ago are never read.
+  const scanBound = quietScanBound(now);
   return db
     .selectFrom('accounts as a')
     .select([
@@ -140,10 +138,26 @@ export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rul
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
     .$if(query.openNudges !== false, (qb) => qb.where(NO_OPEN_NUDGE))
-    .where(
-      sql<boolean>`(a.last_touch_at <= ${now}::timestamptz - ${threshold.days} * interval '24 hours'
-        or (a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentBound}::timestamptz))`,
-    );
+    .where(quietOrUrgentSql(query));
+}
+
+/**
+ * quietCandidatesQuery's own condition over `a` (past the threshold, or an inbound contact that may
+ * be urgent), for the sweep's single scan of the accounts too (sweep-stage-queries.ts), which gives
+ * the threshold as a column it has already computed (`days`).
+ */
+export function quietOrUrgentSql(query: { now: Date; tz: string; rule: ThresholdRule }, days: RawBuilder<number> = thresholdSql(query.rule).days): RawBuilder<boolean> {
+  return sql<boolean>`(a.last_touch_at <= ${query.now}::timestamptz - ${days} * interval '24 hours' or ${possiblyUrgentSql(query)})`;
+}
+
+/** An inbound contact since the last touch, old enough to be urgent now (urgentInboundBound), over `a`. */
+export function possiblyUrgentSql(query: { now: Date; tz: string }): RawBuilder<boolean> {
+  return sql<boolean>`(a.last_inbound_at > a.last_touch_at and a.last_inbound_at <= ${urgentInboundBound(query.now, query.tz)}::timestamptz)`;
+}
+
+/** The latest touch quietCandidatesQuery reads: no threshold is under a day and nothing is urgent within a day of the inbound contact. */
+export function quietScanBound(now: Date): Date {
+  return new Date(now.getTime() - 86_400_000);
 }
 
 /** Times of the account's latest outbound touchpoints, newest first (enough rows for a dozen distinct days). */

@@ -213,12 +213,12 @@ export async function openAndDeliverNudges(db: Kysely<Database>, settings: Nudge
 
 async function stageAndDeliver(conn: Kysely<Database>, settings: NudgeSettings, context: DeliveryContext): Promise<OpeningSummary> {
   const { time } = context;
-  // Both passes read the accounts as of one snapshot: an account the quiet pass staged is then never
-  // in the rising window unless it is urgent, which is what lets the stage go without a key
-  // (stageRisingCandidates). The stage is temporary tables; nothing else is written. Whether any
-  // nudge is open is asked first, in that snapshot: when none is (a first sweep after an import
-  // into a new install), the passes do not look for one per account — over an empty nudges table
-  // the planner's anti-join rescanned it for each of half a million accounts.
+  // One scan reads the accounts for both passes (stageQuietCandidates keeps the rising window), and
+  // the rising pass reads payments and arrows in the same snapshot. The stage is temporary tables;
+  // nothing else is written. Whether any nudge is open is asked first, in that snapshot: when none
+  // is (a first sweep after an import into a new install), the scan does not look for one per
+  // account — over an empty nudges table the planner's anti-join rescanned it for each of half a
+  // million accounts.
   const { quiet, rising } = await conn
     .transaction()
     .setIsolationLevel('repeatable read')
@@ -227,7 +227,7 @@ async function stageAndDeliver(conn: Kysely<Database>, settings: NudgeSettings, 
       return {
         quiet: await stageQuietNudges(trx, settings, time, openNudges),
         // Rising accounts come due at half their threshold: the up arrows are the ones at risk.
-        rising: await stageRisingNudges(trx, settings, time, openNudges),
+        rising: await stageRisingNudges(trx, time),
       };
     });
   const result: OpeningSummary = { candidates: quiet.candidates + rising.candidates, opened: 0, separate: 0, summarized: 0, summaries: 0, dropped: 0 };

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { JobTime } from '../clock.js';
 import type { Database } from '../db/schema.js';
 import { quietnessScore, quietState } from '../domain/quiet.js';
+import { RISING_MIN_DAYS } from '../domain/top-ten.js';
 import type { NudgeSettings } from './nudge-settings.js';
 import { dropUndecided, settleStaged, stageQuietCandidates, undecidedStaged } from './sweep-stage-queries.js';
 
@@ -15,7 +16,8 @@ import { dropUndecided, settleStaged, stageQuietCandidates, undecidedStaged } fr
  */
 export async function stageQuietNudges(db: Kysely<Database>, settings: NudgeSettings, time: JobTime, openNudges = true): Promise<{ candidates: number }> {
   const now = time.asOf;
-  const staged = await stageQuietCandidates(db, { now, tz: settings.tz, rule: settings.rule, openNudges });
+  // The same scan keeps the rising window for stageRisingNudges.
+  const staged = await stageQuietCandidates(db, { now, tz: settings.tz, rule: settings.rule, minDays: RISING_MIN_DAYS, openNudges });
   let after = 0;
   for (;;) {
     const page = await undecidedStaged(db, after, settings.pageSize);

@@ -504,13 +504,12 @@ export async function risingCandidatesPage(
 /**
  * The accounts untouched past half their quiet threshold (never under `minDays`) but not past the
  * threshold itself, active and not snoozed, without an open nudge: risingCandidatesPage's window,
- * unpaged, for the sweep's single staging statement too. `half_days` is risingThresholdDays in SQL.
+ * unpaged. `half_days` is risingThresholdDays in SQL.
  */
 export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number; openNudges?: boolean }) {
   const { now } = query;
   const threshold = thresholdSql(query.rule);
-  const halfDays = sql<number>`least(${threshold.days}, greatest(${query.minDays}::integer, ceil(${threshold.days} / 2.0)::integer))`;
-  const bound = new Date(now.getTime() - query.minDays * DAY_MS);
+  const window = risingWindowSql(query);
   return db
     .selectFrom('accounts as a')
     .select([
@@ -523,16 +522,40 @@ export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRul
       epochMs('a.last_inbound_at').as('last_inbound_at'),
       threshold.days.as('threshold_days'),
       threshold.basis.as('threshold_basis'),
-      halfDays.as('half_days'),
+      window.halfDays.as('half_days'),
       sql<string>`a.last_touch_at::text`.as('cursor_at'),
       'a.last_touch_at as touch_at',
     ])
-    .where('a.last_touch_at', '<=', bound)
+    .where('a.last_touch_at', '<=', window.bound)
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    .where(sql<boolean>`a.last_touch_at <= ${now}::timestamptz - ${halfDays} * interval '24 hours'`)
-    .where(sql<boolean>`a.last_touch_at > ${now}::timestamptz - ${threshold.days} * interval '24 hours'`)
+    .where(window.inWindow)
     .$if(query.openNudges !== false, (qb) => qb.where(NO_OPEN_NUDGE));
+}
+
+/**
+ * The rising window as expressions over `a`, for risingWindowQuery and for the sweep's single scan of
+ * the accounts (sweep-stage-queries.ts), which gives the threshold and half of it as columns it has
+ * already computed (`days`, `half`): `halfDays` is risingThresholdDays (ceil(days / 2) in integers,
+ * every threshold being a whole number of days from 1), `inWindow` says the account is untouched past
+ * it but not past its full threshold, and `bound` is the latest touch that can be in the window at all
+ * (`minDays` before now).
+ */
+export function risingWindowSql(
+  query: { now: Date; rule: ThresholdRule; minDays: number },
+  days: RawBuilder<number> = thresholdSql(query.rule).days,
+  half?: RawBuilder<number>,
+): { halfDays: RawBuilder<number>; inWindow: RawBuilder<boolean>; bound: Date } {
+  const { now } = query;
+  const halfDays = sql<number>`least(${days}, greatest(${query.minDays}::integer, (${days} + 1) / 2))`;
+  const bound = new Date(now.getTime() - query.minDays * DAY_MS);
+  return {
+    halfDays,
+    inWindow: sql<boolean>`(a.last_touch_at <= ${bound}::timestamptz
+      and a.last_touch_at <= ${now}::timestamptz - ${half ?? halfDays} * interval '24 hours'
+      and a.last_touch_at > ${now}::timestamptz - ${days} * interval '24 hours')`,
+    bound,
+  };
 }
 
 /**

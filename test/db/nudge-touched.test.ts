@@ -260,10 +260,10 @@ describe.each(testEngines())('migration 0006 on a database with open nudges (%s)
       expect(touched.get(inboundNudge)).toBeNull();
       expect(touched.get(answeredNudge)).toBeNull();
 
-      const indexes = await sql<{ indexname: string }>`select indexname from pg_indexes where indexname in ('accounts_quiet_sweep_idx', 'nudges_touched_idx') order by indexname`.execute(
-        empty.handle.db,
-      );
-      expect(indexes.rows.map((r) => r.indexname)).toEqual(['accounts_quiet_sweep_idx', 'nudges_touched_idx']);
+      // 0006's accounts_quiet_sweep_idx is replaced by 0019's, ordered by id.
+      const indexes = await sql<{ indexname: string }>`
+        select indexname from pg_indexes where indexname in ('accounts_quiet_sweep_idx', 'accounts_sweep_by_id_idx', 'nudges_touched_idx') order by indexname`.execute(empty.handle.db);
+      expect(indexes.rows.map((r) => r.indexname)).toEqual(['accounts_sweep_by_id_idx', 'nudges_touched_idx']);
 
       // The first sweep after the upgrade expires the nudge touched before it, and only that one.
       const db = empty.handle.db as Kysely<Database>;

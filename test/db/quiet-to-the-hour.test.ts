@@ -191,7 +191,7 @@ describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%
               await openSweepStage(conn);
               try {
                 await stageQuietNudges(conn, settings, { asOf: now, wall: now }, lookForOpenNudges);
-                await stageRisingNudges(conn, settings, { asOf: now, wall: now }, lookForOpenNudges);
+                await stageRisingNudges(conn, { asOf: now, wall: now });
                 const result = await sql<{ account_id: string; reason: string; threshold_days: number; rising: boolean; score: number }>`
                   select account_id, reason, threshold_days, rising, score from nudge_sweep_staged order by account_id`.execute(conn);
                 return result.rows;
