@@ -14,7 +14,7 @@ import {
   type IngestSource,
 } from './ingest-payloads.js';
 import { runLoad, type LoadResult } from './load.js';
-import { baseEnv, cpuSeconds, freePort, spawnBot, spawnNode, waitFor200, type NodeChild } from './processes.js';
+import { BOT_NODE_FLAGS, baseEnv, cpuSeconds, freePort, spawnBot, spawnNode, waitFor200, type NodeChild } from './processes.js';
 import { median, sleep } from './stats.js';
 import { fmt, info, judged, ms, type Row } from './table.js';
 import { backendCpu, backendPids, cpuSince } from './backend-cpu.js';
@@ -250,7 +250,8 @@ async function startBot(databaseUrl: string, profileDir: string | null): Promise
 
 async function startBaseline(databaseUrl: string): Promise<{ child: NodeChild; url: string }> {
   const script = new URL('./baseline-server.js', import.meta.url).pathname;
-  const child = spawnNode(script, [], { env: { ...baseEnv(), BENCH_DATABASE_URL: databaseUrl, BENCH_POOL_SIZE: String(POOL_SIZE) }, ipc: true });
+  // The bot's node flags for the baseline too: the two differ in what they do, not in how node runs.
+  const child = spawnNode(script, [], { env: { ...baseEnv(), BENCH_DATABASE_URL: databaseUrl, BENCH_POOL_SIZE: String(POOL_SIZE) }, ipc: true, nodeFlags: [...BOT_NODE_FLAGS] });
   const { port } = await child.firstMessage<{ port: number }>(30_000);
   const url = `http://127.0.0.1:${port}`;
   await waitFor200(`${url}/readyz`, child, 10_000);
