@@ -57,7 +57,7 @@ function migrationsHash(): string {
 const TEST_SHARED_BUFFERS = '16MB';
 
 /** Names the way dumps are made, so a temp folder's dumps from an older way are not reused. */
-const DUMP_FORMAT = 'v2';
+const DUMP_FORMAT = 'v3';
 
 /**
  * A fresh PGlite runs initdb (about 6 s of CPU) and our migrations (more); loading a dump of the
@@ -75,6 +75,10 @@ async function cachedDump(name: string, build: (pglite: Awaited<ReturnType<typeo
   await pglite.exec(`UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')`);
   await pglite.exec('DROP DATABASE template0');
   await pglite.exec('DROP DATABASE template1');
+  // Kept in the dump's postgresql.auto.conf, so the CLI suites' children, which start the bot's own
+  // way on a directory seeded from it, set up the small buffer pool too: 0.6 s of CPU a child
+  // instead of 1.3 s (about twenty children a run).
+  await pglite.exec(`ALTER SYSTEM SET shared_buffers = '${TEST_SHARED_BUFFERS}'`);
   await pglite.exec('CHECKPOINT');
   const dump = await pglite.dumpDataDir('none');
   await pglite.close();
