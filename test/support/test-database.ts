@@ -57,7 +57,7 @@ function migrationsHash(): string {
 const TEST_SHARED_BUFFERS = '16MB';
 
 /** Names the way dumps are made, so a temp folder's dumps from an older way are not reused. */
-const DUMP_FORMAT = 'v3';
+const DUMP_FORMAT = 'v4';
 
 /**
  * A fresh PGlite runs initdb (about 6 s of CPU) and our migrations (more); loading a dump of the
@@ -67,7 +67,9 @@ const DUMP_FORMAT = 'v3';
 async function cachedDump(name: string, build: (pglite: Awaited<ReturnType<typeof createPglite>>) => Promise<void>): Promise<Blob> {
   const file = join(tmpdir(), `appreciation-bot-pglite-${DUMP_FORMAT}-${name}.tar`);
   if (existsSync(file)) return new Blob([readFileSync(file)]);
-  const pglite = await createPglite(undefined, { sharedBuffers: TEST_SHARED_BUFFERS });
+  // 1 MB WAL segments instead of 16 MB: the dump holds the current segment whole, mostly zeros, and
+  // every start unpacks it (27 MB → 16 MB a dump; about 0.17 s less CPU a start, ~0.6 s → ~0.4 s).
+  const pglite = await createPglite(undefined, { sharedBuffers: TEST_SHARED_BUFFERS, initDbStartParams: ['--wal-segsize=1'] });
   await build(pglite);
   // Every load of the dump starts a PGlite: without the template databases (nothing here creates a
   // database) it is 15 MB smaller, and after a checkpoint the start has no WAL to replay — about
