@@ -7,12 +7,11 @@ import { seedEmbeddedDatabase } from '../support/test-database.js';
 import { builtCli } from '../support/built-cli.js';
 
 /**
- * The package's `bin` as the README runs it: `npx appreciation-bot <command>` after a build from
- * nothing. A build that writes dist/src/cli.js without its executable bit leaves `npx
- * appreciation-bot` failing with "Permission denied" (exit 127) once npx's own cache no longer hides
- * it. `npm test` builds from an empty dist/ (scripts/build-and-typecheck.mjs), where tsc writes the
- * file new and without the bit, so the bit found here is the build script's doing. (Run on its own
- * after an incremental `npm run build`, the file may keep the mode of an earlier build.)
+ * The package's `bin` as the README runs it: `npx appreciation-bot <command>` after a build. A build
+ * that writes dist/src/cli.js without its executable bit leaves `npx appreciation-bot` failing with
+ * "Permission denied" (exit 127) once npx's own cache no longer hides it. `npm test` clears the bit
+ * before it builds (scripts/build-and-typecheck.mjs), so the bit found here is the build script's
+ * doing. (Run on its own after a bare `npm run build`, the file may keep the mode of an earlier build.)
  */
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
