@@ -160,9 +160,10 @@ export const PGLITE_EXTENSIONS = { pg_trgm };
 /**
  * `sharedBuffers` (e.g. '16MB') sets PostgreSQL's buffer pool instead of its default 128 MB. A start
  * sets up the whole pool, about half a second of CPU at 128 MB: the tests, which start a database
- * for every suite and hold a few hundred rows, ask for a small one.
+ * for every suite and hold a few hundred rows, ask for a small one. `initDbStartParams` are added to
+ * PGlite's own initdb arguments when the database is created (the tests' dumps: smaller WAL files).
  */
-export function createPglite(dataDir?: string, options: { loadDataDir?: Blob; sharedBuffers?: string } = {}): Promise<PGlite> {
+export function createPglite(dataDir?: string, options: { loadDataDir?: Blob; sharedBuffers?: string; initDbStartParams?: string[] } = {}): Promise<PGlite> {
   const { sharedBuffers, ...rest } = options;
   return PGlite.create({
     ...(dataDir ? { dataDir } : {}),
