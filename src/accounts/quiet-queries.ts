@@ -110,11 +110,12 @@ export async function quietCandidatesPage(
 export const NO_OPEN_NUDGE = sql<boolean>`not exists (select 1 from nudges n where n.account_id = a.id and n.status = 'open')`;
 
 /**
- * Every account that may be quiet or urgent now (quietCandidatesPage's rows, unpaged): one query the
- * sweep stages in a single statement (sweep-stage-queries.ts). `touch_at` and `inbound_at` are the
- * columns themselves, for ordering as the pages do.
+ * Every account that may be quiet or urgent now, which quietCandidatesPage reads a page at a time.
+ * The sweep's own scan of the accounts (sweep-stage-queries.ts) shares its conditions
+ * (quietOrUrgentSql, NO_OPEN_NUDGE). `touch_at` and `inbound_at` are the columns themselves, for
+ * ordering as the pages do.
  */
-export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: ThresholdRule; openNudges?: boolean }) {
+function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }) {
   const { now } = query;
   const threshold = thresholdSql(query.rule);
   // Accounts touched less than 24 hours ago are never read.
@@ -137,7 +138,7 @@ export function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rul
     .where('a.last_touch_at', '<=', scanBound)
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    .$if(query.openNudges !== false, (qb) => qb.where(NO_OPEN_NUDGE))
+    .where(NO_OPEN_NUDGE)
     .where(quietOrUrgentSql(query));
 }
 

@@ -158,19 +158,12 @@ function survivesLostConnections(pool: pg.Pool, log: Logger | undefined): void {
 export const PGLITE_EXTENSIONS = { pg_trgm };
 
 /**
- * `sharedBuffers` (e.g. '16MB') sets PostgreSQL's buffer pool instead of its default 128 MB. A start
- * sets up the whole pool, about half a second of CPU at 128 MB: the tests, which start a database
- * for every suite and hold a few hundred rows, ask for a small one. `initDbStartParams` are added to
- * PGlite's own initdb arguments when the database is created (the tests' dumps: smaller WAL files).
+ * `initDbStartParams` are added to PGlite's own initdb arguments when the database is created (the
+ * tests' snapshots: smaller WAL files). Settings a data directory should start with belong in its
+ * postgresql.auto.conf (the tests' snapshots carry a small buffer pool that way).
  */
-export function createPglite(dataDir?: string, options: { loadDataDir?: Blob; sharedBuffers?: string; initDbStartParams?: string[] } = {}): Promise<PGlite> {
-  const { sharedBuffers, ...rest } = options;
-  return PGlite.create({
-    ...(dataDir ? { dataDir } : {}),
-    ...rest,
-    ...(sharedBuffers ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`] } : {}),
-    extensions: PGLITE_EXTENSIONS,
-  });
+export function createPglite(dataDir?: string, options: { loadDataDir?: Blob; initDbStartParams?: string[] } = {}): Promise<PGlite> {
+  return PGlite.create({ ...(dataDir ? { dataDir } : {}), ...options, extensions: PGLITE_EXTENSIONS });
 }
 
 async function ping(db: Kysely<Database>): Promise<void> {

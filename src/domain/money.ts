@@ -154,11 +154,17 @@ export function formatMoney(m: Money, opts: FormatOptions = {}): string {
   return formatterFor(m.currency, currencyExponent(m.currency)).format(major);
 }
 
-function withAmount(totals: Totals, currency: string, delta: number): Totals {
+/** `currency`'s total in `totals` once `delta` is added, checked: a currency code, whole minor units, within safe range. */
+function nextTotal(totals: Totals, currency: string, delta: number): number {
   if (!/^[A-Z]{3}$/.test(currency)) throw new TypeError(`not a currency code: "${currency}"`);
   assertMinor(delta);
   const next = (totals[currency] ?? 0) + delta;
   if (!Number.isSafeInteger(next)) throw new RangeError(`${currency} total out of safe range`);
+  return next;
+}
+
+function withAmount(totals: Totals, currency: string, delta: number): Totals {
+  const next = nextTotal(totals, currency, delta);
   const { [currency]: _previous, ...rest } = totals;
   // Dropping zeros keeps "added then subtracted" identical to "never added".
   return next === 0 ? rest : { ...rest, [currency]: next };
@@ -179,13 +185,7 @@ export function subtractMoney(totals: Totals, m: Money): Totals {
  */
 export function sumByCurrency(moneys: readonly Money[]): Totals {
   const totals: Record<string, number> = {};
-  for (const m of moneys) {
-    if (!/^[A-Z]{3}$/.test(m.currency)) throw new TypeError(`not a currency code: "${m.currency}"`);
-    assertMinor(m.amountMinor);
-    const next = (totals[m.currency] ?? 0) + m.amountMinor;
-    if (!Number.isSafeInteger(next)) throw new RangeError(`${m.currency} total out of safe range`);
-    totals[m.currency] = next;
-  }
+  for (const m of moneys) totals[m.currency] = nextTotal(totals, m.currency, m.amountMinor);
   for (const currency of Object.keys(totals)) if (totals[currency] === 0) delete totals[currency];
   return totals;
 }

@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { binaryTextArray, binaryTimestamptzArray } from '../db/binary-arrays.js';
 import type { PlainQuery } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -15,24 +15,14 @@ export interface NewInboxEvent {
   raw: string;
 }
 
-const STORE_ONE = `insert into inbox_events (source, event_id, event_type, raw_body, received_at, processed_at)
-  values ($1, $2, $3, $4, $5, $6)
-  on conflict (source, event_id) do nothing
-  returning id, event_id`;
-
 /**
  * Stores events in one statement (all or none) and returns the ids of the new ones; an event
  * already stored is skipped. `appliedAt` null leaves them for the inbox worker.
  */
 export async function storeInboxEvents(db: Db, events: readonly NewInboxEvent[], receivedAt: Date, appliedAt: Date | null): Promise<Array<{ id: number; event_id: string }>> {
+  // A payment webhook's event is stored by storeReceivedInboxEvents (the group commit); this serves
+  // the CRM webhooks, stored and applied in the caller's transaction, and multi-event bodies.
   if (events.length === 0) return [];
-  if (events.length === 1) {
-    // The one statement of a payment webhook's answer, compiled once: building it per request cost
-    // 7.6 µs through the query builder and still ~4 µs as a sql template (BENCHMARKS.md, "Ingest").
-    // Times go as ISO strings, which pg passes as they are (its own Date formatting is slower).
-    const { rows } = await db.executeQuery<{ id: number; event_id: string }>(CompiledQuery.raw(STORE_ONE, storeOneValues(events[0]!, receivedAt, appliedAt)));
-    return rows;
-  }
   return db
     .insertInto('inbox_events')
     .values(events.map((e) => ({ source: e.source, event_id: e.eventId, event_type: e.eventType, raw_body: e.raw, received_at: receivedAt, processed_at: appliedAt })))
@@ -71,10 +61,6 @@ export async function storeReceivedInboxEvents(query: PlainQuery, events: readon
     binaryTextArray(events.map((e) => e.raw)),
     binaryTimestamptzArray(events.map((e) => e.receivedAt)),
   ]);
-}
-
-function storeOneValues(e: NewInboxEvent, receivedAt: Date, appliedAt: Date | null): unknown[] {
-  return [e.source, e.eventId, e.eventType, e.raw, receivedAt.toISOString(), appliedAt?.toISOString() ?? null];
 }
 
 /** Which of these event ids are already stored, so look-ups are not repeated for duplicates. */

@@ -506,7 +506,7 @@ export async function risingCandidatesPage(
  * threshold itself, active and not snoozed, without an open nudge: risingCandidatesPage's window,
  * unpaged. `half_days` is risingThresholdDays in SQL.
  */
-export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number; openNudges?: boolean }) {
+function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }) {
   const { now } = query;
   const threshold = thresholdSql(query.rule);
   const window = risingWindowSql(query);
@@ -530,7 +530,7 @@ export function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRul
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
     .where(window.inWindow)
-    .$if(query.openNudges !== false, (qb) => qb.where(NO_OPEN_NUDGE));
+    .where(NO_OPEN_NUDGE);
 }
 
 /**

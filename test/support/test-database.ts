@@ -57,7 +57,7 @@ function migrationsHash(): string {
 const TEST_SHARED_BUFFERS = '16MB';
 
 /** Names the way dumps are made, so a temp folder's dumps from an older way are not reused. */
-const DUMP_FORMAT = 'v4';
+const DUMP_FORMAT = 'v5';
 
 /**
  * A fresh PGlite runs initdb (about 6 s of CPU) and our migrations (more); loading a dump of the
@@ -69,7 +69,7 @@ async function cachedDump(name: string, build: (pglite: Awaited<ReturnType<typeo
   if (existsSync(file)) return new Blob([readFileSync(file)]);
   // 1 MB WAL segments instead of 16 MB: the dump holds the current segment whole, mostly zeros, and
   // every start unpacks it (27 MB → 16 MB a dump; about 0.17 s less CPU a start, ~0.6 s → ~0.4 s).
-  const pglite = await createPglite(undefined, { sharedBuffers: TEST_SHARED_BUFFERS, initDbStartParams: ['--wal-segsize=1'] });
+  const pglite = await createPglite(undefined, { initDbStartParams: ['--wal-segsize=1'] });
   await build(pglite);
   // Every load of the dump starts a PGlite: without the template databases (nothing here creates a
   // database) it is 15 MB smaller, and after a checkpoint the start has no WAL to replay — about
@@ -77,9 +77,9 @@ async function cachedDump(name: string, build: (pglite: Awaited<ReturnType<typeo
   await pglite.exec(`UPDATE pg_database SET datistemplate = false WHERE datname IN ('template0', 'template1')`);
   await pglite.exec('DROP DATABASE template0');
   await pglite.exec('DROP DATABASE template1');
-  // Kept in the dump's postgresql.auto.conf, so the CLI suites' children, which start the bot's own
-  // way on a directory seeded from it, set up the small buffer pool too: 0.6 s of CPU a child
-  // instead of 1.3 s (about twenty children a run).
+  // Kept in the dump's postgresql.auto.conf, so every start from it sets up the small buffer pool:
+  // the suites' own and the CLI suites' children, which start the bot's own way on a directory
+  // seeded from it (0.6 s of CPU a child instead of 1.3 s, about twenty children a run).
   await pglite.exec(`ALTER SYSTEM SET shared_buffers = '${TEST_SHARED_BUFFERS}'`);
   await pglite.exec('CHECKPOINT');
   const dump = await pglite.dumpDataDir('none');
@@ -109,7 +109,7 @@ const PGLITE_VERSION = (JSON.parse(readFileSync(new URL('../../node_modules/@ele
 
 /** A fresh in-memory PGlite with no schema, for migration tests. */
 export async function createEmptyPglite(): Promise<Awaited<ReturnType<typeof createPglite>>> {
-  return createPglite(undefined, { loadDataDir: await emptySnapshot(), sharedBuffers: TEST_SHARED_BUFFERS });
+  return createPglite(undefined, { loadDataDir: await emptySnapshot(), });
 }
 
 /**
@@ -119,7 +119,7 @@ export async function createEmptyPglite(): Promise<Awaited<ReturnType<typeof cre
  */
 export async function seedEmbeddedDatabase(dir: string, contents: 'migrated' | 'empty'): Promise<void> {
   mkdirSync(dirname(dir), { recursive: true });
-  const pglite = await createPglite(dir, { loadDataDir: await (contents === 'migrated' ? migratedSnapshot() : emptySnapshot()), sharedBuffers: TEST_SHARED_BUFFERS });
+  const pglite = await createPglite(dir, { loadDataDir: await (contents === 'migrated' ? migratedSnapshot() : emptySnapshot()), });
   await pglite.close();
 }
 
@@ -128,7 +128,7 @@ export async function createTestDatabase(engine: TestEngine): Promise<TestDataba
 }
 
 async function createPgliteDatabase(): Promise<TestDatabase> {
-  const pglite = await createPglite(undefined, { loadDataDir: await migratedSnapshot(), sharedBuffers: TEST_SHARED_BUFFERS });
+  const pglite = await createPglite(undefined, { loadDataDir: await migratedSnapshot(), });
   const target: DatabaseTarget = { kind: 'pglite-memory' };
   const handle = await openDatabase(target, { pglite });
   return {
