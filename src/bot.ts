@@ -5,6 +5,7 @@ import { HttpServer, type Route } from './http/server.js';
 import { healthRoutes } from './http/health-routes.js';
 import { sendJson } from './http/http-io.js';
 import { webhookRoutes } from './ingest/webhook-routes.js';
+import { InboxThread } from './ingest/inbox-thread.js';
 import { IntervalTask } from './jobs/interval-task.js';
 import { createJobScheduler } from './jobs/scheduler.js';
 import { jobs } from './jobs/jobs.js';
@@ -17,6 +18,12 @@ import { previewAccess, previewAddress } from './preview/preview-access.js';
 
 /** How often held-back celebrations are checked for a roll-up that is due. */
 const ROLLUP_CHECK_MS = 30_000;
+
+/** What applies the stored payment webhooks: the context's inbox worker, or the apply thread. */
+interface Applier {
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+}
 
 /**
  * The running service: HTTP (Slack, webhooks, health, metrics), the outbox dispatcher and the
@@ -31,12 +38,25 @@ export class Bot {
     private readonly http: HttpServer,
     /** Background work started with the bot and stopped (runs in flight awaited) before the database closes. */
     private readonly tasks: Array<Pick<IntervalTask, 'start' | 'stop'>>,
+    private readonly applier: Applier,
   ) {}
 
-  static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean } = {}): Promise<Bot> {
+  /**
+   * `applyInThread` (PostgreSQL only: `start` sets it there) applies stored webhooks on a thread of
+   * their own (inbox-thread.ts), so answering webhooks has the main thread to itself.
+   */
+  static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean; applyInThread?: boolean } = {}): Promise<Bot> {
     const context = await createContext(config, overrides);
+    if (overrides.applyInThread && context.database.embedded) {
+      await context.close();
+      throw new Error('stored webhooks can be applied on a thread of their own only on a PostgreSQL server (DATABASE_URL)');
+    }
+    const thread = overrides.applyInThread
+      ? new InboxThread({ data: { config, pretty: Boolean(process.stdout.isTTY) }, log: childLogger(context.log, 'ingest'), afterCommit: () => context.dispatcher.wake() })
+      : null;
+    if (thread) context.metrics.addRemote(thread.metrics);
     const health = healthRoutes({ database: context.database, metrics: context.metrics, log: childLogger(context.log, 'http'), metricsToken: config.metricsToken });
-    const routes: Route[] = [...health, ...webhookRoutes(context), await slackRoute(context), ...pageRoutes(context), ...previewRoutes(context)];
+    const routes: Route[] = [...health, ...webhookRoutes(context, thread ?? context.inbox), await slackRoute(context), ...pageRoutes(context), ...previewRoutes(context)];
     const jobsLog = childLogger(context.log, 'jobs');
     const rollups = new IntervalTask(
       'celebration roll-ups',
@@ -47,7 +67,12 @@ export class Bot {
       },
       jobsLog,
     );
-    return new Bot(context, new HttpServer(routes, childLogger(context.log, 'http')), [rollups, ...(overrides.schedules === false ? [] : [createJobScheduler(context, jobs)])]);
+    return new Bot(
+      context,
+      new HttpServer(routes, childLogger(context.log, 'http')),
+      [rollups, ...(overrides.schedules === false ? [] : [createJobScheduler(context, jobs)])],
+      thread ?? context.inbox,
+    );
   }
 
   get port(): number {
@@ -60,12 +85,19 @@ export class Bot {
   }
 
   async start(): Promise<void> {
-    const { config, log, dispatcher, inbox, backlogRefresh } = this.context;
+    const { config, log, dispatcher, backlogRefresh } = this.context;
     // Read once before listening, so the first scrape already has backlog figures.
     await backlogRefresh.start();
-    this.#port = await this.http.listen(config.port);
+    // The apply thread loads its modules while the server starts listening; if either fails, the
+    // other is stopped and the context closed, so a failed start leaves nothing running.
+    const [listening, applying] = await Promise.allSettled([this.http.listen(config.port), this.applier.start()]);
+    if (listening.status === 'rejected' || applying.status === 'rejected') {
+      await Promise.allSettled([this.http.close(), this.applier.stop()]);
+      await this.context.close();
+      throw listening.status === 'rejected' ? listening.reason : (applying as PromiseRejectedResult).reason;
+    }
+    this.#port = listening.value;
     dispatcher.start();
-    inbox.start();
     for (const task of this.tasks) task.start();
     log.info(
       { port: this.#port, database: config.database.kind, slack: config.slack.mode, tz: config.tz },
@@ -82,6 +114,7 @@ export class Bot {
       log.info('shutting down');
       await this.http.close();
       await Promise.all(this.tasks.map((t) => t.stop()));
+      await this.applier.stop();
       await this.context.close();
       log.info('stopped');
     })();

@@ -14,7 +14,7 @@ import { InboxWorker, type InboxWorkerOptions } from './ingest/inbox-worker.js';
 import { appliedLater, stopSources, webhookSources, type WebhookSources } from './ingest/webhook-sources.js';
 import type { StripeLookupOptions } from './ingest/stripe/stripe-lookups.js';
 import type { BooksRetryOptions } from './ingest/books/books-reads.js';
-import { SlackUserDirectory, noUserDirectory, type UserDirectory } from './slack/user-directory.js';
+import { configuredDirectory, type UserDirectory } from './slack/user-directory.js';
 
 /**
  * The composition root: every long-lived part of the bot is built here, once, from the config.
@@ -89,9 +89,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     { db: database.db, sender, clock: wallClock, log: childLogger(log, 'outbox'), metrics },
     { leaseMs: config.outboxLeaseSeconds * 1000, ...overrides.dispatcher },
   );
-  const directory =
-    overrides.directory ??
-    (config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory);
+  const directory = overrides.directory ?? configuredDirectory(config, log);
   const webhooks = webhookSources({
     config,
     db: database.db,

@@ -1,7 +1,10 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /** Backlog figures older than this are left out of a scrape rather than shown as current. */
 export const BACKLOG_MAX_AGE_MS = 15_000;
+
+/** What a registry in another thread reports (`registry.getMetricsAsJSON()`), to be added to a scrape. */
+export type RemoteMetrics = () => Promise<Array<MetricObjectWithValues<MetricValue<string>>>>;
 
 export interface BacklogFigures {
   outbox: { pending: number; sending: number; failed: number };
@@ -22,6 +25,8 @@ export class Metrics {
   readonly #backlogRegistry = new Registry();
   /** performance.now() of the read behind the backlog figures; null while there are none to show. */
   #backlogReadAt: number | null = null;
+  /** Registries kept by other threads of this process (the apply thread), summed into each scrape. */
+  readonly #remote: RemoteMetrics[] = [];
 
   readonly webhooksReceived = new Counter({
     name: 'appreciation_webhooks_received_total',
@@ -147,13 +152,24 @@ export class Metrics {
     this.#backlogReadAt = null;
   }
 
+  /**
+   * Adds the counts another thread keeps to every scrape: its counters and histograms are summed
+   * with this registry's (prom-client's aggregation, as for a cluster's workers).
+   */
+  addRemote(read: RemoteMetrics): void {
+    this.#remote.push(read);
+  }
+
   /** The Prometheus text: what is in memory, and nothing else (no database read). */
   async render(now: number = performance.now()): Promise<{ contentType: string; body: string }> {
     const readAt = this.#backlogReadAt;
     const fresh = readAt !== null && now - readAt <= BACKLOG_MAX_AGE_MS;
     // Too old means the refresh has stopped or hangs: the database is not answering it in time.
     if (readAt !== null && !fresh) this.databaseUp.set(0);
-    const main = await this.registry.metrics();
+    const main =
+      this.#remote.length === 0
+        ? await this.registry.metrics()
+        : await AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...(await Promise.all(this.#remote.map((read) => read())))]).metrics();
     return { contentType: this.registry.contentType, body: fresh ? `${main}${await this.#backlogRegistry.metrics()}` : main };
   }
 }

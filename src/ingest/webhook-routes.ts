@@ -4,9 +4,12 @@ import type { Route } from '../http/server.js';
 import { InboxWriter } from './inbox-writer.js';
 import { webhookRoute, type WebhookDeps } from './webhook-route.js';
 
-/** Every webhook route of the contract, each answering 404 until its secret is configured. */
-export function webhookRoutes(context: AppContext): Route[] {
-  const { database, clock, metrics, dispatcher, inbox, webhooks } = context;
+/**
+ * Every webhook route of the contract, each answering 404 until its secret is configured. `inbox` is
+ * what applies the stored payments: the context's worker, or the apply thread (inbox-thread.ts).
+ */
+export function webhookRoutes(context: AppContext, inbox: WebhookDeps['inbox'] = context.inbox): Route[] {
+  const { database, clock, metrics, dispatcher, webhooks } = context;
   const deps: WebhookDeps = {
     db: database.db,
     // One writer for every route: events of all sources share its statements.

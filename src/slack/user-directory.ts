@@ -1,5 +1,7 @@
 import type { WebClient } from '@slack/web-api';
-import type { Logger } from '../log.js';
+import type { Config } from '../config.js';
+import { childLogger, type Logger } from '../log.js';
+import { createOutboxWebClient } from '../outbox/slack-sender.js';
 
 /** Finds a teammate's Slack user id from their email (users.lookupByEmail), to mention and DM owners. */
 export interface UserDirectory {
@@ -10,6 +12,11 @@ export interface UserDirectory {
 
 /** Console mode: nobody is on Slack. */
 export const noUserDirectory: UserDirectory = { slackIdForEmail: async () => null };
+
+/** Slack's directory when the bot talks to Slack, nobody's in console mode. */
+export function configuredDirectory(config: Config, log: Logger): UserDirectory {
+  return config.slack.mode === 'api' ? new SlackUserDirectory(createOutboxWebClient(config.slack.botToken, config.slack.apiUrl), childLogger(log, 'slack')) : noUserDirectory;
+}
 
 export class SlackUserDirectory implements UserDirectory {
   /** Answers kept briefly; a miss is asked again later (the person may join Slack tomorrow). */

@@ -1,0 +1,183 @@
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { RemoteMetrics } from '../metrics.js';
+
+/**
+ * The inbox worker on a thread of its own, for a bot on a PostgreSQL server (`start`).
+ *
+ * On one thread, answering webhooks and applying them took turns: at saturation the thread was
+ * ~0.83 of a core busy, and applying a payment (its history, its facts, their JSON) cost more of it
+ * than answering one (BENCHMARKS.md, "Issue 16"). Here the routes only store and wake; the thread
+ * (apply-thread.ts) reads what is stored, with its own pool and its own copy of the sources, and
+ * applies it exactly as the worker does in one thread — the same class, the same SKIP LOCKED claims
+ * a replica makes, so nothing about "once" or order depends on where it runs.
+ *
+ * PGlite stays on one thread: its database lives in the main thread's memory, one session, out of a
+ * second thread's reach.
+ *
+ * What crosses between the threads: "stored" (coalesced to one message a turn of the event loop),
+ * "committed" (wake the outbox), a request for the thread's metrics at each scrape, and "stop". The
+ * thread writes its own log lines (same logger settings, same stdout). If it dies, it is started
+ * again after `restartDelayMs`: the events it had not applied wait in the inbox, committed.
+ */
+
+/** What the thread is started with (structured-cloned: plain data only). */
+export interface ApplyThreadData {
+  config: Config;
+  /** Log lines formatted for a person (stdout is a terminal), as the main thread's are. */
+  pretty: boolean;
+}
+
+export type ToApplyThread = { type: 'wake' } | { type: 'stop' } | { type: 'metrics'; id: number };
+export type FromApplyThread =
+  | { type: 'ready' }
+  | { type: 'committed' }
+  | { type: 'stopped' }
+  | { type: 'metrics'; id: number; metrics: Awaited<ReturnType<RemoteMetrics>> };
+
+export interface InboxThreadOptions {
+  /** The thread's module: apply-thread.js beside this file (tests start others). */
+  script: URL;
+  restartDelayMs: number;
+  /** Longest a scrape waits for the thread's metrics before answering without them. */
+  metricsTimeoutMs: number;
+  /** Longest `stop` waits for the thread to finish its batch and close its pool before ending it. */
+  stopTimeoutMs: number;
+}
+
+const defaults: InboxThreadOptions = {
+  script: new URL('./apply-thread.js', import.meta.url),
+  restartDelayMs: 1_000,
+  metricsTimeoutMs: 2_000,
+  // Inside runBot's 9 s grace, with time left for the outbox and the pool.
+  stopTimeoutMs: 6_000,
+};
+
+const WAKE: ToApplyThread = { type: 'wake' };
+const answered = () => {};
+
+export class InboxThread {
+  readonly #options: InboxThreadOptions;
+  #worker: Worker | null = null;
+  #everReady = false;
+  #stopping = false;
+  #wakeQueued = false;
+  #restartTimer: NodeJS.Timeout | null = null;
+  #nextAsk = 1;
+  readonly #asks = new Map<number, (metrics: Awaited<ReturnType<RemoteMetrics>>) => void>();
+
+  constructor(
+    private readonly deps: { data: ApplyThreadData; log: Logger; afterCommit: () => void },
+    options: Partial<InboxThreadOptions> = {},
+  ) {
+    this.#options = { ...defaults, ...options };
+  }
+
+  /** Starts the thread; resolves once it is applying, rejects when it could not start. */
+  start(): Promise<void> {
+    this.#stopping = false;
+    return this.#spawn();
+  }
+
+  /** Answering needs no turn-taking when applying has a thread of its own. */
+  receiving(): () => void {
+    return answered;
+  }
+
+  /** Events were stored: the thread reads them from the inbox, so only a wake crosses over. */
+  stored(): void {
+    if (this.#wakeQueued) return;
+    this.#wakeQueued = true;
+    // One message for all the webhooks answered in this turn of the event loop.
+    setImmediate(() => {
+      this.#wakeQueued = false;
+      this.#worker?.postMessage(WAKE);
+    });
+  }
+
+  /** The thread's counters and histograms (applied, failures, apply lag, reads of other systems). */
+  readonly metrics: RemoteMetrics = () => {
+    const worker = this.#worker;
+    if (!worker) return Promise.resolve([]);
+    const id = this.#nextAsk++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#asks.delete(id);
+        this.deps.log.warn({ timeoutMs: this.#options.metricsTimeoutMs }, "the apply thread did not report its metrics in time; this scrape leaves them out");
+        resolve([]);
+      }, this.#options.metricsTimeoutMs);
+      this.#asks.set(id, (metrics) => {
+        clearTimeout(timer);
+        resolve(metrics);
+      });
+      worker.postMessage({ type: 'metrics', id } satisfies ToApplyThread);
+    });
+  };
+
+  /** Lets the batch in flight commit, closes the thread's pool, ends the thread. Safe to call twice. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    if (this.#restartTimer) clearTimeout(this.#restartTimer);
+    this.#restartTimer = null;
+    const worker = this.#worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    worker.postMessage({ type: 'stop' } satisfies ToApplyThread);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), this.#options.stopTimeoutMs);
+    });
+    if ((await Promise.race([exited, late])) === 'late') {
+      this.deps.log.warn({ timeoutMs: this.#options.stopTimeoutMs }, 'the apply thread did not stop in time; ending it (its batch rolls back and is applied at the next start)');
+      await worker.terminate();
+    }
+    clearTimeout(timer);
+  }
+
+  #spawn(): Promise<void> {
+    const worker = new Worker(this.#options.script, { workerData: this.deps.data });
+    this.#worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (message: FromApplyThread) => {
+        switch (message.type) {
+          case 'ready':
+            ready = true;
+            this.#everReady = true;
+            this.deps.log.info({ threadId: worker.threadId }, 'applying stored webhooks on a thread of their own');
+            resolve();
+            break;
+          case 'committed':
+            this.deps.afterCommit();
+            break;
+          case 'metrics':
+            this.#asks.get(message.id)?.(message.metrics);
+            this.#asks.delete(message.id);
+            break;
+          case 'stopped':
+            break;
+        }
+      });
+      worker.on('error', (error) => {
+        this.deps.log.error({ err: error }, 'the apply thread failed');
+        if (!ready) reject(error);
+      });
+      worker.on('exit', (code) => {
+        if (this.#worker === worker) this.#worker = null;
+        for (const answer of this.#asks.values()) answer([]);
+        this.#asks.clear();
+        if (!ready) reject(new Error(`the apply thread exited (code ${code}) before it was ready`));
+        // A thread that never started once is the bot's start failing, not something to retry.
+        if (this.#stopping || !this.#everReady) return;
+        this.deps.log.error({ code, restartInMs: this.#options.restartDelayMs }, 'the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)');
+        this.#restartTimer = setTimeout(() => {
+          this.#restartTimer = null;
+          if (this.#stopping) return;
+          this.#spawn().catch((error: unknown) => this.deps.log.error({ err: error }, 'the apply thread could not start again'));
+        }, this.#options.restartDelayMs);
+        this.#restartTimer.unref();
+      });
+    });
+  }
+}

@@ -1,0 +1,123 @@
+// The main thread's side of the apply thread (src/ingest/inbox-thread.ts) against real worker
+// threads: test/support/apply-thread-double.mjs speaks the same messages and misbehaves on request.
+// The real thread (apply-thread.ts) is tried end to end by apply-thread.pg.test.ts.
+import { Bot } from '../../src/bot.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { InboxThread } from '../../src/ingest/inbox-thread.js';
+import { Metrics } from '../../src/metrics.js';
+import { captureLog } from '../support/log-capture.js';
+import { eventually } from '../support/signing.js';
+import { createTestDatabase } from '../support/test-database.js';
+
+const DOUBLE = new URL('../support/apply-thread-double.mjs', import.meta.url);
+
+function thread(double: 'ok' | 'crash-on-wake' | 'fail-at-start' | 'deaf', options: { metricsTimeoutMs?: number; stopTimeoutMs?: number } = {}) {
+  const starts = new Int32Array(new SharedArrayBuffer(4));
+  const log = captureLog('info');
+  let commits = 0;
+  const config = { ...parseConfig({ LOG_LEVEL: 'silent' }), double, starts } as unknown as Config;
+  const inbox = new InboxThread(
+    { data: { config, pretty: false }, log: log.logger, afterCommit: () => void (commits += 1) },
+    { script: DOUBLE, restartDelayMs: 50, metricsTimeoutMs: options.metricsTimeoutMs ?? 2_000, stopTimeoutMs: options.stopTimeoutMs ?? 2_000 },
+  );
+  return { inbox, log, starts: () => Atomics.load(starts, 0), commits: () => commits };
+}
+
+const messages = (log: ReturnType<typeof captureLog>) => log.lines().map((l) => `${String(l['level'])} ${String(l['msg'])}`);
+
+describe('the apply thread, seen from the main thread', () => {
+  const started: InboxThread[] = [];
+  afterEach(async () => {
+    for (const inbox of started.splice(0)) await inbox.stop();
+  });
+
+  it('wakes the thread once per turn of the event loop however many webhooks were stored, and passes its commits on', async () => {
+    const t = thread('ok');
+    started.push(t.inbox);
+    await t.inbox.start();
+    for (let i = 0; i < 50; i++) t.inbox.stored();
+    await eventually(() => t.commits() === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.commits()).toBe(1);
+    t.inbox.stored();
+    await eventually(() => t.commits() === 2);
+    // Answering does not wait on applying: there is nothing to give way to.
+    const done = t.inbox.receiving();
+    expect(done).toBeInstanceOf(Function);
+    done();
+  });
+
+  it("adds the thread's counts to the main thread's /metrics", async () => {
+    const t = thread('ok');
+    started.push(t.inbox);
+    await t.inbox.start();
+    t.inbox.stored();
+    await eventually(() => t.commits() === 1);
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.webhooksReceived.inc({ source: 'payments', outcome: 'stored' });
+    metrics.inboxApplied.inc({ source: 'payments' }, 2); // counts of this thread are summed with the other's
+    metrics.addRemote(t.inbox.metrics);
+    const { body } = await metrics.render();
+    expect(body).toContain('appreciation_webhooks_received_total{source="payments",outcome="stored"} 1');
+    expect(body).toContain('appreciation_inbox_events_applied_total{source="payments"} 3');
+  });
+
+  it('starts a thread that died again, and keeps the wakes coming to the new one', async () => {
+    const t = thread('crash-on-wake');
+    started.push(t.inbox);
+    await t.inbox.start();
+    t.inbox.stored();
+    await eventually(() => t.starts() === 2, 5_000);
+    await eventually(() => messages(t.log).includes('50 the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)'));
+    expect(messages(t.log)).toContain('50 the apply thread failed');
+    // The new thread is ready once it answers: wakes reach it.
+    await eventually(async () => {
+      t.inbox.stored();
+      await new Promise((r) => setTimeout(r, 20));
+      return t.commits() > 0;
+    }, 5_000);
+  });
+
+  it('rejects start when the thread cannot start, and does not try again', async () => {
+    const t = thread('fail-at-start');
+    await expect(t.inbox.start()).rejects.toThrow('the double could not start');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.starts()).toBe(1);
+  });
+
+  it('answers a scrape without the metrics of a thread that does not report them in time, saying so', async () => {
+    const t = thread('deaf', { metricsTimeoutMs: 100, stopTimeoutMs: 100 });
+    started.push(t.inbox);
+    await t.inbox.start();
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.webhooksReceived.inc({ source: 'payments', outcome: 'stored' });
+    metrics.addRemote(t.inbox.metrics);
+    const { body } = await metrics.render();
+    expect(body).toContain('appreciation_webhooks_received_total{source="payments",outcome="stored"} 1');
+    expect(messages(t.log)).toContain('40 the apply thread did not report its metrics in time; this scrape leaves them out');
+  });
+
+  it('ends a thread that does not stop in time, and a stopped thread is not started again', async () => {
+    const t = thread('deaf', { stopTimeoutMs: 100 });
+    await t.inbox.start();
+    const began = Date.now();
+    await t.inbox.stop();
+    expect(Date.now() - began).toBeLessThan(5_000);
+    expect(messages(t.log)).toContain('40 the apply thread did not stop in time; ending it (its batch rolls back and is applied at the next start)');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(t.starts()).toBe(1);
+    expect(messages(t.log).filter((m) => m.includes('unexpectedly'))).toEqual([]);
+    await t.inbox.stop(); // twice is fine
+  });
+
+  it('is refused on the embedded database, whose one session lives in the main thread', async () => {
+    const database = await createTestDatabase('pglite');
+    try {
+      await expect(Bot.create(parseConfig({ LOG_LEVEL: 'silent' }), { database: database.handle, defaultMetrics: false, applyInThread: true })).rejects.toThrow(
+        'stored webhooks can be applied on a thread of their own only on a PostgreSQL server (DATABASE_URL)',
+      );
+    } finally {
+      await database.destroy();
+    }
+  });
+});

@@ -1,0 +1,35 @@
+// A stand-in for src/ingest/apply-thread.ts that speaks the same messages (inbox-thread.ts) and
+// misbehaves on request, so the main thread's side is tried against a real worker thread:
+// workerData.config.double says how.
+//   ok             ready; each wake answered with "committed"; metrics as a counter of wakes; stops.
+//   crash-on-wake  ready; throws at the first wake (the thread dies); the next thread is "ok".
+//   fail-at-start  throws before it is ready.
+//   deaf           ready; never answers metrics and ignores stop.
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { double: mode, starts } = workerData.config;
+// Each start of the thread is counted in memory shared with the test (an Int32Array over a
+// SharedArrayBuffer, which workerData shares rather than copies): a restart knows it is one.
+const restarted = Atomics.add(starts, 0, 1) > 0;
+if (mode === 'fail-at-start') throw new Error('the double could not start');
+
+let wakes = 0;
+parentPort.on('message', (message) => {
+  if (message.type === 'wake') {
+    if (mode === 'crash-on-wake' && !restarted) throw new Error('the double crashed');
+    wakes += 1;
+    parentPort.postMessage({ type: 'committed' });
+  } else if (message.type === 'metrics') {
+    if (mode === 'deaf') return;
+    parentPort.postMessage({
+      type: 'metrics',
+      id: message.id,
+      metrics: [{ name: 'appreciation_inbox_events_applied_total', help: 'Stored webhook events applied, by source.', type: 'counter', aggregator: 'sum', values: [{ value: wakes, labels: { source: 'payments' } }] }],
+    });
+  } else if (message.type === 'stop') {
+    if (mode === 'deaf') return;
+    parentPort.postMessage({ type: 'stopped' });
+    parentPort.close();
+  }
+});
+parentPort.postMessage({ type: 'ready' });
