@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET } from '../support/bot-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually, genericHeaders, post } from '../support/signing.js';
-import { cliArgs } from '../support/built-cli.js';
+import { cliBotReady, startCliBot, type CliBot } from '../support/cli-bot.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 
 /**
  * `start` on a PostgreSQL server applies stored webhooks on a thread of its own (inbox-thread.ts,
@@ -12,51 +11,11 @@ import { cliArgs } from '../support/built-cli.js';
  * on the same /metrics, a clean stop with nothing half-applied.
  */
 
-const freePort = () => 30_000 + Math.floor(Math.random() * 20_000);
-
 function paymentBody(id: string, account: string): string {
   return JSON.stringify({ id, account: { external_id: account, name: `Client ${account} <!channel>` }, amount: '99.50', currency: 'USD', paid_at: new Date().toISOString() });
 }
 
-interface Running {
-  child: ChildProcess;
-  port: number;
-  lines: () => Array<Record<string, unknown>>;
-  exited: Promise<number | null>;
-}
-
-function startBot(database: TestDatabase, slack: FakeSlack): Running {
-  const port = freePort();
-  const env = {
-    PATH: process.env.PATH ?? '',
-    DATABASE_URL: (database.target as { url: string }).url,
-    PORT: String(port),
-    LOG_LEVEL: 'info',
-    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
-    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    SLACK_API_URL: slack.url,
-    CELEBRATION_CHANNEL: TEST_CHANNEL,
-    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    CELEBRATION_BURST: '1000',
-  };
-  const child = spawn(process.execPath, cliArgs('start'), { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // Every line is one JSON object: the two threads' lines never run into each other.
-  const lines = () =>
-    out
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { child, port, lines, exited };
-}
-
-async function ready(bot: Running): Promise<void> {
-  await eventually(async () => (await fetch(`http://127.0.0.1:${bot.port}/readyz`).catch(() => null))?.status === 200, 20_000);
-}
-
-const postPayment = (bot: Running, id: string, account: string) => {
+const postPayment = (bot: CliBot, id: string, account: string) => {
   const body = paymentBody(id, account);
   return post(`http://127.0.0.1:${bot.port}/webhooks/payments`, body, genericHeaders(body));
 };
@@ -64,7 +23,15 @@ const postPayment = (bot: Running, id: string, account: string) => {
 describe('start on PostgreSQL: applying on a thread of its own', () => {
   let database: TestDatabase;
   let slack: FakeSlack;
-  const bots: Running[] = [];
+  const bots: CliBot[] = [];
+  const startBot = (databaseUrl = (database.target as { url: string }).url) => {
+    // Info level: the lines a user follows a payment by, written by both threads to one stdout.
+    const bot = startCliBot({ databaseUrl, slack, logLevel: 'info', stdout: 'lines' });
+    bots.push(bot);
+    return bot;
+  };
+  const ready = (bot: CliBot) => cliBotReady(bot.port);
+  const unapplied = async () => (await database.handle.db.selectFrom('inbox_events').select('id').where('processed_at', 'is', null).execute()).length;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
@@ -83,15 +50,14 @@ describe('start on PostgreSQL: applying on a thread of its own', () => {
   });
 
   it('applies a burst once each, logs it on the same stdout, counts it on the same /metrics, and stops cleanly', async () => {
-    const bot = startBot(database, slack);
-    bots.push(bot);
+    const bot = startBot();
     await ready(bot);
     await eventually(() => bot.lines().some((l) => l['msg'] === 'applying stored webhooks on a thread of their own' && typeof l['threadId'] === 'number'));
 
     const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => postPayment(bot, `pay-burst-${i}`, `t${i % 20}`)));
     expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 200 }, () => 200));
     const db = database.handle.db;
-    await eventually(async () => (await db.selectFrom('inbox_events').select('id').where('processed_at', 'is', null).execute()).length === 0, 20_000);
+    await eventually(async () => (await unapplied()) === 0, 20_000);
     const payments = await db.selectFrom('payments').select('external_id').execute();
     expect(new Set(payments.map((p) => p.external_id)).size).toBe(200);
     expect(payments).toHaveLength(200);
@@ -121,8 +87,7 @@ describe('start on PostgreSQL: applying on a thread of its own', () => {
   }, 90_000);
 
   it('stopped with SIGTERM in the middle of a burst, leaves every acknowledged payment applied or waiting, and the next start applies the rest once', async () => {
-    const first = startBot(database, slack);
-    bots.push(first);
+    const first = startBot();
     await ready(first);
     const sent = Array.from({ length: 300 }, (_, i) => postPayment(first, `pay-stop-${i}`, `s${i % 30}`).catch(() => null));
     // Stop while the answers are still coming in.
@@ -139,14 +104,40 @@ describe('start on PostgreSQL: applying on a thread of its own', () => {
     const recorded = await db.selectFrom('payments').select('external_id').execute();
     expect(new Set(recorded.map((p) => p.external_id))).toEqual(new Set(processed.map((e) => e.event_id)));
 
-    const second = startBot(database, slack);
-    bots.push(second);
+    const second = startBot();
     await ready(second);
-    await eventually(async () => (await db.selectFrom('inbox_events').select('id').where('processed_at', 'is', null).execute()).length === 0, 20_000);
+    await eventually(async () => (await unapplied()) === 0, 20_000);
     const payments = await db.selectFrom('payments').select('external_id').execute();
     expect(payments).toHaveLength(new Set(payments.map((p) => p.external_id)).size);
     for (const id of acknowledged) expect(payments.some((p) => p.external_id === id)).toBe(true);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   }, 90_000);
+
+  it("keeps applying after the database went away: the thread's own pool recovers by itself", async () => {
+    const url = new URL((database.target as { url: string }).url);
+    const proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
+    await proxy.start();
+    url.host = `127.0.0.1:${proxy.port}`;
+    try {
+      const bot = startBot(url.toString());
+      await ready(bot);
+      expect((await postPayment(bot, 'pay-before', 'o1')).status).toBe(200);
+      await eventually(async () => (await unapplied()) === 0, 10_000);
+
+      await proxy.cut();
+      expect((await postPayment(bot, 'pay-during', 'o1')).status).toBe(503);
+      // Long enough for the thread's poll to meet the outage.
+      await new Promise((r) => setTimeout(r, 2_500));
+      await proxy.restore();
+      await eventually(async () => (await postPayment(bot, 'pay-after', 'o1')).status === 200, 10_000);
+      expect((await postPayment(bot, 'pay-during', 'o1')).status).toBe(200);
+      await eventually(async () => (await database.handle.db.selectFrom('payments').select('external_id').execute()).length === 3, 10_000);
+      expect(await unapplied()).toBe(0);
+      bot.child.kill('SIGTERM');
+      expect(await bot.exited).toBe(0);
+    } finally {
+      await proxy.cut();
+    }
+  }, 60_000);
 });

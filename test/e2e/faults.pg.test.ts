@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { parseConfig } from '../../src/config.js';
 import { Bot } from '../../src/bot.js';
 import { silentLogger } from '../../src/log.js';
@@ -7,7 +7,7 @@ import { TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET 
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually, genericHeaders, post } from '../support/signing.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { cliArgs } from '../support/built-cli.js';
+import { cliBotReady, freePort, startCliBot } from '../support/cli-bot.js';
 
 /**
  * What happens when parts fail, on a real PostgreSQL server: several replicas, a process killed
@@ -26,28 +26,10 @@ function expectEachOnce(calls: SlackCall[], accounts: string[]): void {
   expect(calls).toHaveLength(accounts.length);
 }
 
-function startReplica(database: TestDatabase, slack: FakeSlack, port: number): ChildProcess {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    DATABASE_URL: (database.target as { url: string }).url,
-    PORT: String(port),
-    LOG_LEVEL: 'error',
-    SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
-    SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    SLACK_API_URL: slack.url,
-    CELEBRATION_CHANNEL: TEST_CHANNEL,
-    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    CELEBRATION_BURST: '1000',
-    OUTBOX_LEASE_SECONDS: '2',
-  };
-  return spawn(process.execPath, cliArgs('start'), { env, stdio: ['ignore', 'ignore', 'inherit'] });
-}
+const startReplica = (database: TestDatabase, slack: FakeSlack, port: number): ChildProcess =>
+  startCliBot({ databaseUrl: (database.target as { url: string }).url, slack, port, env: { OUTBOX_LEASE_SECONDS: '2' } }).child;
 
-async function ready(port: number): Promise<void> {
-  await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 20_000);
-}
-
-const freePort = () => 30_000 + Math.floor(Math.random() * 20_000);
+const ready = (port: number) => cliBotReady(port);
 
 describe('faults on PostgreSQL', () => {
   let database: TestDatabase;
