@@ -1,7 +1,5 @@
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually, genericHeaders, post } from '../support/signing.js';
-import { cliBotReady, startCliBot, type CliBot } from '../support/cli-bot.js';
+import { cliBotReady, cliBotSuite, startCliBot, type CliBot } from '../support/cli-bot.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 
 /**
@@ -21,33 +19,12 @@ const postPayment = (bot: CliBot, id: string, account: string) => {
 };
 
 describe('start on PostgreSQL: applying on a thread of its own', () => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  const bots: CliBot[] = [];
-  const startBot = (databaseUrl = (database.target as { url: string }).url) => {
-    // Info level: the lines a user follows a payment by, written by both threads to one stdout.
-    const bot = startCliBot({ databaseUrl, slack, logLevel: 'info', stdout: 'lines' });
-    bots.push(bot);
-    return bot;
-  };
+  const suite = cliBotSuite();
+  // Info level: the lines a user follows a payment by, written by both threads to one stdout.
+  const startBot = (databaseUrl = suite.databaseUrl) => suite.track(startCliBot({ databaseUrl, slack: suite.slack, logLevel: 'info', stdout: 'lines' }));
   const ready = (bot: CliBot) => cliBotReady(bot.port);
-  const unapplied = async () => (await database.handle.db.selectFrom('inbox_events').select('id').where('processed_at', 'is', null).execute()).length;
+  const unapplied = async () => (await suite.database.handle.db.selectFrom('inbox_events').select('id').where('processed_at', 'is', null).execute()).length;
 
-  beforeAll(async () => {
-    database = await createTestDatabase('postgres');
-    slack = await startFakeSlack();
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
-  afterEach(() => {
-    for (const bot of bots.splice(0)) bot.child.kill('SIGKILL');
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
-  });
 
   it('applies a burst once each, logs it on the same stdout, counts it on the same /metrics, and stops cleanly', async () => {
     const bot = startBot();
@@ -56,7 +33,7 @@ describe('start on PostgreSQL: applying on a thread of its own', () => {
 
     const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => postPayment(bot, `pay-burst-${i}`, `t${i % 20}`)));
     expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 200 }, () => 200));
-    const db = database.handle.db;
+    const db = suite.database.handle.db;
     await eventually(async () => (await unapplied()) === 0, 20_000);
     const payments = await db.selectFrom('payments').select('external_id').execute();
     expect(new Set(payments.map((p) => p.external_id)).size).toBe(200);
@@ -77,8 +54,8 @@ describe('start on PostgreSQL: applying on a thread of its own', () => {
     expect(metrics).toMatch(/^process_cpu_user_seconds_total /m);
 
     // The outbox (main thread) hears of the thread's commits: celebrations reach Slack without a poll's wait.
-    await eventually(() => slack.callsTo('chat.postMessage').length >= 1, 10_000);
-    const text = String(slack.callsTo('chat.postMessage')[0]!.body.text);
+    await eventually(() => suite.slack.callsTo('chat.postMessage').length >= 1, 10_000);
+    const text = String(suite.slack.callsTo('chat.postMessage')[0]!.body.text);
     expect(text).not.toContain('<!channel>');
 
     bot.child.kill('SIGTERM');
@@ -91,14 +68,14 @@ describe('start on PostgreSQL: applying on a thread of its own', () => {
     await ready(first);
     const sent = Array.from({ length: 300 }, (_, i) => postPayment(first, `pay-stop-${i}`, `s${i % 30}`).catch(() => null));
     // Stop while the answers are still coming in.
-    await eventually(async () => (await database.handle.db.selectFrom('inbox_events').select('id').execute()).length >= 50, 10_000);
+    await eventually(async () => (await suite.database.handle.db.selectFrom('inbox_events').select('id').execute()).length >= 50, 10_000);
     first.child.kill('SIGTERM');
     const answers = await Promise.all(sent);
     expect(await first.exited).toBe(0);
     const acknowledged = answers.flatMap((a, i) => (a?.status === 200 ? [`pay-stop-${i}`] : []));
     expect(acknowledged.length).toBeGreaterThanOrEqual(50);
 
-    const db = database.handle.db;
+    const db = suite.database.handle.db;
     // Nothing half-applied: an event is processed exactly when its payment exists.
     const processed = await db.selectFrom('inbox_events').select('event_id').where('processed_at', 'is not', null).execute();
     const recorded = await db.selectFrom('payments').select('external_id').execute();
@@ -115,7 +92,7 @@ describe('start on PostgreSQL: applying on a thread of its own', () => {
   }, 90_000);
 
   it("keeps applying after the database went away: the thread's own pool recovers by itself", async () => {
-    const url = new URL((database.target as { url: string }).url);
+    const url = new URL((suite.database.target as { url: string }).url);
     const proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
     await proxy.start();
     url.host = `127.0.0.1:${proxy.port}`;
@@ -132,7 +109,7 @@ describe('start on PostgreSQL: applying on a thread of its own', () => {
       await proxy.restore();
       await eventually(async () => (await postPayment(bot, 'pay-after', 'o1')).status === 200, 10_000);
       expect((await postPayment(bot, 'pay-during', 'o1')).status).toBe(200);
-      await eventually(async () => (await database.handle.db.selectFrom('payments').select('external_id').execute()).length === 3, 10_000);
+      await eventually(async () => (await suite.database.handle.db.selectFrom('payments').select('external_id').execute()).length === 3, 10_000);
       expect(await unapplied()).toBe(0);
       bot.child.kill('SIGTERM');
       expect(await bot.exited).toBe(0);

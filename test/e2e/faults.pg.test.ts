@@ -2,12 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { parseConfig } from '../../src/config.js';
 import { Bot } from '../../src/bot.js';
 import { silentLogger } from '../../src/log.js';
-import { startFakeSlack, type FakeSlack, type SlackCall } from '../support/fake-slack.js';
+import type { FakeSlack, SlackCall } from '../support/fake-slack.js';
 import { TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually, genericHeaders, post } from '../support/signing.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { cliBotReady, freePort, startCliBot } from '../support/cli-bot.js';
+import { cliBotReady, cliBotSuite, freePort, startCliBot } from '../support/cli-bot.js';
 
 /**
  * What happens when parts fail, on a real PostgreSQL server: several replicas, a process killed
@@ -26,35 +25,16 @@ function expectEachOnce(calls: SlackCall[], accounts: string[]): void {
   expect(calls).toHaveLength(accounts.length);
 }
 
-const startReplica = (database: TestDatabase, slack: FakeSlack, port: number): ChildProcess =>
-  startCliBot({ databaseUrl: (database.target as { url: string }).url, slack, port, env: { OUTBOX_LEASE_SECONDS: '2' } }).child;
-
 const ready = (port: number) => cliBotReady(port);
 
 describe('faults on PostgreSQL', () => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  const children: ChildProcess[] = [];
-
-  beforeAll(async () => {
-    database = await createTestDatabase('postgres');
-    slack = await startFakeSlack();
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
-  afterEach(() => {
-    for (const child of children.splice(0)) child.kill('SIGKILL');
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
-  });
+  const suite = cliBotSuite();
+  const startReplica = (port: number): ChildProcess => suite.track(startCliBot({ databaseUrl: suite.databaseUrl, slack: suite.slack, port, env: { OUTBOX_LEASE_SECONDS: '2' } })).child;
 
   it('two replicas receiving the same events celebrate each payment once', async () => {
     const [portA, portB] = [freePort(), freePort() + 1];
-    children.push(startReplica(database, slack, portA), startReplica(database, slack, portB));
+    startReplica(portA);
+    startReplica(portB);
     await Promise.all([ready(portA), ready(portB)]);
     const accounts = Array.from({ length: 20 }, (_, i) => `r${i}`);
     const answers = await Promise.all(
@@ -65,18 +45,17 @@ describe('faults on PostgreSQL', () => {
     );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     expect(answers.filter((a) => a.json.duplicate === true)).toHaveLength(20);
-    await eventually(() => delivered(slack).length >= 20, 20_000);
+    await eventually(() => delivered(suite.slack).length >= 20, 20_000);
     await new Promise((r) => setTimeout(r, 1500)); // time for a second, wrong, post to show up
-    expectEachOnce(delivered(slack), accounts);
-    const payments = await database.handle.db.selectFrom('payments').select('id').execute();
+    expectEachOnce(delivered(suite.slack), accounts);
+    const payments = await suite.database.handle.db.selectFrom('payments').select('id').execute();
     expect(payments).toHaveLength(20);
   }, 60_000);
 
   it('a replica killed with SIGKILL mid-burst while Slack answers 503 loses nothing once restarted', async () => {
-    slack.failNext('chat.postMessage', { status: 503 }, 10_000);
+    suite.slack.failNext('chat.postMessage', { status: 503 }, 10_000);
     const port = freePort();
-    const first = startReplica(database, slack, port);
-    children.push(first);
+    const first = startReplica(port);
     await ready(port);
     const accounts = Array.from({ length: 30 }, (_, i) => `k${i}`);
     for (const account of accounts) {
@@ -84,23 +63,22 @@ describe('faults on PostgreSQL', () => {
       expect((await post(`http://127.0.0.1:${port}/webhooks/payments`, body, genericHeaders(body))).status).toBe(200);
     }
     // One channel, paced at one post a second and held back after each failure: a few attempts.
-    await eventually(() => slack.callsTo('chat.postMessage').length >= 2, 15_000);
+    await eventually(() => suite.slack.callsTo('chat.postMessage').length >= 2, 15_000);
     first.kill('SIGKILL');
     await new Promise<void>((resolve) => first.once('exit', () => resolve()));
-    slack.reset(); // Slack is back
+    suite.slack.reset(); // Slack is back
 
-    const second = startReplica(database, slack, port);
-    children.push(second);
-    await ready(port);
-    await eventually(() => delivered(slack).length >= 30, 75_000);
+    const second = startReplica(port);
+        await ready(port);
+    await eventually(() => delivered(suite.slack).length >= 30, 75_000);
     await new Promise((r) => setTimeout(r, 2500)); // past a lease: nothing more may come
-    expectEachOnce(delivered(slack), accounts);
-    const statuses = await database.handle.db.selectFrom('outbox').select('status').execute();
+    expectEachOnce(delivered(suite.slack), accounts);
+    const statuses = await suite.database.handle.db.selectFrom('outbox').select('status').execute();
     expect(statuses.every((s) => s.status === 'sent')).toBe(true);
   }, 150_000);
 
   it('answers 503 quickly while the database is unreachable, and recovers by itself', async () => {
-    const url = new URL((database.target as { url: string }).url);
+    const url = new URL(suite.databaseUrl);
     const proxy = new TcpProxy(url.hostname, Number(url.port || 5432));
     await proxy.start();
     url.host = `127.0.0.1:${proxy.port}`;
@@ -141,7 +119,7 @@ describe('faults on PostgreSQL', () => {
       // The refused event can be sent again now and is stored once.
       expect((await send('during')).status).toBe(200);
       // The inbox worker, which failed to reach the database during the outage, applies them on its own.
-      const payments = async () => (await database.handle.db.selectFrom('payments').select('external_id').orderBy('external_id').execute()).map((p) => p.external_id);
+      const payments = async () => (await suite.database.handle.db.selectFrom('payments').select('external_id').orderBy('external_id').execute()).map((p) => p.external_id);
       await eventually(async () => (await payments()).length === 3, 10_000);
       expect(await payments()).toEqual(['after', 'before', 'during']);
     } finally {
@@ -155,11 +133,11 @@ describe('faults on PostgreSQL', () => {
       parseConfig({
         PORT: '0',
         LOG_LEVEL: 'silent',
-        DATABASE_URL: (database.target as { url: string }).url,
+        DATABASE_URL: suite.databaseUrl,
         WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
         SLACK_BOT_TOKEN: TEST_BOT_TOKEN,
         SLACK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-        SLACK_API_URL: slack.url,
+        SLACK_API_URL: suite.slack.url,
         CELEBRATION_CHANNEL: TEST_CHANNEL,
         CELEBRATION_BURST: '1000',
       }),
@@ -168,18 +146,18 @@ describe('faults on PostgreSQL', () => {
     );
     await bot.start();
     try {
-      slack.failNext('chat.postMessage', { status: 503 }, 5_000);
+      suite.slack.failNext('chat.postMessage', { status: 503 }, 5_000);
       const accounts = Array.from({ length: 12 }, (_, i) => `s${i}`);
       for (const account of accounts) {
         const body = paymentBody(`pay-${account}`, account);
         expect((await post(`${bot.url}/webhooks/payments`, body, genericHeaders(body))).status).toBe(200);
       }
       await new Promise((r) => setTimeout(r, 60_000));
-      expect(delivered(slack)).toHaveLength(0);
-      slack.reset(); // Slack is back
-      await eventually(() => delivered(slack).length >= 12, 30_000);
+      expect(delivered(suite.slack)).toHaveLength(0);
+      suite.slack.reset(); // Slack is back
+      await eventually(() => delivered(suite.slack).length >= 12, 30_000);
       await new Promise((r) => setTimeout(r, 1_000));
-      expectEachOnce(delivered(slack), accounts);
+      expectEachOnce(delivered(suite.slack), accounts);
     } finally {
       await bot.stop();
     }

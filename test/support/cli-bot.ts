@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { FakeSlack } from './fake-slack.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from '@jest/globals';
+import { startFakeSlack, type FakeSlack } from './fake-slack.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
 import { TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET } from './bot-harness.js';
 import { cliArgs } from './built-cli.js';
 import { eventually } from './signing.js';
@@ -46,4 +48,44 @@ export function startCliBot(options: { databaseUrl: string; slack: FakeSlack; po
 /** Resolves once the bot answers /readyz with 200. */
 export async function cliBotReady(port: number, timeoutMs = 20_000): Promise<void> {
   await eventually(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.status === 200, timeoutMs);
+}
+
+/**
+ * The hooks of a suite of CLI bots on PostgreSQL: one database and one fake Slack for the suite,
+ * both reset before each test, and every bot `track`ed by a test killed after it.
+ */
+export function cliBotSuite(): { readonly database: TestDatabase; readonly slack: FakeSlack; readonly databaseUrl: string; track(bot: CliBot): CliBot } {
+  let database: TestDatabase | undefined;
+  let slack: FakeSlack | undefined;
+  const bots: CliBot[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    slack = await startFakeSlack();
+  });
+  beforeEach(async () => {
+    await database!.reset();
+    slack!.reset();
+  });
+  afterEach(() => {
+    for (const bot of bots.splice(0)) bot.child.kill('SIGKILL');
+  });
+  afterAll(async () => {
+    await slack?.close();
+    await database?.destroy();
+  });
+  return {
+    get database() {
+      return database!;
+    },
+    get slack() {
+      return slack!;
+    },
+    get databaseUrl() {
+      return (database!.target as { url: string }).url;
+    },
+    track(bot) {
+      bots.push(bot);
+      return bot;
+    },
+  };
 }
