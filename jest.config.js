@@ -46,6 +46,6 @@ export default {
   // A worker's heap grows ~8 MB with every suite (each suite's module graph and PGlite instance
   // stay reachable from jest's ESM loader), to ~350 MB by its fortieth, and every garbage collection
   // then walks all of it. A worker past 250 MB after a suite is replaced by a fresh one: 192 / 199 s
-  // of CPU for the whole run against 210 / 217 s without (alternated, README "Tests").
+  // of CPU for the whole run against 210 / 217 s without (alternated; BENCHMARKS.md, "the workers' heaps").
   workerIdleMemoryLimit: '250MB',
 };
