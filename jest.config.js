@@ -3,12 +3,13 @@
 // starts its own PGlite, and V8's optimising compiler spent about 0.8 s of CPU on PGlite's
 // WebAssembly each time for a suite that lives seconds (7–15 % of the CPU of the database suites,
 // measured in band); the baseline compiler's code is fast enough for a test's few hundred queries.
-// Transpile only (tsconfig's isolatedModules): `npm run typecheck` does the type-checking once.
+// TypeScript: `npm test`'s type-check writes the JavaScript, and test/support/prebuilt-transform.cjs
+// hands it to jest (ts-jest, transpile only, for a file without fresh output: jest run on its own).
 // Jest 29 rather than 30, and ts-jest rather than @swc/jest: their native optional packages for
 // other platforms are not on this machine's registry, which leaves package-lock.json without them
 // and makes `npm ci` refuse it.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+  '^.+\\.ts$': '<rootDir>/test/support/prebuilt-transform.cjs',
 };
 const common = {
   transform,
@@ -42,4 +43,9 @@ export default {
   // database. Measured on CI's 2 cores, two workers still left a third of the CPU idle (1.26 cores
   // busy on average), so three. JEST_WORKERS overrides it for another machine.
   maxWorkers: Number(process.env.JEST_WORKERS ?? 3),
+  // A worker's heap grows ~8 MB with every suite (each suite's module graph and PGlite instance
+  // stay reachable from jest's ESM loader), to ~350 MB by its fortieth, and every garbage collection
+  // then walks all of it. A worker past 250 MB after a suite is replaced by a fresh one: 192 / 199 s
+  // of CPU for the whole run against 210 / 217 s without (alternated; BENCHMARKS.md, "the workers' heaps").
+  workerIdleMemoryLimit: '250MB',
 };
