@@ -11,7 +11,7 @@ import { createTestDatabase } from '../support/test-database.js';
 
 const DOUBLE = new URL('../support/apply-thread-double.mjs', import.meta.url);
 
-function thread(double: 'ok' | 'crash-on-wake' | 'fail-at-start' | 'deaf', options: { metricsTimeoutMs?: number; stopTimeoutMs?: number } = {}) {
+function thread(double: 'ok' | 'crash-on-wake' | 'crash-then-fail-once' | 'fail-at-start' | 'deaf', options: { metricsTimeoutMs?: number; stopTimeoutMs?: number } = {}) {
   const starts = new Int32Array(new SharedArrayBuffer(4));
   const log = captureLog('info');
   let commits = 0;
@@ -71,6 +71,22 @@ describe('the apply thread, seen from the main thread', () => {
     await eventually(() => messages(t.log).includes('50 the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)'));
     expect(messages(t.log)).toContain('50 the apply thread failed');
     // The new thread is ready once it answers: wakes reach it.
+    await eventually(async () => {
+      t.inbox.stored();
+      await new Promise((r) => setTimeout(r, 20));
+      return t.commits() > 0;
+    }, 5_000);
+  });
+
+  it('keeps trying when a restarted thread cannot start, until one does', async () => {
+    const t = thread('crash-then-fail-once');
+    started.push(t.inbox);
+    await t.inbox.start();
+    t.inbox.stored();
+    await eventually(() => t.starts() === 3, 5_000);
+    await eventually(() => messages(t.log).includes('50 the apply thread could not start again'));
+    expect(messages(t.log).filter((m) => m === '50 the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)')).toHaveLength(2);
+    // The third thread took over: wakes reach it.
     await eventually(async () => {
       t.inbox.stored();
       await new Promise((r) => setTimeout(r, 20));

@@ -3,6 +3,7 @@
 // workerData.config.double says how.
 //   ok             ready; each wake answered with "committed"; metrics as a counter of wakes; stops.
 //   crash-on-wake  ready; throws at the first wake (the thread dies); the next thread is "ok".
+//   crash-then-fail-once  as crash-on-wake, but the second thread throws before it is ready; the third is "ok".
 //   fail-at-start  throws before it is ready.
 //   deaf           ready; never answers metrics and ignores stop.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,13 +11,15 @@ import { parentPort, workerData } from 'node:worker_threads';
 const { double: mode, starts } = workerData.config;
 // Each start of the thread is counted in memory shared with the test (an Int32Array over a
 // SharedArrayBuffer, which workerData shares rather than copies): a restart knows it is one.
-const restarted = Atomics.add(starts, 0, 1) > 0;
+const start = Atomics.add(starts, 0, 1) + 1;
+const restarted = start > 1;
 if (mode === 'fail-at-start') throw new Error('the double could not start');
+if (mode === 'crash-then-fail-once' && start === 2) throw new Error('the double could not start again');
 
 let wakes = 0;
 parentPort.on('message', (message) => {
   if (message.type === 'wake') {
-    if (mode === 'crash-on-wake' && !restarted) throw new Error('the double crashed');
+    if ((mode === 'crash-on-wake' || mode === 'crash-then-fail-once') && !restarted) throw new Error('the double crashed');
     wakes += 1;
     parentPort.postMessage({ type: 'committed' });
   } else if (message.type === 'metrics') {
