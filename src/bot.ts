@@ -46,11 +46,11 @@ export class Bot {
    * their own (inbox-thread.ts), so answering webhooks has the main thread to itself.
    */
   static async create(config: Config, overrides: ContextOverrides & { schedules?: boolean; applyInThread?: boolean } = {}): Promise<Bot> {
-    const context = await createContext(config, overrides);
-    if (overrides.applyInThread && context.database.embedded) {
-      await context.close();
+    // Refused before anything is opened or migrated.
+    if (overrides.applyInThread && (overrides.database?.embedded ?? config.database.kind !== 'postgres')) {
       throw new Error('stored webhooks can be applied on a thread of their own only on a PostgreSQL server (DATABASE_URL)');
     }
+    const context = await createContext(config, overrides);
     const thread = overrides.applyInThread
       ? new InboxThread({ data: { config, pretty: Boolean(process.stdout.isTTY) }, log: childLogger(context.log, 'ingest'), afterCommit: () => context.dispatcher.wake() })
       : null;

@@ -49,11 +49,11 @@ port.on('message', (message: ToApplyThread) => {
           await inbox.stop();
           await stopSources(webhooks);
           await database.close();
-          send({ type: 'stopped' });
         } catch (error) {
           log.error({ err: error }, 'the apply thread did not stop cleanly');
         } finally {
-          // Nothing is left to keep the thread alive but the port.
+          // Nothing is left to keep the thread alive but the port: closing it ends the thread, which
+          // is what the main thread waits for.
           port.close();
         }
       })();

@@ -33,7 +33,6 @@ export type ToApplyThread = { type: 'wake' } | { type: 'stop' } | { type: 'metri
 export type FromApplyThread =
   | { type: 'ready' }
   | { type: 'committed' }
-  | { type: 'stopped' }
   | { type: 'metrics'; id: number; metrics: Awaited<ReturnType<RemoteMetrics>> };
 
 export interface InboxThreadOptions {
@@ -115,7 +114,7 @@ export class InboxThread {
     });
   };
 
-  /** Lets the batch in flight commit, closes the thread's pool, ends the thread. Safe to call twice. */
+  /** Lets the batch in flight commit and the thread close its pool and exit (or ends it). Safe to call twice. */
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#restartTimer) clearTimeout(this.#restartTimer);
@@ -154,8 +153,6 @@ export class InboxThread {
           case 'metrics':
             this.#asks.get(message.id)?.(message.metrics);
             this.#asks.delete(message.id);
-            break;
-          case 'stopped':
             break;
         }
       });

@@ -23,6 +23,15 @@ function thread(double: 'ok' | 'crash-on-wake' | 'crash-then-fail-once' | 'fail-
   return { inbox, log, starts: () => Atomics.load(starts, 0), commits: () => commits };
 }
 
+/** Wakes reach the thread now running: a restarted one answers them with commits. */
+async function wakesReach(t: ReturnType<typeof thread>): Promise<void> {
+  await eventually(async () => {
+    t.inbox.stored();
+    await new Promise((r) => setTimeout(r, 20));
+    return t.commits() > 0;
+  }, 5_000);
+}
+
 const messages = (log: ReturnType<typeof captureLog>) => log.lines().map((l) => `${String(l['level'])} ${String(l['msg'])}`);
 
 describe('the apply thread, seen from the main thread', () => {
@@ -71,11 +80,7 @@ describe('the apply thread, seen from the main thread', () => {
     await eventually(() => messages(t.log).includes('50 the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)'));
     expect(messages(t.log)).toContain('50 the apply thread failed');
     // The new thread is ready once it answers: wakes reach it.
-    await eventually(async () => {
-      t.inbox.stored();
-      await new Promise((r) => setTimeout(r, 20));
-      return t.commits() > 0;
-    }, 5_000);
+    await wakesReach(t);
   });
 
   it('keeps trying when a restarted thread cannot start, until one does', async () => {
@@ -87,11 +92,7 @@ describe('the apply thread, seen from the main thread', () => {
     await eventually(() => messages(t.log).includes('50 the apply thread could not start again'));
     expect(messages(t.log).filter((m) => m === '50 the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)')).toHaveLength(2);
     // The third thread took over: wakes reach it.
-    await eventually(async () => {
-      t.inbox.stored();
-      await new Promise((r) => setTimeout(r, 20));
-      return t.commits() > 0;
-    }, 5_000);
+    await wakesReach(t);
   });
 
   it('rejects start when the thread cannot start, and does not try again', async () => {

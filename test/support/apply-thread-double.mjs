@@ -31,7 +31,6 @@ parentPort.on('message', (message) => {
     });
   } else if (message.type === 'stop') {
     if (mode === 'deaf') return;
-    parentPort.postMessage({ type: 'stopped' });
     parentPort.close();
   }
 });
