@@ -75,6 +75,9 @@ function isConcurrencyConflict(error: unknown): boolean {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySource = WebhookSource<any, any>;
 
+/** Batches in a row that drain() may read and find taken by a replica before it stops. */
+const DRAIN_FRUITLESS_ROUNDS = 20;
+
 interface Pending {
   row: UnappliedEvent;
   source: AnySource;
@@ -209,14 +212,19 @@ export class InboxWorker {
   /** Applies every event due now, then returns how many it applied (tests, `run-job dispatch`). */
   async drain(): Promise<number> {
     let applied = 0;
+    let fruitless = 0;
     for (;;) {
       // A pass in flight (woken by a webhook) holds some rows: let it commit them first.
       await this.#pass;
       const { tried, done } = await this.#applyBatches(false);
       applied += done;
+      // Nothing due that no one holds: rows a replica is applying are skipped by the read.
       if (tried === 0) return applied;
-      // Every row due is locked: by a pass of ours that began meanwhile (wait for it), or by a replica.
-      if (done === 0 && !this.#pass) return applied;
+      // Rows read but claimed by nobody here were taken by a replica between the read and the claim:
+      // read again, past them. Bounded, because a replica's own brief read locks can make a claim
+      // miss rows no one is applying; those are left to the next poll as a running worker leaves them.
+      fruitless = done === 0 && !this.#pass ? fruitless + 1 : 0;
+      if (fruitless === DRAIN_FRUITLESS_ROUNDS) return applied;
     }
   }
 

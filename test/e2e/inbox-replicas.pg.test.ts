@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { noUserDirectory } from '../../src/slack/user-directory.js';
 import { InboxWorker, type InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
-import { claimUnapplied, storeInboxEvents } from '../../src/ingest/inbox-queries.js';
+import { claimAsApplied, claimUnapplied, storeInboxEvents } from '../../src/ingest/inbox-queries.js';
 import { appliedLater, webhookSources } from '../../src/ingest/webhook-sources.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, TEST_WEBHOOK_SECRET, type TestBot } from '../support/bot-harness.js';
@@ -39,11 +39,23 @@ describe('inbox workers on replicas sharing PostgreSQL', () => {
     await database?.destroy();
   });
 
-  function replica(handle: DatabaseHandle, options: Partial<InboxWorkerOptions> = {}) {
+  /** `beforeClaim` runs after a batch is read and looked up, before its transaction claims the rows. */
+  function replica(handle: DatabaseHandle, options: Partial<InboxWorkerOptions> = {}, beforeClaim?: (eventIds: string[]) => Promise<void>) {
     const config = parseConfig({ LOG_LEVEL: 'silent', WEBHOOK_SECRET: TEST_WEBHOOK_SECRET });
     const sources = webhookSources({ config, db: handle.db, directory: noUserDirectory, log: silentLogger() });
     const metrics = new Metrics({ defaultMetrics: false });
-    const worker = new InboxWorker({ db: handle.db, clock, log: silentLogger(), metrics, afterCommit: () => undefined }, appliedLater(sources), { batchSize: 10, ...options });
+    const applied = appliedLater(sources).map((source) =>
+      beforeClaim && source.prepare
+        ? {
+            ...source,
+            prepare: async (...args: Parameters<NonNullable<typeof source.prepare>>) => {
+              await beforeClaim(args[0].map((e) => e.id));
+              return source.prepare!(...args);
+            },
+          }
+        : source,
+    );
+    const worker = new InboxWorker({ db: handle.db, clock, log: silentLogger(), metrics, afterCommit: () => undefined }, applied, { batchSize: 10, ...options });
     workers.push(worker);
     return { worker, metrics };
   }
@@ -103,6 +115,24 @@ describe('inbox workers on replicas sharing PostgreSQL', () => {
 
     expect(await a.worker.drain()).toBe(0);
     expect(await b.worker.drain()).toBe(0);
+  });
+
+  it('a drain whose batch a replica applied between its read and its claim goes on to the rest', async () => {
+    // The interleaving CI once met with two drains: each read a batch the other then claimed, and
+    // both returned with 140 of 200 events still due.
+    await storePayments(200, 'stolen');
+    let stolen = 0;
+    const { worker, metrics } = replica(database.handle, { batchSize: 10 }, async () => {
+      if (stolen > 0) return;
+      // The other replica takes and applies the ten this batch read (the marking stands for its apply).
+      const ids = (await other.db.selectFrom('inbox_events').select('id').orderBy('id').limit(10).execute()).map((r) => r.id);
+      stolen = (await other.db.transaction().execute((trx) => claimAsApplied(trx, ids, clock.now()))).size;
+    });
+    expect(await worker.drain()).toBe(190);
+    expect(stolen).toBe(10);
+    expect(await sumOf(metrics.inboxApplied)).toBe(190);
+    const left = await database.handle.db.selectFrom('inbox_events').select('id').where('processed_at', 'is', null).execute();
+    expect(left).toEqual([]);
   });
 
   it('one worker applying four batches side by side (concurrency 4) applies each of 200 events once, the burst decided as one', async () => {
