@@ -8,14 +8,27 @@ import { storeGenericPayments, type Kind } from './apply.js';
 import { createBenchDatabase } from './bench-database.js';
 import { seed } from './ingest.js';
 import { backendCpu, backendPids, cpuSince } from './backend-cpu.js';
-import { GENERIC_SECRET, STRIPE_SECRET } from './ingest-payloads.js';
+import { GENERIC_SECRET, requestFactory, STRIPE_SECRET } from './ingest-payloads.js';
+
+/** `events` invoice.paid events as the Stripe route stores them (its raw body, received now). */
+async function storeStripePayments(pool: pg.Pool, events: number, tag: string): Promise<void> {
+  const next = requestFactory('stripe', tag);
+  const bodies = Array.from({ length: events }, () => next().body);
+  await pool.query(
+    `insert into inbox_events (source, event_id, event_type, raw_body, received_at)
+     select 'stripe', b::json->>'id', 'invoice.paid', b, now() from unnest($1::text[]) b`,
+    [bodies],
+  );
+}
 
 /**
  * Time by statement of InboxWorker.drain() over N stored payment events, for when pg_stat_statements
- * is not loaded on the server: `node dist/scripts/bench/apply-profile.js 4000 fresh` (or `history`;
- * BATCH=n pins the batch size, KEEP=1 keeps the database). Not part of `npm run bench`.
+ * is not loaded on the server: `node dist/scripts/bench/apply-profile.js 4000 fresh` (or `history`, or
+ * `stripe`: the ingest benchmark's invoice.paid events; BATCH=n pins the batch size, KEEP=1 keeps the
+ * database). Not part of `npm run bench`.
  */
 const events = Number(process.argv[2] ?? 4000);
+const stripe = process.argv[3] === 'stripe';
 const kind: Kind = process.argv[3] === 'history' ? 'history' : 'fresh';
 const times = new Map<string, { n: number; ms: number }>();
 const orig = pg.Client.prototype.query as (...a: unknown[]) => unknown;
@@ -40,7 +53,8 @@ const ctx = await createContext(config, { log: createLogger({ level: 'info', des
 try {
   await seed(db.pool);
   for (let rep = 0; rep < 2; rep++) {
-    await storeGenericPayments(db.pool, events, kind, `r${rep}`);
+    if (stripe) await storeStripePayments(db.pool, events, `r${rep}`);
+    else await storeGenericPayments(db.pool, events, kind, `r${rep}`);
     await db.pool.query('vacuum analyze');
     on = rep === 1;
     const pgBefore = backendCpu(await backendPids(db));

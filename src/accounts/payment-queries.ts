@@ -59,11 +59,7 @@ export async function insertPayment(db: Db, p: NewPayment, now: Date): Promise<I
     const again = await paymentByExternalId(db, p.source, p.externalId);
     return { created: false, payment: again, addedRefs: await attachRefs(db, again.id, p.source, ids) };
   }
-  // No ON CONFLICT: an id another payment has just claimed must fail this transaction, not be shared.
-  await db
-    .insertInto('payment_external_refs')
-    .values(ids.map((ref) => ({ source: p.source, ref, payment_id: row.id })))
-    .execute();
+  await insertPaymentRefs(db, [{ source: p.source, paymentId: row.id, refs: ids }]);
   const absorbed = await absorbPendingLinks(db, row.id, p.source, ids);
   return { created: true, payment: row, refs: [...ids, ...absorbed] };
 }
@@ -80,6 +76,29 @@ async function paymentByExternalId(db: Db, source: PaymentSource, externalId: st
 
 function uniqueIds(ids: ReadonlyArray<string | null | undefined>): string[] {
   return [...new Set(ids.filter((id): id is string => typeof id === 'string' && id !== ''))];
+}
+
+/** The ids new payments are known by (their own among them), in one statement for a batch. */
+export async function insertPaymentRefs(db: Db, payments: ReadonlyArray<{ source: PaymentSource; paymentId: number; refs: readonly string[] }>): Promise<void> {
+  const rows = payments.flatMap((p) => uniqueIds(p.refs).map((ref) => ({ source: p.source, ref, payment_id: p.paymentId })));
+  if (rows.length === 0) return;
+  // No ON CONFLICT: an id another payment has just claimed must fail this transaction, not be shared.
+  await db.insertInto('payment_external_refs').values(rows).execute();
+}
+
+/**
+ * Those of `ids` that a stored payment is known by, or that wait in a pending link or refund for
+ * their payment: a payment meeting none of them is new money with nothing kept for it.
+ */
+export async function idsInUse(db: Db, source: PaymentSource, ids: readonly string[]): Promise<Set<string>> {
+  const wanted = uniqueIds(ids);
+  if (wanted.length === 0) return new Set();
+  const { rows } = await sql<{ id: string }>`
+    select ref as id from payment_external_refs where source = ${source} and ref = any(${wanted}::text[])
+    union select external_id from payments where source = ${source} and external_id = any(${wanted}::text[])
+    union select r from pending_payment_links, unnest(refs) r where source = ${source} and refs && ${wanted}::text[] and r = any(${wanted}::text[])
+    union select r from pending_refunds, unnest(refs) r where source = ${source} and refs && ${wanted}::text[] and r = any(${wanted}::text[])`.execute(db);
+  return new Set(rows.map((r) => r.id));
 }
 
 /**

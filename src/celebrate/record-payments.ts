@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Account, Database, Owner, Payment } from '../db/schema.js';
 import type { Logger } from '../log.js';
-import { insertPlainPayments, paymentHistories, type HistoryEntry, type PaymentSource } from '../accounts/payment-queries.js';
+import { insertPaymentRefs, insertPlainPayments, paymentHistories, type HistoryEntry, type PaymentSource } from '../accounts/payment-queries.js';
 import { enqueuePosts } from '../outbox/outbox-queries.js';
 import { serializeFacts } from '../domain/celebration-facts-json.js';
 import type { CelebrationFacts } from '../domain/celebration-facts-json.js';
@@ -14,11 +14,12 @@ import { insertCelebrations, lockBurstDecisions, singleDueTimes } from './celebr
 import { BURST_LOCK_MARGIN, type CelebrationSettings, type RecordOutcome } from './record-payment.js';
 
 /**
- * recordPayment for a batch of payments without refs (the generic webhook's), in one transaction
- * and a fixed number of statements whatever the batch's size: one INSERT for the payments (and the
- * widening of their accounts' paid range), one read of the celebrating accounts' histories, one of
- * the burst window, one INSERT for the messages and one for the celebrations (and, when payments
-grow their accounts, one read and one insert for the growth lines).
+ * recordPayment for a batch of new payments (the generic webhook's, and Stripe's that meet nothing
+ * stored or kept), in one transaction and a fixed number of statements whatever the batch's size:
+ * one INSERT for the payments (and the widening of their accounts' paid range), one for their ids
+ * (Stripe's), one read of the celebrating accounts' histories, one of the burst window, one INSERT
+ * for the messages and one for the celebrations (and, when payments grow their accounts, one read
+ * and one insert for the growth lines).
  *
  * Every outcome is the one recordPayment would have given applying the payments one after another
  * in the order given: a payment's facts leave out the payments that come after it in the batch,
@@ -35,6 +36,11 @@ export interface BatchPayment {
   currency: string;
   paidAt: Date;
   memo: string | null;
+  /**
+   * Other ids the same money is known by (Stripe's): kept with its own id, as insertPayment keeps
+   * them. The caller has made sure that no stored payment and no pending link or refund meets them.
+   */
+  refs?: readonly string[];
   /** When the payment's event was received: it is judged as of then. */
   now: Date;
   log: Logger;
@@ -64,6 +70,10 @@ export async function recordPayments(trx: Transaction<Database>, payments: reado
     if (row) created.delete(key(p));
     return row ?? null;
   });
+  await insertPaymentRefs(
+    trx,
+    payments.flatMap((p, i) => (rows[i] && p.refs ? [{ source: p.source, paymentId: rows[i].id, refs: [p.externalId, ...p.refs] }] : [])),
+  );
 
   const outcomes: RecordOutcome[] = [];
   const toCelebrate: Array<{ index: number; payment: BatchPayment; row: Payment }> = [];

@@ -359,21 +359,11 @@ export class InboxWorker {
         const held = new Set<Pending>();
         for (const run of runsBySource(claimed)) {
           const source = run[0]!.source;
-          if (source.applyMany && run.length > 1) {
-            // A few statements for the whole run instead of several per event.
-            await source.applyMany(
-              trx,
-              run.map((p) => ({ event: p.event, now: p.row.received_at, log: this.#logFor(p) })),
-              { appliedAt: clock.now(), prepared: prepared.get(source) },
-            );
-            continue;
-          }
-          for (const p of run) {
-            const hold = await this.#applyOne(trx, p, prepared);
-            if (hold) {
-              await markClaimedHeld(trx, p.row.id, hold.hold.until);
-              held.add(p);
-            }
+          const holds = source.applyMany && run.length > 1 ? await this.#applyMany(trx, run, prepared) : await this.#applyEach(trx, run, prepared);
+          for (const [i, hold] of holds.entries()) {
+            if (!hold) continue;
+            await markClaimedHeld(trx, run[i]!.row.id, hold.hold.until);
+            held.add(run[i]!);
           }
         }
         return { done: claimed.filter((p) => !held.has(p)), held: held.size };
@@ -414,6 +404,26 @@ export class InboxWorker {
         return 1;
       }
     }
+  }
+
+  /** A few statements for the whole run instead of several per event. */
+  async #applyMany(trx: Parameters<AnySource['apply']>[0], run: readonly Pending[], prepared: Map<AnySource, unknown>): Promise<ReadonlyArray<ApplyHold | null>> {
+    const source = run[0]!.source;
+    const holds = await source.applyMany!(
+      trx,
+      run.map((p) => ({ event: p.event, now: p.row.received_at, log: this.#logFor(p) })),
+      { appliedAt: this.deps.clock.now(), prepared: prepared.get(source) },
+    );
+    holds?.forEach((hold, i) => {
+      if (hold) this.#logFor(run[i]!).debug({ until: hold.hold.until, reason: hold.hold.reason }, 'stored webhook event held');
+    });
+    return holds ?? [];
+  }
+
+  async #applyEach(trx: Parameters<AnySource['apply']>[0], run: readonly Pending[], prepared: Map<AnySource, unknown>): Promise<Array<ApplyHold | null>> {
+    const holds: Array<ApplyHold | null> = [];
+    for (const p of run) holds.push(await this.#applyOne(trx, p, prepared));
+    return holds;
   }
 
   /** Applies one event; a hold leaves it unapplied, to be tried again at the time the source named. */

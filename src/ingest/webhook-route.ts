@@ -67,9 +67,10 @@ export interface WebhookSource<E, P = undefined> {
   /**
    * Applies several events in the caller's transaction, with the outcome `apply` would give each
    * applied one after another in the order given, in a few statements for the whole batch. The inbox
-   * worker uses it for consecutive events of this source; a source that implements it never holds.
+   * worker uses it for consecutive events of this source. Answers each event's hold by position, as
+   * `apply` would have answered it (nothing, when no event is held).
    */
-  applyMany?(trx: Transaction<Database>, events: ReadonlyArray<BatchItem<E>>, context: { appliedAt: Date; prepared: P | undefined }): Promise<void>;
+  applyMany?(trx: Transaction<Database>, events: ReadonlyArray<BatchItem<E>>, context: { appliedAt: Date; prepared: P | undefined }): Promise<ReadonlyArray<ApplyHold | null> | void>;
 }
 
 /** One event of a batch: `now` is when it was received; `log` names it. */

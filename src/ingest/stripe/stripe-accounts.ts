@@ -27,10 +27,7 @@ export async function accountForStripeCustomer(
   lookedUp: CustomerDetails | null,
   now: Date,
 ): Promise<Account> {
-  const name = customer.name ?? lookedUp?.name ?? null;
-  const email = customer.email ?? lookedUp?.email ?? null;
-  const externalId = customer.externalId ?? lookedUp?.externalId ?? null;
-  const key = stripeAccountKey({ ...customer, email }, fallbackKey);
+  const { name, email, externalId, key } = customerDetails(customer, fallbackKey, lookedUp);
 
   let account = await findAccountByExternalId(trx, 'stripe', key);
   const known = externalId ? await findAccountByExternalId(trx, 'generic', externalId) : null;
@@ -47,6 +44,17 @@ export async function accountForStripeCustomer(
   return improveDetails(trx, account, name, email, now);
 }
 
+/** What the event and a look-up tell of the customer, and the id its account is known by at Stripe. */
+export function customerDetails(customer: StripeCustomerRef, fallbackKey: string, lookedUp: CustomerDetails | null): CustomerDetails & { key: string } {
+  const email = customer.email ?? lookedUp?.email ?? null;
+  return {
+    name: customer.name ?? lookedUp?.name ?? null,
+    email,
+    externalId: customer.externalId ?? lookedUp?.externalId ?? null,
+    key: stripeAccountKey({ ...customer, email }, fallbackKey),
+  };
+}
+
 /** The id an account is known by at Stripe: the customer, else the guest's email, else the payment. */
 export function stripeAccountKey(customer: Pick<StripeCustomerRef, 'id' | 'email'>, fallbackKey: string): string {
   return customer.id ?? (customer.email ? `guest:${customer.email.toLowerCase()}` : fallbackKey);
@@ -58,7 +66,13 @@ export async function upsertStripeCustomer(trx: Transaction<Database>, customer:
   return improveDetails(trx, account, customer.name, customer.email, now, { authoritative: true });
 }
 
-async function improveDetails(trx: Transaction<Database>, account: Account, name: string | null, email: string | null, now: Date, options: { authoritative?: boolean } = {}): Promise<Account> {
+/** What a payment's or customer event's details change in its account; empty when nothing. */
+export function detailsPatch(
+  account: Pick<Account, 'name' | 'name_is_placeholder' | 'email'>,
+  name: string | null,
+  email: string | null,
+  options: { authoritative?: boolean } = {},
+): { name?: string; namePlaceholder?: boolean; email?: string } {
   const patch: { name?: string; namePlaceholder?: boolean; email?: string } = {};
   // A real name replaces a placeholder always, and an older real name only when Stripe says so.
   if (name && name !== account.name && (account.name_is_placeholder || options.authoritative)) {
@@ -67,6 +81,11 @@ async function improveDetails(trx: Transaction<Database>, account: Account, name
   }
   if (email && email !== account.email) patch.email = email;
   if (!patch.name && account.name_is_placeholder && !name && email && account.name !== email) patch.name = email;
+  return patch;
+}
+
+async function improveDetails(trx: Transaction<Database>, account: Account, name: string | null, email: string | null, now: Date, options: { authoritative?: boolean } = {}): Promise<Account> {
+  const patch = detailsPatch(account, name, email, options);
   if (Object.keys(patch).length === 0) return account;
   const updated = await updateAccount(trx, account.id, patch, now);
   // Celebrations that went out under the placeholder are fixed in place.

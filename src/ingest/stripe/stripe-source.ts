@@ -6,13 +6,14 @@ import type { CelebrationSettings } from '../../celebrate/record-payment.js';
 import { recordRefund } from '../../celebrate/refunds.js';
 import { header } from '../../http/http-io.js';
 import type { IncomingMessage } from 'node:http';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../../db/schema.js';
 import { parseJson } from '../parse-json.js';
-import type { ParseResult, WebhookSource } from '../webhook-route.js';
+import type { ApplyContext, ApplyHold, ParsedEvent, ParseResult, WebhookSource } from '../webhook-route.js';
 import { nameLookedUpCustomer, upsertStripeCustomer } from './stripe-accounts.js';
-import { applyIntent, applyLink, applyStripePayment } from './stripe-apply.js';
-import { interpretStripeEvent, invoiceToLookUp, stripeEventSchema, StripePayloadError, type StripeChange, type StripeEventEnvelope } from './stripe-events.js';
+import { applyIntent, applyLink, applyStripePayment, type StripeApplyContext } from './stripe-apply.js';
+import { applyStripeBatch } from './stripe-apply-batch.js';
+import { interpretStripeEvent, invoiceToLookUp, stripeEventSchema, StripePayloadError, type StripeChange, type StripeEventEnvelope, type StripePayment } from './stripe-events.js';
 import { emptyLookUps, INVOICE_PAYMENTS_LIMIT, StripeLookups, type BatchLookUps, type StripeLookupOptions, type StripeLookUps } from './stripe-lookups.js';
 import type { Clock } from '../../clock.js';
 
@@ -48,7 +49,7 @@ export function stripeSource(deps: {
         deps.lookups,
       )
     : null;
-  return {
+  const source: WebhookSource<StripeChange, StripeLookUps> & { stop(): Promise<void> } = {
     source: 'stripe',
     // Everything a sender can be told is checked before storing; applying needs nothing from the request.
     acknowledge: 'once-stored',
@@ -113,42 +114,59 @@ export function stripeSource(deps: {
     stop: async () => {
       await lookups?.stop();
     },
-    async apply(trx, parsed, { now, appliedAt, log, prepared }) {
-      const change = parsed.event;
-      switch (change.kind) {
-        case 'payment':
-        case 'intent': {
-          const { payment } = change;
-          const context = {
-            now,
-            appliedAt,
-            log,
-            celebration: deps.celebration,
-            lookedUp: payment.customer.id ? (prepared?.customers.get(payment.customer.id) ?? null) : null,
-            lookedUpRefs: prepared?.paymentRefs.get(payment.paymentId) ?? [],
-            askedStripe: deps.api !== null && !(prepared?.unanswered.has(payment.paymentId) ?? false),
-          };
-          if (change.kind === 'payment') return applyStripePayment(trx, payment, context);
-          return applyIntent(trx, payment, { ...context, owner: prepared?.intentOwners.get(payment.paymentId) ?? null });
-        }
-        case 'link':
-          return applyLink(trx, change, { now, log });
-        case 'refund':
-          await recordRefund(trx, { source: 'stripe', refs: change.refs, refundedMinor: change.refundedMinor, currency: change.currency, refundedAt: change.refundedAt }, { now, log });
-          return;
-        case 'customer':
-          await upsertStripeCustomer(trx, change.customer, now);
-          return;
-        case 'ignored':
-          log.debug({ reason: change.reason }, 'stripe event ignored');
-          return;
-        default: {
-          const unreachable: never = change;
-          throw new Error(`unhandled Stripe change ${JSON.stringify(unreachable)}`);
-        }
-      }
+    apply,
+    async applyMany(trx, items, { appliedAt, prepared }) {
+      return applyStripeBatch(trx, items, {
+        celebration: deps.celebration,
+        contextOf: (payment, item) => paymentContext(payment, { now: item.now, appliedAt, log: item.log, prepared }),
+        applyOne: (item) => apply(trx, item.event, { now: item.now, appliedAt, log: item.log, prepared }),
+      });
     },
   };
+
+  return source;
+
+  /** What applying a payment or intent needs besides the event: when, the look-ups' answers. */
+  function paymentContext(payment: StripePayment, { now, appliedAt, log, prepared }: ApplyContext<StripeLookUps>): StripeApplyContext {
+    return {
+      now,
+      appliedAt,
+      log,
+      celebration: deps.celebration,
+      lookedUp: payment.customer.id ? (prepared?.customers.get(payment.customer.id) ?? null) : null,
+      lookedUpRefs: prepared?.paymentRefs.get(payment.paymentId) ?? [],
+      askedStripe: deps.api !== null && !(prepared?.unanswered.has(payment.paymentId) ?? false),
+    };
+  }
+
+  async function apply(trx: Transaction<Database>, parsed: ParsedEvent<StripeChange>, context: ApplyContext<StripeLookUps>): Promise<void | ApplyHold> {
+    const { now, log, prepared } = context;
+    const change = parsed.event;
+    switch (change.kind) {
+      case 'payment':
+      case 'intent': {
+        const { payment } = change;
+        const paymentCtx = paymentContext(payment, context);
+        if (change.kind === 'payment') return applyStripePayment(trx, payment, paymentCtx);
+        return applyIntent(trx, payment, { ...paymentCtx, owner: prepared?.intentOwners.get(payment.paymentId) ?? null });
+      }
+      case 'link':
+        return applyLink(trx, change, { now, log });
+      case 'refund':
+        await recordRefund(trx, { source: 'stripe', refs: change.refs, refundedMinor: change.refundedMinor, currency: change.currency, refundedAt: change.refundedAt }, { now, log });
+        return;
+      case 'customer':
+        await upsertStripeCustomer(trx, change.customer, now);
+        return;
+      case 'ignored':
+        log.debug({ reason: change.reason }, 'stripe event ignored');
+        return;
+      default: {
+        const unreachable: never = change;
+        throw new Error(`unhandled Stripe change ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
 }
 
 /** Whether any of these ids is stored already (as a payment, or kept for one): then a look-up would add nothing. */
