@@ -112,6 +112,15 @@ export async function widenPaidRange(db: Db, id: number, paidAt: Date): Promise<
  * transaction, and two workers that lock overlapping accounts in the same order wait, not deadlock.
  */
 export async function lockAccountsByExternalIds(db: Transaction<Database>, source: AccountSource, externalIds: readonly string[]): Promise<Map<string, Account>> {
+  return accountsByExternalIds(db, source, externalIds, { lock: true });
+}
+
+/** The same read without locks: for what a batch looks up before its transaction. */
+export async function findAccountsByExternalIds(db: Db, source: AccountSource, externalIds: readonly string[]): Promise<Map<string, Account>> {
+  return accountsByExternalIds(db, source, externalIds, { lock: false });
+}
+
+async function accountsByExternalIds(db: Db, source: AccountSource, externalIds: readonly string[], { lock }: { lock: boolean }): Promise<Map<string, Account>> {
   const wanted = [...new Set(externalIds)];
   if (wanted.length === 0) return new Map();
   const rows = await db
@@ -122,7 +131,7 @@ export async function lockAccountsByExternalIds(db: Transaction<Database>, sourc
     .where('x.source', '=', source)
     .where('x.external_id', '=', anyText(wanted))
     .orderBy('a.id')
-    .forNoKeyUpdate('a')
+    .$if(lock, (qb) => qb.forNoKeyUpdate('a'))
     .execute();
   return new Map(rows.map(({ known_as, ...account }) => [known_as, account as Account]));
 }

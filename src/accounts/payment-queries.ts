@@ -102,6 +102,22 @@ export async function idsInUse(db: Db, source: PaymentSource, ids: readonly stri
 }
 
 /**
+ * Those of `ids` a stored payment is known by, or that a pending link names with its owner: an
+ * event whose ids are among them needs no look-up at Stripe (pendingOwnerOf and findPaymentByRef
+ * for a batch, in one query).
+ */
+export async function idsKnownOrOwned(db: Db, source: PaymentSource, ids: readonly string[]): Promise<Set<string>> {
+  const wanted = uniqueIds(ids);
+  if (wanted.length === 0) return new Set();
+  const { rows } = await sql<{ id: string }>`
+    select ref as id from payment_external_refs where source = ${source} and ref = any(${wanted}::text[])
+    union select external_id from payments where source = ${source} and external_id = any(${wanted}::text[])
+    union select r from pending_payment_links, unnest(refs) r
+      where source = ${source} and owner is not null and refs && ${wanted}::text[] and r = any(${wanted}::text[])`.execute(db);
+  return new Set(rows.map((r) => r.id));
+}
+
+/**
  * Adds ids to a stored payment, and the ids of pending links that meet them. Returns the ids that
  * were new to it (a refund kept for one of them can now be applied).
  */

@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import type { Logger } from '../../log.js';
-import { findAccountByExternalId } from '../../accounts/account-queries.js';
-import { findPaymentByRef, pendingOwnerOf } from '../../accounts/payment-queries.js';
+import { findAccountsByExternalIds } from '../../accounts/account-queries.js';
+import { idsKnownOrOwned } from '../../accounts/payment-queries.js';
 import type { CelebrationSettings } from '../../celebrate/record-payment.js';
 import { recordRefund } from '../../celebrate/refunds.js';
 import { header } from '../../http/http-io.js';
@@ -90,24 +90,32 @@ export function stripeSource(deps: {
     },
     async prepare(events, _now, hurry) {
       if (!lookups) return emptyLookUps();
-      // What the database cannot already tell, gathered first; then asked of Stripe together, within the budget.
-      const wanted: BatchLookUps = { customers: [], invoices: [], intents: [] };
+      // What the database cannot already tell (two reads for the batch), gathered first; then asked
+      // of Stripe together, within the budget.
+      const payments = events.flatMap(({ event }) => (event.kind === 'payment' || event.kind === 'intent' ? [{ kind: event.kind, event, payment: event.payment }] : []));
+      const unnamed = [...new Set(payments.flatMap(({ payment }) => (!payment.customer.name && payment.customer.id ? [payment.customer.id] : [])))];
+      const accounts = await findAccountsByExternalIds(deps.db, 'stripe', unnamed);
+      const known = await idsKnownOrOwned(
+        deps.db,
+        'stripe',
+        payments.flatMap(({ payment }) => [payment.paymentId, ...payment.refs]),
+      );
+      const wanted: BatchLookUps = {
+        customers: unnamed.filter((id) => {
+          const account = accounts.get(id);
+          return !account || account.name_is_placeholder;
+        }),
+        invoices: [],
+        intents: [],
+      };
       const seen = new Set<string>();
-      for (const { event } of events) {
-        if (event.kind !== 'payment' && event.kind !== 'intent') continue;
-        const { payment } = event;
-        const customerId = payment.customer.id;
-        if (!payment.customer.name && customerId && !seen.has(customerId)) {
-          seen.add(customerId);
-          const known = await findAccountByExternalId(deps.db, 'stripe', customerId);
-          if (!known || known.name_is_placeholder) wanted.customers.push(customerId);
-        }
+      for (const { kind, event, payment } of payments) {
         // Only what the database cannot already tell: a payment or intent whose ids are stored needs no look-up.
         if (seen.has(payment.paymentId)) continue;
         seen.add(payment.paymentId);
         const invoiceId = invoiceToLookUp(event);
-        if (invoiceId !== null && !(await idsKnown(deps.db, [payment.paymentId]))) wanted.invoices.push({ paymentId: payment.paymentId, invoiceId });
-        if (event.kind === 'intent' && !(await idsKnown(deps.db, [payment.paymentId, ...payment.refs]))) wanted.intents.push(payment.paymentId);
+        if (invoiceId !== null && !known.has(payment.paymentId)) wanted.invoices.push({ paymentId: payment.paymentId, invoiceId });
+        if (kind === 'intent' && ![payment.paymentId, ...payment.refs].some((id) => known.has(id))) wanted.intents.push(payment.paymentId);
       }
       return lookups.forBatch(wanted, hurry);
     },
@@ -167,11 +175,6 @@ export function stripeSource(deps: {
       }
     }
   }
-}
-
-/** Whether any of these ids is stored already (as a payment, or kept for one): then a look-up would add nothing. */
-async function idsKnown(db: Kysely<Database>, ids: string[]): Promise<boolean> {
-  return (await findPaymentByRef(db, 'stripe', ids)) !== null || (await pendingOwnerOf(db, 'stripe', ids, new Date(0))) !== null;
 }
 
 export type { StripeEventEnvelope };
