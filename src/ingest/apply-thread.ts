@@ -37,8 +37,8 @@ const inbox = new InboxWorker(
 let stopping: Promise<void> | null = null;
 port.on('message', (message: ToApplyThread) => {
   switch (message.type) {
-    case 'wake':
-      inbox.wake();
+    case 'stored':
+      for (const { source, events } of message.stored) inbox.stored(events, source);
       break;
     case 'metrics':
       void metrics.registry.getMetricsAsJSON().then((json) => send({ type: 'metrics', id: message.id, metrics: json }));

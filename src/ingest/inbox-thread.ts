@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { RemoteMetrics } from '../metrics.js';
+import type { ParsedEvent } from './webhook-route.js';
 
 /**
  * The inbox worker on a thread of its own, for a bot on a PostgreSQL server (`start`).
@@ -16,7 +17,7 @@ import type { RemoteMetrics } from '../metrics.js';
  * PGlite stays on one thread: its database lives in the main thread's memory, one session, out of a
  * second thread's reach.
  *
- * What crosses between the threads: "stored" (coalesced to one message a turn of the event loop),
+ * What crosses between the threads: "stored" with the events as parsed (one message a turn of the event loop),
  * "committed" (wake the outbox), a request for the thread's metrics at each scrape, and "stop". The
  * thread writes its own log lines (same logger settings, same stdout). If it dies, it is started
  * again after `restartDelayMs`: the events it had not applied wait in the inbox, committed.
@@ -29,7 +30,13 @@ export interface ApplyThreadData {
   pretty: boolean;
 }
 
-export type ToApplyThread = { type: 'wake' } | { type: 'stop' } | { type: 'metrics'; id: number };
+/** Events a route stored, as it parsed them (their raw body left out: the thread has it in the inbox). */
+export interface StoredEvents {
+  source: string;
+  events: Array<{ id: number; event: ParsedEvent<unknown> }>;
+}
+
+export type ToApplyThread = { type: 'stored'; stored: StoredEvents[] } | { type: 'stop' } | { type: 'metrics'; id: number };
 export type FromApplyThread =
   | { type: 'ready' }
   | { type: 'committed' }
@@ -53,7 +60,6 @@ const defaults: InboxThreadOptions = {
   stopTimeoutMs: 6_000,
 };
 
-const WAKE: ToApplyThread = { type: 'wake' };
 const answered = () => {};
 
 export class InboxThread {
@@ -61,7 +67,8 @@ export class InboxThread {
   #worker: Worker | null = null;
   #everReady = false;
   #stopping = false;
-  #wakeQueued = false;
+  /** Stored in this turn of the event loop, for the one message that wakes the thread. */
+  #queued: StoredEvents[] = [];
   #restartTimer: NodeJS.Timeout | null = null;
   #nextAsk = 1;
   readonly #asks = new Map<number, (metrics: Awaited<ReturnType<RemoteMetrics>>) => void>();
@@ -84,15 +91,31 @@ export class InboxThread {
     return answered;
   }
 
-  /** Events were stored: the thread reads them from the inbox, so only a wake crosses over. */
-  stored(): void {
-    if (this.#wakeQueued) return;
-    this.#wakeQueued = true;
+  /**
+   * Events were stored: the thread is woken, and handed the events as the route parsed them, so it
+   * need not read their bodies back from the inbox and parse them again (for a Stripe event, 5 KB
+   * read and parsed twice). What it is not handed it reads from the inbox, as after a restart.
+   */
+  stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>, source: string): void {
+    const first = this.#queued.length === 0;
+    this.#queued.push({ source, events: events.map(({ id, event }) => ({ id, event: { id: event.id, type: event.type, raw: '', event: event.event } })) });
+    if (!first) return;
     // One message for all the webhooks answered in this turn of the event loop.
     setImmediate(() => {
-      this.#wakeQueued = false;
-      this.#worker?.postMessage(WAKE);
+      const stored = this.#queued;
+      this.#queued = [];
+      this.#post({ type: 'stored', stored }, { type: 'stored', stored: stored.map(({ source }) => ({ source, events: [] })) });
     });
+  }
+
+  /** Posts `message`, or `fallback` when it cannot be cloned (the thread then reads the events from the inbox). */
+  #post(message: ToApplyThread, fallback: ToApplyThread): void {
+    try {
+      this.#worker?.postMessage(message);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'parsed events could not be handed to the apply thread; it reads them from the inbox');
+      this.#worker?.postMessage(fallback);
+    }
   }
 
   /** The thread's counters and histograms (applied, failures, apply lag, reads of other systems). */

@@ -23,10 +23,13 @@ function thread(double: 'ok' | 'crash-on-wake' | 'crash-then-fail-once' | 'fail-
   return { inbox, log, starts: () => Atomics.load(starts, 0), commits: () => commits };
 }
 
+/** One stored event as a route hands it over: parsed, with its raw body. */
+const storedEvent = (id: number, extra: Record<string, unknown> = {}) => ({ id, event: { id: `pay-${id}`, type: 'payment', raw: '{"a 5 KB":"body"}', event: { at: new Date('2026-12-05T10:00:00Z'), ...extra } } });
+
 /** Wakes reach the thread now running: a restarted one answers them with commits. */
 async function wakesReach(t: ReturnType<typeof thread>): Promise<void> {
   await eventually(async () => {
-    t.inbox.stored();
+    t.inbox.stored([], 'payments');
     await new Promise((r) => setTimeout(r, 20));
     return t.commits() > 0;
   }, 5_000);
@@ -40,27 +43,47 @@ describe('the apply thread, seen from the main thread', () => {
     for (const inbox of started.splice(0)) await inbox.stop();
   });
 
-  it('wakes the thread once per turn of the event loop however many webhooks were stored, and passes its commits on', async () => {
+  it('wakes the thread once per turn of the event loop however many webhooks were stored, hands it the parsed events, and passes its commits on', async () => {
     const t = thread('ok');
     started.push(t.inbox);
     await t.inbox.start();
-    for (let i = 0; i < 50; i++) t.inbox.stored();
+    for (let i = 0; i < 50; i++) t.inbox.stored([storedEvent(i)], i % 5 === 0 ? 'stripe' : 'payments');
     await eventually(() => t.commits() === 1);
     await new Promise((r) => setTimeout(r, 50));
     expect(t.commits()).toBe(1);
-    t.inbox.stored();
+    t.inbox.stored([storedEvent(50), storedEvent(51)], 'payments');
     await eventually(() => t.commits() === 2);
+    // Every event crossed whole, its raw body left behind (the thread has it in the inbox).
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.addRemote(t.inbox.metrics);
+    const { body } = await metrics.render();
+    expect(body).toContain('appreciation_inbox_events_applied_total{source="payments"} 42');
+    expect(body).toContain('appreciation_inbox_events_applied_total{source="stripe"} 10');
     // Answering does not wait on applying: there is nothing to give way to.
     const done = t.inbox.receiving();
     expect(done).toBeInstanceOf(Function);
     done();
   });
 
+  it('an event that cannot cross to the thread (not cloneable) still wakes it, which reads the events from the inbox', async () => {
+    const t = thread('ok');
+    started.push(t.inbox);
+    await t.inbox.start();
+    t.inbox.stored([storedEvent(1)], 'payments');
+    t.inbox.stored([storedEvent(2, { format: () => 'a function' })], 'payments');
+    await eventually(() => t.commits() === 1);
+    expect(messages(t.log)).toContain("40 parsed events could not be handed to the apply thread; it reads them from the inbox");
+    const metrics = new Metrics({ defaultMetrics: false });
+    metrics.addRemote(t.inbox.metrics);
+    // The message went without its events: none was handed over, the wake was not lost.
+    expect((await metrics.render()).body).toContain('appreciation_inbox_events_applied_total{source="payments"} 0');
+  });
+
   it("adds the thread's counts to the main thread's /metrics", async () => {
     const t = thread('ok');
     started.push(t.inbox);
     await t.inbox.start();
-    t.inbox.stored();
+    t.inbox.stored([storedEvent(1), storedEvent(2)], 'payments');
     await eventually(() => t.commits() === 1);
     const metrics = new Metrics({ defaultMetrics: false });
     metrics.webhooksReceived.inc({ source: 'payments', outcome: 'stored' });
@@ -68,14 +91,14 @@ describe('the apply thread, seen from the main thread', () => {
     metrics.addRemote(t.inbox.metrics);
     const { body } = await metrics.render();
     expect(body).toContain('appreciation_webhooks_received_total{source="payments",outcome="stored"} 1');
-    expect(body).toContain('appreciation_inbox_events_applied_total{source="payments"} 3');
+    expect(body).toContain('appreciation_inbox_events_applied_total{source="payments"} 4');
   });
 
   it('starts a thread that died again, and keeps the wakes coming to the new one', async () => {
     const t = thread('crash-on-wake');
     started.push(t.inbox);
     await t.inbox.start();
-    t.inbox.stored();
+    t.inbox.stored([], 'payments');
     await eventually(() => t.starts() === 2, 5_000);
     await eventually(() => messages(t.log).includes('50 the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)'));
     expect(messages(t.log)).toContain('50 the apply thread failed');
@@ -87,7 +110,7 @@ describe('the apply thread, seen from the main thread', () => {
     const t = thread('crash-then-fail-once');
     started.push(t.inbox);
     await t.inbox.start();
-    t.inbox.stored();
+    t.inbox.stored([], 'payments');
     await eventually(() => t.starts() === 3, 5_000);
     await eventually(() => messages(t.log).includes('50 the apply thread could not start again'));
     expect(messages(t.log).filter((m) => m === '50 the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)')).toHaveLength(2);

@@ -1,7 +1,8 @@
 // A stand-in for src/ingest/apply-thread.ts that speaks the same messages (inbox-thread.ts) and
 // misbehaves on request, so the main thread's side is tried against a real worker thread:
 // workerData.config.double says how.
-//   ok             ready; each wake answered with "committed"; metrics as a counter of wakes; stops.
+//   ok             ready; each "stored" (a wake) answered with "committed"; metrics count, by source, the
+//                  events handed over as the route parsed them (raw body left out, dates still dates); stops.
 //   crash-on-wake  ready; throws at the first wake (the thread dies); the next thread is "ok".
 //   crash-then-fail-once  as crash-on-wake, but the second thread throws before it is ready; the third is "ok".
 //   fail-at-start  throws before it is ready.
@@ -16,18 +17,21 @@ const restarted = start > 1;
 if (mode === 'fail-at-start') throw new Error('the double could not start');
 if (mode === 'crash-then-fail-once' && start === 2) throw new Error('the double could not start again');
 
-let wakes = 0;
+const handed = new Map();
 parentPort.on('message', (message) => {
-  if (message.type === 'wake') {
+  if (message.type === 'stored') {
     if ((mode === 'crash-on-wake' || mode === 'crash-then-fail-once') && !restarted) throw new Error('the double crashed');
-    wakes += 1;
+    for (const { source, events } of message.stored) {
+      const whole = events.filter(({ id, event }) => typeof id === 'number' && event.raw === '' && event.event.at instanceof Date);
+      handed.set(source, (handed.get(source) ?? 0) + whole.length);
+    }
     parentPort.postMessage({ type: 'committed' });
   } else if (message.type === 'metrics') {
     if (mode === 'deaf') return;
     parentPort.postMessage({
       type: 'metrics',
       id: message.id,
-      metrics: [{ name: 'appreciation_inbox_events_applied_total', help: 'Stored webhook events applied, by source.', type: 'counter', aggregator: 'sum', values: [{ value: wakes, labels: { source: 'payments' } }] }],
+      metrics: [{ name: 'appreciation_inbox_events_applied_total', help: 'Stored webhook events applied, by source.', type: 'counter', aggregator: 'sum', values: [...handed].map(([source, value]) => ({ value, labels: { source } })) }],
     });
   } else if (message.type === 'stop') {
     if (mode === 'deaf') return;
