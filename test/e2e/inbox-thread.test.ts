@@ -43,7 +43,7 @@ describe('the apply thread, seen from the main thread', () => {
     for (const inbox of started.splice(0)) await inbox.stop();
   });
 
-  it('wakes the thread once per turn of the event loop however many webhooks were stored, hands it the parsed events, and passes its commits on', async () => {
+  it('wakes the thread once however many webhooks were stored together, hands it the parsed events, and passes its commits on', async () => {
     const t = thread('ok');
     started.push(t.inbox);
     await t.inbox.start();
