@@ -20,7 +20,8 @@ import type { ParsedEvent } from './webhook-route.js';
  * What crosses between the threads: "stored" with the events as parsed (one message a millisecond at most),
  * "committed" (wake the outbox), a request for the thread's metrics at each scrape, and "stop". The
  * thread writes its own log lines (same logger settings, same stdout). If it dies, it is started
- * again after `restartDelayMs`: the events it had not applied wait in the inbox, committed.
+ * again after `restartDelayMs`, twice as long after each death in a row (up to a minute): the events
+ * it had not applied wait in the inbox, committed.
  */
 
 /** What the thread is started with (structured-cloned: plain data only). */
@@ -45,7 +46,11 @@ export type FromApplyThread =
 export interface InboxThreadOptions {
   /** The thread's module: apply-thread.js beside this file (tests start others). */
   script: URL;
+  /** The wait before starting a thread that died; doubled at each death in a row, up to maxRestartDelayMs. */
   restartDelayMs: number;
+  maxRestartDelayMs: number;
+  /** A thread that applied this long before it died is not counted as dying in a row. */
+  steadyAfterMs: number;
   /** Longest a scrape waits for the thread's metrics before answering without them. */
   metricsTimeoutMs: number;
   /** Longest `stop` waits for the thread to finish its batch and close its pool before ending it. */
@@ -55,6 +60,9 @@ export interface InboxThreadOptions {
 const defaults: InboxThreadOptions = {
   script: new URL('./apply-thread.js', import.meta.url),
   restartDelayMs: 1_000,
+  // A thread that cannot run (the database refuses its pool, a bug at its start) is tried at most once a minute.
+  maxRestartDelayMs: 60_000,
+  steadyAfterMs: 60_000,
   metricsTimeoutMs: 2_000,
   // Inside runBot's 9 s grace, with time left for the outbox and the pool.
   stopTimeoutMs: 6_000,
@@ -72,6 +80,8 @@ export class InboxThread {
   /** Stored in this turn of the event loop, for the one message that wakes the thread. */
   #queued: StoredEvents[] = [];
   #restartTimer: NodeJS.Timeout | null = null;
+  /** Threads that died in a row, each soon after it started: how long the next restart waits. */
+  #deathsInARow = 0;
   #nextAsk = 1;
   readonly #asks = new Map<number, (metrics: Awaited<ReturnType<RemoteMetrics>>) => void>();
 
@@ -166,10 +176,12 @@ export class InboxThread {
     this.#worker = worker;
     return new Promise<void>((resolve, reject) => {
       let ready = false;
+      let readyAt = 0;
       worker.on('message', (message: FromApplyThread) => {
         switch (message.type) {
           case 'ready':
             ready = true;
+            readyAt = performance.now();
             this.#everReady = true;
             this.deps.log.info({ threadId: worker.threadId }, 'applying stored webhooks on a thread of their own');
             resolve();
@@ -194,12 +206,15 @@ export class InboxThread {
         if (!ready) reject(new Error(`the apply thread exited (code ${code}) before it was ready`));
         // A thread that never started once is the bot's start failing, not something to retry.
         if (this.#stopping || !this.#everReady) return;
-        this.deps.log.error({ code, restartInMs: this.#options.restartDelayMs }, 'the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)');
+        if (ready && performance.now() - readyAt >= this.#options.steadyAfterMs) this.#deathsInARow = 0;
+        const restartInMs = Math.min(this.#options.restartDelayMs * 2 ** this.#deathsInARow, this.#options.maxRestartDelayMs);
+        this.#deathsInARow += 1;
+        this.deps.log.error({ code, restartInMs }, 'the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)');
         this.#restartTimer = setTimeout(() => {
           this.#restartTimer = null;
           if (this.#stopping) return;
           this.#spawn().catch((error: unknown) => this.deps.log.error({ err: error }, 'the apply thread could not start again'));
-        }, this.#options.restartDelayMs);
+        }, restartInMs);
         this.#restartTimer.unref();
       });
     });

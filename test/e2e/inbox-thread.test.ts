@@ -11,14 +11,24 @@ import { createTestDatabase } from '../support/test-database.js';
 
 const DOUBLE = new URL('../support/apply-thread-double.mjs', import.meta.url);
 
-function thread(double: 'ok' | 'crash-on-wake' | 'crash-then-fail-once' | 'fail-at-start' | 'deaf', options: { metricsTimeoutMs?: number; stopTimeoutMs?: number } = {}) {
+function thread(
+  double: 'ok' | 'crash-on-wake' | 'crash-then-fail-once' | 'fail-at-start' | 'deaf' | 'die-when-ready',
+  options: { metricsTimeoutMs?: number; stopTimeoutMs?: number; maxRestartDelayMs?: number; steadyAfterMs?: number } = {},
+) {
   const starts = new Int32Array(new SharedArrayBuffer(4));
   const log = captureLog('info');
   let commits = 0;
   const config = { ...parseConfig({ LOG_LEVEL: 'silent' }), double, starts } as unknown as Config;
   const inbox = new InboxThread(
     { data: { config, pretty: false }, log: log.logger, afterCommit: () => void (commits += 1) },
-    { script: DOUBLE, restartDelayMs: 50, metricsTimeoutMs: options.metricsTimeoutMs ?? 2_000, stopTimeoutMs: options.stopTimeoutMs ?? 2_000 },
+    {
+      script: DOUBLE,
+      restartDelayMs: 50,
+      maxRestartDelayMs: options.maxRestartDelayMs ?? 60_000,
+      steadyAfterMs: options.steadyAfterMs ?? 60_000,
+      metricsTimeoutMs: options.metricsTimeoutMs ?? 2_000,
+      stopTimeoutMs: options.stopTimeoutMs ?? 2_000,
+    },
   );
   return { inbox, log, starts: () => Atomics.load(starts, 0), commits: () => commits };
 }
@@ -116,6 +126,31 @@ describe('the apply thread, seen from the main thread', () => {
     expect(messages(t.log).filter((m) => m === '50 the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)')).toHaveLength(2);
     // The third thread took over: wakes reach it.
     await wakesReach(t);
+  });
+
+  it('waits twice as long before each restart of a thread that keeps dying, up to the most it waits', async () => {
+    const t = thread('die-when-ready', { maxRestartDelayMs: 200 });
+    started.push(t.inbox);
+    await t.inbox.start();
+    await eventually(() => t.starts() >= 6, 5_000);
+    const waits = t.log
+      .lines()
+      .filter((l) => l['msg'] === 'the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)')
+      .map((l) => l['restartInMs']);
+    expect(waits.slice(0, 5)).toEqual([50, 100, 200, 200, 200]);
+  });
+
+  it('starts counting afresh after a thread that ran steadily before it died', async () => {
+    // Every thread "ran steadily" here (0 ms is enough): each death is the first in a row.
+    const t = thread('die-when-ready', { maxRestartDelayMs: 200, steadyAfterMs: 0 });
+    started.push(t.inbox);
+    await t.inbox.start();
+    await eventually(() => t.starts() >= 4, 5_000);
+    const waits = t.log
+      .lines()
+      .filter((l) => l['msg'] === 'the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)')
+      .map((l) => l['restartInMs']);
+    expect(waits.slice(0, 3)).toEqual([50, 50, 50]);
   });
 
   it('rejects start when the thread cannot start, and does not try again', async () => {

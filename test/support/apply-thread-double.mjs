@@ -6,6 +6,7 @@
 //   crash-on-wake  ready; throws at the first wake (the thread dies); the next thread is "ok".
 //   crash-then-fail-once  as crash-on-wake, but the second thread throws before it is ready; the third is "ok".
 //   fail-at-start  throws before it is ready.
+//   die-when-ready every thread says it is ready, then dies at once (a thread that cannot run).
 //   deaf           ready; never answers metrics and ignores stop.
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -39,3 +40,6 @@ parentPort.on('message', (message) => {
   }
 });
 parentPort.postMessage({ type: 'ready' });
+if (mode === 'die-when-ready') setTimeout(() => {
+  throw new Error('the double died');
+}, 5);
