@@ -77,7 +77,7 @@ export class InboxThread {
   #worker: Worker | null = null;
   #everReady = false;
   #stopping = false;
-  /** Stored in this turn of the event loop, for the one message that wakes the thread. */
+  /** Stored since the last message, for the one message that hands them over and wakes the thread. */
   #queued: StoredEvents[] = [];
   #restartTimer: NodeJS.Timeout | null = null;
   /** Threads that died in a row, each soon after it started: how long the next restart waits. */
