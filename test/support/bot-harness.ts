@@ -7,8 +7,8 @@ import type { DispatcherOptions } from '../../src/outbox/dispatcher.js';
 import type { InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
 import type { BooksRetryOptions } from '../../src/ingest/books/books-reads.js';
 import type { StripeLookupOptions } from '../../src/ingest/stripe/stripe-lookups.js';
-import type { TestDatabase } from './test-database.js';
-import type { FakeSlack } from './fake-slack.js';
+import { describeEachEngine, type DatabaseSuiteOptions, type TestDatabase, type TestEngine } from './test-database.js';
+import { createFakeSlack, type FakeSlack, type FakeSlackOptions } from './fake-slack.js';
 
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const TEST_BOT_TOKEN = 'xoxb-test-token';
@@ -106,4 +106,27 @@ export async function startTestBot(options: {
     },
     stop: () => bot.stop(),
   };
+}
+
+/**
+ * What most end-to-end suites set up around their bots, once: per engine, a test database and a
+ * fake Slack that live for the suite, are emptied before each test (unless `resetEachTest: false`)
+ * and are closed after the suite's own afterAll hooks, so the bots stopped there go first.
+ */
+export function describeEachEngineWithSlack(
+  title: string,
+  body: (database: TestDatabase, slack: FakeSlack, engine: TestEngine) => void,
+  options: DatabaseSuiteOptions & { slack?: FakeSlackOptions } = {},
+): void {
+  describeEachEngine(
+    title,
+    (database, engine) => {
+      const slack = createFakeSlack(options.slack);
+      beforeAll(() => slack.listen());
+      if (options.resetEachTest ?? true) beforeEach(() => slack.reset());
+      body(database, slack, engine);
+      afterAll(() => slack.close());
+    },
+    options,
+  );
 }

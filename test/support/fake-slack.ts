@@ -157,6 +157,8 @@ class FakeSlackServer implements FakeSlack {
   }
 
   async close(): Promise<void> {
+    // A suite's fake whose beforeAll failed before it listened (createFakeSlack) has nothing to close.
+    if (!this.server.listening) return;
     for (const waiter of this.waiters) {
       clearTimeout(waiter.timer);
       waiter.reject(new Error(`fake-slack: closed while waiting for ${waiter.count} call(s) to ${waiter.method}`));
@@ -274,7 +276,15 @@ class FakeSlackServer implements FakeSlack {
 
 /** Starts a fake Slack Web API on 127.0.0.1 (random port). */
 export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
-  const fake = new FakeSlackServer(opts);
+  const fake = createFakeSlack(opts);
   await fake.listen();
   return fake;
+}
+
+/**
+ * A fake Slack not listening yet (its url is empty until `listen`): for a suite that names it where
+ * it declares its tests and starts it in beforeAll (describeEachEngineWithSlack).
+ */
+export function createFakeSlack(opts: FakeSlackOptions = {}): FakeSlack & { listen(): Promise<void> } {
+  return new FakeSlackServer(opts);
 }
