@@ -3,9 +3,7 @@
 // the morning. Real bot, real signed webhooks, a FixedClock moved by hand, the fake Slack.
 import { FixedClock } from '../../src/clock.js';
 import { dispatchJob } from '../../src/jobs/dispatch-job.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import {
   accepted,
   allText,
@@ -18,27 +16,13 @@ import {
 
 const MINUTE = 60_000;
 
-describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (database, slack) => {
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
   afterEach(async () => {
     await bot?.stop().catch(() => undefined);
     bot = null;
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (at: string, env: Record<string, string>): Promise<TestBot> => {
@@ -263,5 +247,4 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     expect(blockTexts(calls[1]!, 'header')).toEqual(['🎉 1 payment just came in — 1 from new clients']);
     expect(allText(calls[1]!)).toContain('Solo Two');
   });
-});
-
+}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });

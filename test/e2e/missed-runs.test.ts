@@ -8,9 +8,7 @@ import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { claimJobRun, databaseJobClaims, findJobRun } from '../../src/jobs/job-claims.js';
 import { Scheduler, type ScheduledJob } from '../../src/jobs/scheduler.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { waitUntil } from '../support/db-helpers.js';
 
 const MINUTE = 60_000;
@@ -18,27 +16,13 @@ const MINUTE = 60_000;
 const WEDNESDAY_11 = new Date('2026-11-25T11:00:00Z');
 const WEDNESDAY_09 = new Date('2026-11-25T09:00:00Z');
 
-describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('missed runs are caught up (%s)', (database, slack) => {
   let bot: TestBot | null = null;
   let serial = 0;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
   afterEach(async () => {
     await bot?.stop();
     bot = null;
-  });
-  afterAll(async () => {
-    await slack.close();
-    await database.destroy();
   });
 
   const db = () => database.handle.db;

@@ -2,9 +2,7 @@ import { FixedClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/log.js';
 import { nudgesJob } from '../../src/nudge/nudges-job.js';
 import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
 import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
 import { buttonClick, selectAction, viewSubmission } from '../support/slack-payloads.js';
@@ -13,22 +11,16 @@ const DAY_MS = 86_400_000;
 const NOW = new Date('2026-11-20T15:00:00Z');
 const FALLBACK = 'C0FALLBACK';
 
-describe.each(testEngines())('nudges for quiet accounts, end to end on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('nudges for quiet accounts, end to end on %s', (database, slack) => {
   let bot: TestBot;
   let clock: FixedClock;
   let hook: ResponseHook;
   const ephemeral: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     hook = await startResponseHook(ephemeral, '/hook');
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     ephemeral.length = 0;
     clock = new FixedClock(NOW);
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK } });
@@ -36,8 +28,6 @@ describe.each(testEngines())('nudges for quiet accounts, end to end on %s', (eng
   afterEach(() => bot?.stop());
   afterAll(async () => {
     await hook?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   const db = () => database.handle.db;

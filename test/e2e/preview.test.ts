@@ -2,35 +2,19 @@
 // inert, the feed an open page polls, the token rule in console and Slack mode, and the modals the
 // bot opened through the fake Slack.
 import { systemClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
 import { genericPayment, postGeneric } from '../support/payment-fixtures.js';
 import { slashCommand } from '../support/slack-payloads.js';
 
 const TOKEN = 'preview-token-0123456789abcdef';
 
-describe.each(testEngines())('GET /preview on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('GET /preview on %s', (database, slack) => {
   let bot: TestBot | null = null;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }, { id: 'U0ALICE', name: 'alice.e', realName: 'Alice Example' }] });
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
   afterEach(async () => {
     await bot?.stop().catch(() => undefined);
     bot = null;
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (options: { slack?: boolean; env?: Record<string, string> } = {}) => {
@@ -163,4 +147,4 @@ describe.each(testEngines())('GET /preview on %s', (engine) => {
     expect(html).toMatch(/<div class="bk-modal-title"><span><span class="pt">[^<]+<\/span><\/span>/);
     expect(html).toContain('<span class="bk-button bk-button-primary">');
   });
-});
+}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }, { id: 'U0ALICE', name: 'alice.e', realName: 'Alice Example' }] } });

@@ -4,9 +4,7 @@
 import { sql } from 'kysely';
 import { FixedClock, systemClock } from '../../src/clock.js';
 import { signBooksBody } from '../../src/ingest/books/books-signature.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
 import { allText, countRows, storedCounts, NOTHING_STORED } from '../support/payment-fixtures.js';
 import { readFixture } from '../support/fixtures.js';
@@ -16,21 +14,15 @@ import { cloudEventsBody, intuitHeaders, legacyBody, qbCustomer, qbPayment, quic
 const NOW = '2026-11-20T15:10:00Z';
 const FALLBACK = 'C0FALLBACK';
 
-describe.each(testEngines())('POST /webhooks/quickbooks on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('POST /webhooks/quickbooks on %s', (database, slack) => {
   let intuit: FakeIntuit;
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     intuit = await startFakeIntuit(REALM);
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     intuit.resetFake();
     intuit.methods.set('2', { Id: '2', Name: 'Check', Type: 'NON_CREDIT_CARD' });
     intuit.customers.set('58', qbCustomer());
@@ -42,8 +34,6 @@ describe.each(testEngines())('POST /webhooks/quickbooks on %s', (engine) => {
   });
   afterAll(async () => {
     await intuit?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   // Decisions as of NOW; holds and retries on the machine's clock, so a held event comes due.

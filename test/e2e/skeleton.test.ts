@@ -1,29 +1,16 @@
 import { enqueuePost } from '../../src/outbox/outbox-queries.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
 
-describe.each(testEngines())('the service skeleton on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('the service skeleton on %s', (database, slack) => {
   let bot: TestBot;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     bot = await startTestBot({ database, slack });
   });
   afterEach(async () => {
     await bot?.stop().catch(() => undefined);
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
   });
 
   const queue = async (key: string, text: string, channel = TEST_CHANNEL) => {

@@ -2,33 +2,17 @@
 // objects of 2012, 2019, 2020 and 2025, signed and posted to the real bot, and what the team is told.
 import { FixedClock } from '../../src/clock.js';
 import { BARE_INTENT_HOLD_MS } from '../../src/ingest/stripe/stripe-owners.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { readJsonFixture } from '../support/fixtures.js';
 import { accepted, allText, blockTexts, envelope, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent, type Json } from '../support/payment-fixtures.js';
 
-describe.each(testEngines())('Stripe events of every era on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('Stripe events of every era on %s', (database, slack) => {
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
   afterEach(async () => {
     await bot?.stop().catch(() => undefined);
     bot = null;
-  });
-  afterAll(async () => {
-    await slack.close();
-    await database.destroy();
   });
 
   const start = async (at: Date | string) => {

@@ -2,34 +2,26 @@
 // every other source's events at once and Stripe's own with what the events say, opens a circuit
 // after repeated failures, and fixes the names in place (chat.update) once Stripe answers again.
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { makeCustomer, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { eventually } from '../support/signing.js';
 import { accepted, blockTexts, genericPayment, postGeneric, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent } from '../support/payment-fixtures.js';
 
 const STRIPE_KEY = 'sk_test_appreciation_hung';
 const PLACEHOLDER = 'a Stripe customer';
 
-describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('a hung Stripe API (%s)', (database, slack) => {
   let stripe: FakeStripe;
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     stripe = await startFakeStripe({
       apiKey: STRIPE_KEY,
       customers: ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => makeCustomer({ id: `cus_hung_${x}`, name: `Hung ${x.toUpperCase()} Ltd`, email: `ap@${x}.example` })),
     });
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     stripe.reset();
     stripe.hang('/v1/');
     clock = new FixedClock(STRIPE_FIXTURE_NOW);
@@ -41,8 +33,6 @@ describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
   });
   afterAll(async () => {
     await stripe?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (lookups: Record<string, number> = {}) => {

@@ -3,10 +3,8 @@
 // out is recorded and not celebrated; a partial one is celebrated with its refund line. Real bot,
 // real HTTP, signed events built from the recorded fixtures, the fake Slack.
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
-import { PATIENT_STRIPE_LOOKUPS, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, PATIENT_STRIPE_LOOKUPS, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { eventually } from '../support/signing.js';
 import { accepted, allText, blockTexts, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent } from '../support/payment-fixtures.js';
 import { stripeWay, type Era, type Way } from '../support/stripe-ways.js';
@@ -16,22 +14,16 @@ const NOW = new Date(STRIPE_FIXTURE_NOW);
 const CREATED = Math.floor(NOW.getTime() / 1000) - 60;
 const DAY = 24 * 3_600_000;
 
-describe.each(testEngines())('refunds in either order on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('refunds in either order on %s', (database, slack) => {
   let stripe: FakeStripe;
   let bot: TestBot | null = null;
   let clock: FixedClock;
   let n = 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     stripe = await startFakeStripe({ apiKey: STRIPE_KEY });
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     clock = new FixedClock(NOW);
   });
   afterEach(async () => {
@@ -40,8 +32,6 @@ describe.each(testEngines())('refunds in either order on %s', (engine) => {
   });
   afterAll(async () => {
     await stripe.close();
-    await slack.close();
-    await database.destroy();
   });
 
   const db = () => database.handle.db;

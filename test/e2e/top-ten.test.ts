@@ -2,9 +2,7 @@
 // real signatures, the weekly board by DM updated in place, and a growing account's celebration.
 import { FixedClock } from '../../src/clock.js';
 import { topAccountsJob } from '../../src/top/top-accounts-job.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
 import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
 import { genericPayment, postGeneric } from '../support/payment-fixtures.js';
@@ -18,31 +16,23 @@ const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
 
 type Block = Record<string, any>;
 
-describe.each(testEngines())('the top ten, end to end on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('the top ten, end to end on %s', (database, slack) => {
   let bot: TestBot;
   let hook: ResponseHook;
   let clock: FixedClock;
   const responses: Array<Record<string, any>> = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
     hook = await startResponseHook(responses);
   });
   beforeEach(async () => {
     responses.length = 0;
-    await database.reset();
-    slack.reset();
     clock = new FixedClock(NOW);
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
   });
   afterEach(() => bot?.stop());
   afterAll(async () => {
     await hook?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   const db = () => database.handle.db;
@@ -202,4 +192,4 @@ describe.each(testEngines())('the top ten, end to end on %s', (engine) => {
     expect(later).toHaveLength(3);
     expect(text(later[2]!.body.blocks)).not.toContain('Spending up');
   });
-});
+}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });
