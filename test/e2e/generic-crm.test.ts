@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { FixedClock } from '../../src/clock.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { genericHeaders, post } from '../support/signing.js';
 
 type Json = Record<string, unknown>;
@@ -20,18 +20,15 @@ function touchpoint(id: string, fields: Json = {}): Json {
   return { id, type: 'touchpoint', account_external_id: 'acme', kind: 'call', direction: 'outbound', occurred_at: '2026-11-18T10:00:00Z', ...fields };
 }
 
-describe.each(testEngines())('POST /webhooks/crm on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('POST /webhooks/crm on %s', (database) => {
   let slack: FakeSlack;
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     slack = await startFakeSlack();
   });
   beforeEach(async () => {
-    await database.reset();
     await slack.close();
     slack = await startFakeSlack({
       users: [
@@ -47,7 +44,6 @@ describe.each(testEngines())('POST /webhooks/crm on %s', (engine) => {
   });
   afterAll(async () => {
     await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {

@@ -1,9 +1,7 @@
 // POST /webhooks/payments end to end: the real bot on a real port, bodies signed as the contract
 // says (X-Webhook-Timestamp / X-Webhook-Signature), the rows they leave and what reached the fake Slack.
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { genericHeaders, post } from '../support/signing.js';
 import {
   accepted,
@@ -24,28 +22,16 @@ import {
 /** Six minutes after the contract example's paid_at. */
 const NOW = '2026-11-20T15:10:00Z';
 
-describe.each(testEngines())('POST /webhooks/payments on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('POST /webhooks/payments on %s', (database, slack) => {
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
-  });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     clock = new FixedClock(NOW);
   });
   afterEach(async () => {
     await bot?.stop().catch(() => undefined);
     bot = null;
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
@@ -321,4 +307,4 @@ describe.each(testEngines())('POST /webhooks/payments on %s', (engine) => {
     expect(JSON.parse(res.text)).toEqual({ error: 'body is larger than 1 MiB' });
     expect(await storedCounts(database.handle)).toEqual(NOTHING_STORED);
   });
-});
+}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });

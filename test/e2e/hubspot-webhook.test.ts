@@ -7,7 +7,7 @@ import { readJsonFixture } from '../support/fixtures.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startFakeHubSpot, type FakeHubSpot } from '../support/fake-hubspot.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { hubspotHeaders as signHubSpot, post, TEST_PUBLIC_URL } from '../support/signing.js';
 
 type Json = Record<string, unknown>;
@@ -41,20 +41,17 @@ function hubspotHeaders(body: string, options: { timestamp: number; secret?: str
   return signHubSpot(body, { ...options, secret: options.secret ?? SECRET });
 }
 
-describe.each(testEngines())('POST /webhooks/hubspot on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('POST /webhooks/hubspot on %s', (database) => {
   let slack: FakeSlack;
   let hubspot: FakeHubSpot;
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     hubspot = await startFakeHubSpot({ accessToken: TOKEN });
     slack = await startFakeSlack();
   });
   beforeEach(async () => {
-    await database.reset();
     await slack.close();
     slack = await startFakeSlack({
       users: [
@@ -75,7 +72,6 @@ describe.each(testEngines())('POST /webhooks/hubspot on %s', (engine) => {
   afterAll(async () => {
     await slack?.close();
     await hubspot?.close();
-    await database?.destroy();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {

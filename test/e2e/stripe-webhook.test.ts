@@ -3,10 +3,8 @@
 // leave, and what reached the fake Slack (chat.postMessage / chat.update bodies).
 import { FixedClock } from '../../src/clock.js';
 import { atLeastAsLoud, measureLoudness, postedOf } from '../support/loudness.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { makeCustomer, makeInvoicePayment, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
-import { PATIENT_STRIPE_LOOKUPS, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, PATIENT_STRIPE_LOOKUPS, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { eventually } from '../support/signing.js';
 import {
   accepted,
@@ -37,16 +35,12 @@ const STRIPE_KEY = 'sk_test_appreciation_e2e';
 /** invoice.paid fixture: status_transitions.paid_at. */
 const INVOICE_PAID_AT = new Date(1648320013 * 1000);
 
-describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('POST /webhooks/stripe on %s', (database, slack) => {
   let stripe: FakeStripe;
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
     stripe = await startFakeStripe({
       apiKey: STRIPE_KEY,
       customers: [
@@ -57,8 +51,6 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     });
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     stripe.reset();
     clock = new FixedClock(STRIPE_FIXTURE_NOW);
   });
@@ -68,8 +60,6 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
   });
   afterAll(async () => {
     await stripe?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   const withApi = () => ({ STRIPE_API_KEY: STRIPE_KEY, STRIPE_API_URL: stripe.url });
@@ -732,4 +722,4 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect(loud).toMatchObject({ channel: TEST_CHANNEL, threaded: false, header: true, headerEmoji: true, mentionsOwner: true, button: true });
     expect(loud.lines).toBeGreaterThan(quietest.lines);
   });
-});
+}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });
