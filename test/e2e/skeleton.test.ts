@@ -1,6 +1,6 @@
 import { enqueuePost } from '../../src/outbox/outbox-queries.js';
 import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testDatabaseSuite } from '../support/test-database.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
 
 describeEachEngineWithSlack('the service skeleton on %s', (database, slack) => {
@@ -114,15 +114,7 @@ describeEachEngineWithSlack('the service skeleton on %s', (database, slack) => {
   });
 });
 
-describe('console mode', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-  });
-  afterAll(async () => {
-    await database?.destroy();
-  });
-
+describe('console mode', () => testDatabaseSuite('pglite', (database) => {
   it('prints what it would post, readably, and answers /slack/events with 404', async () => {
     const bot = await startTestBot({ database });
     try {
@@ -154,4 +146,4 @@ describe('console mode', () => {
       await bot.stop();
     }
   });
-});
+}, { resetEachTest: false }));

@@ -7,7 +7,7 @@ import type { DispatcherOptions } from '../../src/outbox/dispatcher.js';
 import type { InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
 import type { BooksRetryOptions } from '../../src/ingest/books/books-reads.js';
 import type { StripeLookupOptions } from '../../src/ingest/stripe/stripe-lookups.js';
-import { describeEachEngine, type DatabaseSuiteOptions, type TestDatabase, type TestEngine } from './test-database.js';
+import { testDatabaseSuite, testEngines, type DatabaseSuiteOptions, type TestDatabase, type TestEngine } from './test-database.js';
 import { createFakeSlack, type FakeSlack, type FakeSlackOptions } from './fake-slack.js';
 
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -109,18 +109,19 @@ export async function startTestBot(options: {
 }
 
 /**
- * What most end-to-end suites set up around their bots, once: per engine, a test database and a
- * fake Slack that live for the suite, are emptied before each test (unless `resetEachTest: false`)
- * and are closed after the suite's own afterAll hooks, so the bots stopped there go first.
+ * What most end-to-end suites set up around their bots, once: a test database and a fake Slack
+ * that live for the suite, are emptied before each test (unless `resetEachTest: false`) and are
+ * closed after the suite's own afterAll hooks, so the bots stopped there go first. Called inside a
+ * describe; describeEachEngineWithSlack is the usual way in.
  */
-export function describeEachEngineWithSlack(
-  title: string,
+export function testDatabaseAndSlackSuite(
+  engine: TestEngine,
   body: (database: TestDatabase, slack: FakeSlack, engine: TestEngine) => void,
   options: DatabaseSuiteOptions & { slack?: FakeSlackOptions } = {},
 ): void {
-  describeEachEngine(
-    title,
-    (database, engine) => {
+  testDatabaseSuite(
+    engine,
+    (database) => {
       const slack = createFakeSlack(options.slack);
       beforeAll(() => slack.listen());
       if (options.resetEachTest ?? true) beforeEach(() => slack.reset());
@@ -129,4 +130,13 @@ export function describeEachEngineWithSlack(
     },
     options,
   );
+}
+
+/** testDatabaseAndSlackSuite on every test engine, as describe.each(testEngines()) would. */
+export function describeEachEngineWithSlack(
+  title: string,
+  body: (database: TestDatabase, slack: FakeSlack, engine: TestEngine) => void,
+  options: DatabaseSuiteOptions & { slack?: FakeSlackOptions } = {},
+): void {
+  describe.each(testEngines())(title, (engine) => testDatabaseAndSlackSuite(engine, body, options));
 }
