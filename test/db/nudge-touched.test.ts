@@ -14,7 +14,7 @@ import { nudgeSettings } from '../../src/nudge/nudge-settings.js';
 import { sweepNudges } from '../../src/nudge/nudge-sweep.js';
 import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
 import { createEmptyDatabase } from '../support/db-helpers.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { DANA, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
 import { testEngines, describeEachEngine } from '../support/test-database.js';
 import { eventually, genericHeaders, post } from '../support/signing.js';
@@ -36,7 +36,7 @@ describeEachEngine('expiring touched nudges (%s)', (database) => {
     let clock: FixedClock;
 
     beforeAll(async () => {
-      slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
+      slack = await startFakeSlack({ users: [DANA] });
     });
     beforeEach(async () => {
       slack.reset();

@@ -4,6 +4,7 @@
 import { FixedClock } from '../../src/clock.js';
 import { dispatchJob } from '../../src/jobs/dispatch-job.js';
 import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import {
   accepted,
   allText,
@@ -247,4 +248,4 @@ describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (databas
     expect(blockTexts(calls[1]!, 'header')).toEqual(['🎉 1 payment just came in — 1 from new clients']);
     expect(allText(calls[1]!)).toContain('Solo Two');
   });
-}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });
+}, { slack: { users: [DANA] } });

@@ -4,7 +4,7 @@ import { digestJob } from '../../src/digest/digest-job.js';
 import { readFeedbackToken } from '../../src/feedback/feedback-token.js';
 import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { answer, openPage, TEST_FEEDBACK_SECRET, tokenOf } from '../support/feedback-client.js';
-import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
+import { responseHookForSuite } from '../support/response-hook.js';
 import { buttonClick, slashCommand, viewButtonClick, viewSubmission, type SlackRequest } from '../support/slack-payloads.js';
 import { eventually, post } from '../support/signing.js';
 
@@ -16,21 +16,14 @@ type Block = Record<string, any>;
 
 describeEachEngineWithSlack('feedback links in Slack on %s', (database, slack) => {
   let bot: TestBot;
-  let hook: ResponseHook;
-  const responses: Array<Record<string, any>> = [];
+  const hook = responseHookForSuite<Record<string, any>>();
+  const responses = hook.responses;
   const clock = new FixedClock(NOW);
 
-  beforeAll(async () => {
-    hook = await startResponseHook(responses);
-  });
   beforeEach(async () => {
-    responses.length = 0;
     clock.set(NOW);
   });
   afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await hook?.close();
-  });
 
   const db = () => database.handle.db;
   const start = (feedback = true) =>

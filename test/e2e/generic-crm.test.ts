@@ -3,9 +3,8 @@
 // fake Slack.
 import { sql } from 'kysely';
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { describeEachEngine } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { DANA, SAM } from '../support/fake-slack.js';
 import { genericHeaders, post } from '../support/signing.js';
 
 type Json = Record<string, unknown>;
@@ -20,30 +19,16 @@ function touchpoint(id: string, fields: Json = {}): Json {
   return { id, type: 'touchpoint', account_external_id: 'acme', kind: 'call', direction: 'outbound', occurred_at: '2026-11-18T10:00:00Z', ...fields };
 }
 
-describeEachEngine('POST /webhooks/crm on %s', (database) => {
-  let slack: FakeSlack;
+describeEachEngineWithSlack('POST /webhooks/crm on %s', (database, slack) => {
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
-  beforeAll(async () => {
-    slack = await startFakeSlack();
-  });
   beforeEach(async () => {
-    await slack.close();
-    slack = await startFakeSlack({
-      users: [
-        { id: 'U0DANA', email: 'dana@example.com', name: 'dana' },
-        { id: 'U0SAM', email: 'sam@example.com', name: 'sam' },
-      ],
-    });
     clock = new FixedClock(NOW);
   });
   afterEach(async () => {
     await bot?.stop().catch(() => undefined);
     bot = null;
-  });
-  afterAll(async () => {
-    await slack?.close();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
@@ -236,4 +221,4 @@ describeEachEngine('POST /webhooks/crm on %s', (database) => {
     expect(off.status).toBe(404);
     expect(off.json).toEqual({ error: 'the generic CRM webhook is off: set WEBHOOK_SECRET to turn it on' });
   });
-});
+}, { slack: { users: [DANA, SAM] } });

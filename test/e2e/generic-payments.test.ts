@@ -2,6 +2,7 @@
 // says (X-Webhook-Timestamp / X-Webhook-Signature), the rows they leave and what reached the fake Slack.
 import { FixedClock } from '../../src/clock.js';
 import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { genericHeaders, post } from '../support/signing.js';
 import {
   accepted,
@@ -307,4 +308,4 @@ describeEachEngineWithSlack('POST /webhooks/payments on %s', (database, slack) =
     expect(JSON.parse(res.text)).toEqual({ error: 'body is larger than 1 MiB' });
     expect(await storedCounts(database.handle)).toEqual(NOTHING_STORED);
   });
-}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });
+}, { slack: { users: [DANA] } });

@@ -4,10 +4,9 @@
 import { sql } from 'kysely';
 import { FixedClock } from '../../src/clock.js';
 import { readJsonFixture } from '../support/fixtures.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startFakeHubSpot, type FakeHubSpot } from '../support/fake-hubspot.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { describeEachEngine } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { DANA, SAM } from '../support/fake-slack.js';
 import { hubspotHeaders as signHubSpot, post, TEST_PUBLIC_URL } from '../support/signing.js';
 
 type Json = Record<string, unknown>;
@@ -41,24 +40,15 @@ function hubspotHeaders(body: string, options: { timestamp: number; secret?: str
   return signHubSpot(body, { ...options, secret: options.secret ?? SECRET });
 }
 
-describeEachEngine('POST /webhooks/hubspot on %s', (database) => {
-  let slack: FakeSlack;
+describeEachEngineWithSlack('POST /webhooks/hubspot on %s', (database, slack) => {
   let hubspot: FakeHubSpot;
   let bot: TestBot | null = null;
   let clock: FixedClock;
 
   beforeAll(async () => {
     hubspot = await startFakeHubSpot({ accessToken: TOKEN });
-    slack = await startFakeSlack();
   });
   beforeEach(async () => {
-    await slack.close();
-    slack = await startFakeSlack({
-      users: [
-        { id: 'U0DANA', email: 'dana@example.com', name: 'dana' },
-        { id: 'U0SAM', email: 'sam@example.com', name: 'sam' },
-      ],
-    });
     hubspot.reset();
     hubspot.setOwner({ id: DANA_OWNER, email: 'dana@example.com', firstName: 'Dana', lastName: 'Scully' });
     hubspot.setOwner({ id: SAM_OWNER, email: 'Sam@Example.com', firstName: 'Sam', lastName: 'Vimes' });
@@ -70,7 +60,6 @@ describeEachEngine('POST /webhooks/hubspot on %s', (database) => {
     bot = null;
   });
   afterAll(async () => {
-    await slack?.close();
     await hubspot?.close();
   });
 
@@ -398,4 +387,4 @@ describeEachEngine('POST /webhooks/hubspot on %s', (database) => {
     expect(res.json).toEqual({ error: 'the HubSpot webhook is off: set HUBSPOT_CLIENT_SECRET to turn it on' });
     expect(await count('inbox_events')).toBe(0);
   });
-});
+}, { slack: { users: [DANA, SAM] } });

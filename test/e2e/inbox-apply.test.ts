@@ -6,6 +6,7 @@ import { parseConfig } from '../../src/config.js';
 import { dispatchJob } from '../../src/jobs/dispatch-job.js';
 import { silentLogger } from '../../src/log.js';
 import { describeEachEngineWithSlack, FAST_DISPATCH, startTestBot, TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { freezePayments, thawPayments } from '../support/db-helpers.js';
 import { accepted, blockTexts, countRows, genericPayment, postGeneric, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent, type Json } from '../support/payment-fixtures.js';
 
@@ -249,4 +250,4 @@ describeEachEngineWithSlack('payment webhooks applied from the inbox on %s', (da
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(3);
     expect(await metricsText(third)).not.toMatch(/^appreciation_inbox_events_applied_total\{/m);
   });
-}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });
+}, { slack: { users: [DANA] } });

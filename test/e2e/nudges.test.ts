@@ -4,7 +4,7 @@ import { nudgesJob } from '../../src/nudge/nudges-job.js';
 import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
 import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
-import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
+import { responseHookForSuite } from '../support/response-hook.js';
 import { buttonClick, selectAction, viewSubmission } from '../support/slack-payloads.js';
 
 const DAY_MS = 86_400_000;
@@ -14,21 +14,14 @@ const FALLBACK = 'C0FALLBACK';
 describeEachEngineWithSlack('nudges for quiet accounts, end to end on %s', (database, slack) => {
   let bot: TestBot;
   let clock: FixedClock;
-  let hook: ResponseHook;
-  const ephemeral: Array<Record<string, unknown>> = [];
+  const hook = responseHookForSuite<Record<string, unknown>>('/hook');
+  const ephemeral = hook.responses;
 
-  beforeAll(async () => {
-    hook = await startResponseHook(ephemeral, '/hook');
-  });
   beforeEach(async () => {
-    ephemeral.length = 0;
     clock = new FixedClock(NOW);
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK } });
   });
   afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await hook?.close();
-  });
 
   const db = () => database.handle.db;
   const sweep = () => nudgesJob(bot.bot.context, clock.now());

@@ -3,6 +3,7 @@
 // bot opened through the fake Slack.
 import { systemClock } from '../../src/clock.js';
 import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { eventually, post } from '../support/signing.js';
 import { genericPayment, postGeneric } from '../support/payment-fixtures.js';
 import { slashCommand } from '../support/slack-payloads.js';
@@ -147,4 +148,4 @@ describeEachEngineWithSlack('GET /preview on %s', (database, slack) => {
     expect(html).toMatch(/<div class="bk-modal-title"><span><span class="pt">[^<]+<\/span><\/span>/);
     expect(html).toContain('<span class="bk-button bk-button-primary">');
   });
-}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }, { id: 'U0ALICE', name: 'alice.e', realName: 'Alice Example' }] } });
+}, { slack: { users: [DANA, { id: 'U0ALICE', name: 'alice.e', realName: 'Alice Example' }] } });

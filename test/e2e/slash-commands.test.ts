@@ -1,7 +1,7 @@
 import { FixedClock } from '../../src/clock.js';
 import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
-import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
+import { responseHookForSuite } from '../support/response-hook.js';
 import { buttonClick, optionsRequest, slashCommand, viewSubmission, type SlackRequest } from '../support/slack-payloads.js';
 
 const DAY = 86_400_000;
@@ -13,21 +13,14 @@ type Block = Record<string, any>;
 
 describeEachEngineWithSlack('the slash commands on %s', (database, slack) => {
   let bot: TestBot;
-  let hook: ResponseHook;
-  const responses: Array<Record<string, any>> = [];
+  const hook = responseHookForSuite<Record<string, any>>();
+  const responses = hook.responses;
   const clock = new FixedClock(NOW);
 
-  beforeAll(async () => {
-    hook = await startResponseHook(responses);
-  });
   beforeEach(async () => {
-    responses.length = 0;
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
   });
   afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await hook?.close();
-  });
 
   const db = () => database.handle.db;
   const send = (request: SlackRequest) => post(`${bot.url}/slack/events`, request.body, request.headers);

@@ -5,6 +5,7 @@ import { FixedClock } from '../../src/clock.js';
 import { atLeastAsLoud, measureLoudness, postedOf } from '../support/loudness.js';
 import { makeCustomer, makeInvoicePayment, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
 import { describeEachEngineWithSlack, PATIENT_STRIPE_LOOKUPS, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { eventually } from '../support/signing.js';
 import {
   accepted,
@@ -722,4 +723,4 @@ describeEachEngineWithSlack('POST /webhooks/stripe on %s', (database, slack) => 
     expect(loud).toMatchObject({ channel: TEST_CHANNEL, threaded: false, header: true, headerEmoji: true, mentionsOwner: true, button: true });
     expect(loud.lines).toBeGreaterThan(quietest.lines);
   });
-}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });
+}, { slack: { users: [DANA] } });

@@ -3,8 +3,9 @@
 import { FixedClock } from '../../src/clock.js';
 import { topAccountsJob } from '../../src/top/top-accounts-job.js';
 import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { eventually, post } from '../support/signing.js';
-import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
+import { responseHookForSuite } from '../support/response-hook.js';
 import { genericPayment, postGeneric } from '../support/payment-fixtures.js';
 import { buttonClick, slashCommand, type SlackRequest } from '../support/slack-payloads.js';
 import { blockKitProblems, slackMessageSchema } from '../support/block-kit-schema.js';
@@ -18,22 +19,15 @@ type Block = Record<string, any>;
 
 describeEachEngineWithSlack('the top ten, end to end on %s', (database, slack) => {
   let bot: TestBot;
-  let hook: ResponseHook;
+  const hook = responseHookForSuite<Record<string, any>>();
+  const responses = hook.responses;
   let clock: FixedClock;
-  const responses: Array<Record<string, any>> = [];
 
-  beforeAll(async () => {
-    hook = await startResponseHook(responses);
-  });
   beforeEach(async () => {
-    responses.length = 0;
     clock = new FixedClock(NOW);
     bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
   });
   afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await hook?.close();
-  });
 
   const db = () => database.handle.db;
   const send = (request: SlackRequest) => post(`${bot.url}/slack/events`, request.body, request.headers);
@@ -192,4 +186,4 @@ describeEachEngineWithSlack('the top ten, end to end on %s', (database, slack) =
     expect(later).toHaveLength(3);
     expect(text(later[2]!.body.blocks)).not.toContain('Spending up');
   });
-}, { slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });
+}, { slack: { users: [DANA] } });

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { genericHeaders, hubspotHeaders, post, TEST_PUBLIC_URL } from '../support/signing.js';
 import { tablesWithRows } from '../support/db-helpers.js';
 import { readJsonFixture } from '../support/fixtures.js';
@@ -222,4 +223,4 @@ describeEachEngineWithSlack('fuzzing the webhook routes on %s', (database, slack
     // The untouched payload was accepted (and applied, above), not only refusals seen.
     expect(accepted).toBeGreaterThan(0);
   }, 120_000);
-}, { resetEachTest: false, slack: { users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] } });
+}, { resetEachTest: false, slack: { users: [DANA] } });

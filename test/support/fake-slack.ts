@@ -25,6 +25,10 @@ export interface SlackCall {
   fault?: SlackFault;
 }
 
+/** The Slack user most suites' account owner is, and a second owner for suites that need two. */
+export const DANA: FakeSlackUser = { id: 'U0DANA', email: 'dana@example.com', name: 'dana' };
+export const SAM: FakeSlackUser = { id: 'U0SAM', email: 'sam@example.com', name: 'sam' };
+
 export interface FakeSlackOptions {
   users?: FakeSlackUser[];
   /** Answer chat.postMessage/chat.update with 429 when a channel gets more than this. */
@@ -40,7 +44,7 @@ export interface FakeSlack {
   /** Every call received, in arrival order (faulted ones included). */
   readonly calls: SlackCall[];
   callsTo(method: string): SlackCall[];
-  /** Forget calls, pending faults, rate windows and post counts. */
+  /** Forget calls, pending faults, rate windows, post counts and the users added since the start. */
   reset(): void;
   waitFor(method: string, count: number, timeoutMs?: number): Promise<SlackCall[]>;
   failNext(method: string, fault: SlackFault, times?: number): void;
@@ -113,6 +117,7 @@ class FakeSlackServer implements FakeSlack {
     this.faults.clear();
     this.accepted.clear();
     this.posted.clear();
+    this.state.users = [...(this.opts.users ?? [])];
   }
 
   waitFor(method: string, count: number, timeoutMs = 5000): Promise<SlackCall[]> {
