@@ -1,6 +1,6 @@
 import { FixedClock } from '../../src/clock.js';
 import type { SlackCall } from '../support/fake-slack.js';
-import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
 import { appHomeOpened } from '../support/slack-payloads.js';
 
@@ -16,13 +16,12 @@ interface PublishedView {
 }
 
 describeEachEngineWithSlack('the App Home tab on %s', (database, slack) => {
-  let bot: TestBot;
+  const bot = testBotPerTest();
   const clock = new FixedClock(NOW);
 
   beforeEach(async () => {
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York' } });
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York' } });
   });
-  afterEach(() => bot?.stop());
 
   const db = () => database.handle.db;
 

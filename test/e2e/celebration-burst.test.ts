@@ -3,7 +3,7 @@
 // the morning. Real bot, real signed webhooks, a FixedClock moved by hand, the fake Slack.
 import { FixedClock } from '../../src/clock.js';
 import { dispatchJob } from '../../src/jobs/dispatch-job.js';
-import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { DANA } from '../support/fake-slack.js';
 import {
   accepted,
@@ -18,29 +18,23 @@ import {
 const MINUTE = 60_000;
 
 describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (database, slack) => {
-  let bot: TestBot | null = null;
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
-
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
 
   const start = async (at: string, env: Record<string, string>): Promise<TestBot> => {
     clock = new FixedClock(at);
-    bot = await startTestBot({ database, slack, clock, env });
-    return bot;
+    return bot.start({ database, slack, clock, env });
   };
   /** The inbox worker applies what the webhooks stored, then the outbox is drained. */
   const settle = async () => {
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
   const db = () => database.handle.db;
   /** A payment paid at the bot's current clock reading, posted and signed then. */
   const pay = async (id: string, externalId: string, name: string, amount: string, paidAt: Date = clock.now()) => {
     const res = await postGeneric(
-      bot!.url,
+      bot.url,
       genericPayment({ id, account: { external_id: externalId, name, owner_email: 'dana@example.com' }, amount, paid_at: paidAt.toISOString(), memo: null }),
       { clock },
     );
@@ -90,12 +84,12 @@ describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (databas
 
     // Before the roll-up delay is over, the dispatch job gathers nothing.
     clock.set(new Date(last.getTime() + 4 * MINUTE));
-    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(3);
 
     // Past the roll-up delay: one message naming the other three, with their amounts.
     clock.set(new Date(last.getTime() + 5 * MINUTE + 1000));
-    const summary = await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    const summary = await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     expect(summary).toMatchObject({ pending: 0, failed: 0 });
     const all = await slack.waitFor('chat.postMessage', 4);
     await settle();
@@ -126,7 +120,7 @@ describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (databas
     expect(new Set(rows.map((c) => c.payment_id))).toEqual(new Set(burstPayments.map((p) => p.id)));
 
     // Running the job again posts nothing more.
-    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(4);
 
     // Once the burst window has passed, a payment is celebrated on its own again.
@@ -141,7 +135,7 @@ describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (databas
     await start('2026-01-15T21:00:00Z', { CELEBRATION_QUIET_HOURS: '20-08', TZ: 'Europe/Paris' });
     const res = await pay('night-1', 'owl', 'Night Owl', '1250.00');
     expect(res.json).toEqual({ ok: true, stored: 1, duplicates: 0 });
-    await bot!.applied();
+    await bot.applied();
 
     const [row] = await outboxRows();
     expect(row).toMatchObject({ status: 'pending', kind: 'post', channel: TEST_CHANNEL });
@@ -179,7 +173,7 @@ describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (databas
   it.each(quietCases)('holds a Paris payment at %s until 08:00 local time', async (_label, at, release) => {
     await start(at, { CELEBRATION_QUIET_HOURS: '20-08', TZ: 'Europe/Paris' });
     await pay('quiet-1', 'owl', 'Night Owl', '10.00');
-    await bot!.applied();
+    await bot.applied();
     const [row] = await outboxRows();
     expect(row!.next_attempt_at.toISOString()).toBe(release);
     await settle();
@@ -218,12 +212,12 @@ describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (databas
     ]);
 
     clock.set('2026-01-16T07:00:00Z');
-    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     await slack.waitFor('chat.postMessage', 3);
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(3);
 
     clock.set('2026-01-16T07:05:00Z');
-    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     const calls = await slack.waitFor('chat.postMessage', 4);
     await settle();
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(4);
@@ -242,8 +236,8 @@ describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (databas
     await slack.waitFor('chat.postMessage', 1);
     clock.advance(5 * MINUTE + 1000);
     // The bot checks for due roll-ups on its own (every 30 s); a restart runs the check at once.
-    await bot!.stop();
-    bot = await startTestBot({ database, slack, clock, env: { CELEBRATION_BURST: '1' } });
+    await bot.stop();
+    await bot.start({ database, slack, clock, env: { CELEBRATION_BURST: '1' } });
     const calls = await slack.waitFor('chat.postMessage', 2, 10_000);
     expect(blockTexts(calls[1]!, 'header')).toEqual(['🎉 1 payment just came in — 1 from new clients']);
     expect(allText(calls[1]!)).toContain('Solo Two');

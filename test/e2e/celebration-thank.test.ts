@@ -1,17 +1,16 @@
 import { FixedClock } from '../../src/clock.js';
 import { thankValue } from '../../src/celebrate/celebration-message.js';
-import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
 import { buttonClick, viewSubmission } from '../support/slack-payloads.js';
 
 describeEachEngineWithSlack('thanking a client from a celebration on %s', (database, slack) => {
-  let bot: TestBot;
+  const bot = testBotPerTest();
   const clock = new FixedClock('2026-11-20T15:00:00Z');
 
   beforeEach(async () => {
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York' } });
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York' } });
   });
-  afterEach(() => bot?.stop());
 
   async function account(name: string): Promise<number> {
     const row = await database.handle.db

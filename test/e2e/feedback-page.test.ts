@@ -1,6 +1,6 @@
 import { FixedClock } from '../../src/clock.js';
 import { signFeedbackToken } from '../../src/feedback/feedback-token.js';
-import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL } from '../support/bot-harness.js';
 import { answer, feedbackLink, feedbackTrace, openPage, sendForm, TEST_FEEDBACK_SECRET, tokenOf } from '../support/feedback-client.js';
 import { eventually } from '../support/signing.js';
 
@@ -12,7 +12,7 @@ const NOW = new Date('2026-11-20T15:00:00Z');
 type Block = Record<string, any>;
 
 describeEachEngineWithSlack('the feedback page over HTTP on %s', (database, slack) => {
-  let bot: TestBot;
+  const bot = testBotPerTest();
   const clock = new FixedClock(NOW);
   let env: Record<string, string> = {};
 
@@ -20,11 +20,10 @@ describeEachEngineWithSlack('the feedback page over HTTP on %s', (database, slac
     clock.set(NOW);
     env = { TZ: 'America/New_York', FEEDBACK_SECRET: TEST_FEEDBACK_SECRET, NUDGE_FALLBACK_CHANNEL: 'C0FALLBACK' };
   });
-  afterEach(() => bot?.stop());
 
   const db = () => database.handle.db;
   const start = async (extra: Record<string, string> = {}) => {
-    bot = await startTestBot({ database, slack, clock, env: { ...env, ...extra } });
+    await bot.start({ database, slack, clock, env: { ...env, ...extra } });
   };
 
   async function owner(slackUserId: string | null, displayName: string): Promise<number> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { FixedClock } from '../../src/clock.js';
 import { digestJob } from '../../src/digest/digest-job.js';
 import { readFeedbackToken } from '../../src/feedback/feedback-token.js';
-import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL } from '../support/bot-harness.js';
 import { answer, openPage, TEST_FEEDBACK_SECRET, tokenOf } from '../support/feedback-client.js';
 import { responseHookForSuite } from '../support/response-hook.js';
 import { buttonClick, slashCommand, viewButtonClick, viewSubmission, type SlackRequest } from '../support/slack-payloads.js';
@@ -15,7 +15,7 @@ const NOW = new Date('2026-11-26T15:00:00Z');
 type Block = Record<string, any>;
 
 describeEachEngineWithSlack('feedback links in Slack on %s', (database, slack) => {
-  let bot: TestBot;
+  const bot = testBotPerTest();
   const hook = responseHookForSuite<Record<string, any>>();
   const responses = hook.responses;
   const clock = new FixedClock(NOW);
@@ -23,16 +23,15 @@ describeEachEngineWithSlack('feedback links in Slack on %s', (database, slack) =
   beforeEach(async () => {
     clock.set(NOW);
   });
-  afterEach(() => bot?.stop());
 
   const db = () => database.handle.db;
   const start = (feedback = true) =>
-    startTestBot({
+    bot.start({
       database,
       slack,
       clock,
       env: { TZ: 'America/New_York', PUBLIC_URL: 'https://bot.example.com', ...(feedback ? { FEEDBACK_SECRET: TEST_FEEDBACK_SECRET } : {}) },
-    }).then((b) => (bot = b));
+    });
   const send = (request: SlackRequest) => post(`${bot.url}/slack/events`, request.body, request.headers);
   let triggers = 0;
   const command = (name: string, text: string, userId = 'U0DANA') =>

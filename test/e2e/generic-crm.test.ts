@@ -3,7 +3,7 @@
 // fake Slack.
 import { sql } from 'kysely';
 import { FixedClock } from '../../src/clock.js';
-import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest, type TestBot } from '../support/bot-harness.js';
 import { DANA, SAM } from '../support/fake-slack.js';
 import { genericHeaders, post } from '../support/signing.js';
 
@@ -20,24 +20,19 @@ function touchpoint(id: string, fields: Json = {}): Json {
 }
 
 describeEachEngineWithSlack('POST /webhooks/crm on %s', (database, slack) => {
-  let bot: TestBot | null = null;
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
 
   beforeEach(async () => {
     clock = new FixedClock(NOW);
   });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
-    bot = await startTestBot({ database, slack, clock, env });
-    return bot;
+    return bot.start({ database, slack, clock, env });
   };
   const send = (body: Json | Json[] | string, options: { timestamp?: number; secret?: string } = {}) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    return post(`${bot!.url}/webhooks/crm`, text, genericHeaders(text, { timestamp: options.timestamp ?? Math.floor(clock.now().getTime() / 1000), ...(options.secret ? { secret: options.secret } : {}) }));
+    return post(`${bot.url}/webhooks/crm`, text, genericHeaders(text, { timestamp: options.timestamp ?? Math.floor(clock.now().getTime() / 1000), ...(options.secret ? { secret: options.secret } : {}) }));
   };
   const db = () => database.handle.db;
   const count = async (table: 'inbox_events' | 'accounts' | 'owners' | 'touchpoints') =>
@@ -195,7 +190,7 @@ describeEachEngineWithSlack('POST /webhooks/crm on %s', (database, slack) => {
 
     slack.addUser({ id: 'U0NEW', email: 'newhire@example.com', name: 'newhire' });
     // Slack answers are cached for minutes: a fresh bot asks again.
-    await bot!.stop();
+    await bot.stop();
     await start();
     await send(upsert('o-2', { owner_email: 'newhire@example.com' }));
     expect(await account()).toMatchObject({ owner_email: 'newhire@example.com', owner_slack: 'U0NEW' });
@@ -215,7 +210,7 @@ describeEachEngineWithSlack('POST /webhooks/crm on %s', (database, slack) => {
     expect((await send(upsert('s-1', {}), { secret: 'some-other-secret-0123456789' })).status).toBe(401);
     expect((await send(upsert('s-1', {}), { timestamp: Math.floor(clock.now().getTime() / 1000) - 301 })).status).toBe(401);
     await nothingStored();
-    await bot!.stop();
+    await bot.stop();
     await start({ WEBHOOK_SECRET: '' });
     const off = await send(upsert('s-1', {}));
     expect(off.status).toBe(404);

@@ -1,7 +1,7 @@
 // POST /webhooks/payments end to end: the real bot on a real port, bodies signed as the contract
 // says (X-Webhook-Timestamp / X-Webhook-Signature), the rows they leave and what reached the fake Slack.
 import { FixedClock } from '../../src/clock.js';
-import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { DANA } from '../support/fake-slack.js';
 import { genericHeaders, post } from '../support/signing.js';
 import {
@@ -24,36 +24,31 @@ import {
 const NOW = '2026-11-20T15:10:00Z';
 
 describeEachEngineWithSlack('POST /webhooks/payments on %s', (database, slack) => {
-  let bot: TestBot | null = null;
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
 
   beforeEach(async () => {
     clock = new FixedClock(NOW);
   });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
-    bot = await startTestBot({ database, slack, clock, env });
-    return bot;
+    return bot.start({ database, slack, clock, env });
   };
-  const send = (body: Json | string, options: { timestamp?: number; secret?: string } = {}) => postGeneric(bot!.url, body, { clock, ...options });
+  const send = (body: Json | string, options: { timestamp?: number; secret?: string } = {}) => postGeneric(bot.url, body, { clock, ...options });
   /** The inbox worker applies what the webhooks stored, then the outbox is drained. */
   const settle = async () => {
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
   const db = () => database.handle.db;
-  const url = () => `${bot!.url}/webhooks/payments`;
+  const url = () => `${bot.url}/webhooks/payments`;
 
   it('celebrates a valid signed payment with the owner mentioned, once', async () => {
     await start();
     const res = await send(genericPayment());
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, stored: 1, duplicates: 0 });
-    await bot!.applied();
+    await bot.applied();
 
     const lookups = slack.callsTo('users.lookupByEmail');
     expect(lookups).toHaveLength(1);

@@ -2,7 +2,7 @@ import { FixedClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/log.js';
 import { nudgesJob } from '../../src/nudge/nudges-job.js';
 import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
-import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
 import { responseHookForSuite } from '../support/response-hook.js';
 import { buttonClick, selectAction, viewSubmission } from '../support/slack-payloads.js';
@@ -12,16 +12,15 @@ const NOW = new Date('2026-11-20T15:00:00Z');
 const FALLBACK = 'C0FALLBACK';
 
 describeEachEngineWithSlack('nudges for quiet accounts, end to end on %s', (database, slack) => {
-  let bot: TestBot;
+  const bot = testBotPerTest();
   let clock: FixedClock;
   const hook = responseHookForSuite<Record<string, unknown>>('/hook');
   const ephemeral = hook.responses;
 
   beforeEach(async () => {
     clock = new FixedClock(NOW);
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK } });
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK } });
   });
-  afterEach(() => bot?.stop());
 
   const db = () => database.handle.db;
   const sweep = () => nudgesJob(bot.bot.context, clock.now());

@@ -1,16 +1,13 @@
 import { enqueuePost } from '../../src/outbox/outbox-queries.js';
-import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest, startTestBot, TEST_CHANNEL } from '../support/bot-harness.js';
 import { testDatabaseSuite } from '../support/test-database.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
 
 describeEachEngineWithSlack('the service skeleton on %s', (database, slack) => {
-  let bot: TestBot;
+  const bot = testBotPerTest({ ignoreStopFailure: true });
 
   beforeEach(async () => {
-    bot = await startTestBot({ database, slack });
-  });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
+    await bot.start({ database, slack });
   });
 
   const queue = async (key: string, text: string, channel = TEST_CHANNEL) => {
@@ -108,7 +105,7 @@ describeEachEngineWithSlack('the service skeleton on %s', (database, slack) => {
       .insertInto('outbox')
       .values({ dedupe_key: 'test:orphan', kind: 'post', channel: TEST_CHANNEL, payload: JSON.stringify({ text: 'orphaned' }), status: 'sending', lease_until: new Date(Date.now() - 1000) })
       .execute();
-    bot = await startTestBot({ database, slack });
+    await bot.start({ database, slack });
     await eventually(() => slack.callsTo('chat.postMessage').length === 2);
     expect(slack.callsTo('chat.postMessage').map((c) => c.body.text).sort()).toEqual(['orphaned', 'queued while down']);
   });

@@ -1,5 +1,5 @@
 import { FixedClock } from '../../src/clock.js';
-import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
 import { responseHookForSuite } from '../support/response-hook.js';
 import { buttonClick, optionsRequest, slashCommand, viewSubmission, type SlackRequest } from '../support/slack-payloads.js';
@@ -12,15 +12,14 @@ const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
 type Block = Record<string, any>;
 
 describeEachEngineWithSlack('the slash commands on %s', (database, slack) => {
-  let bot: TestBot;
+  const bot = testBotPerTest();
   const hook = responseHookForSuite<Record<string, any>>();
   const responses = hook.responses;
   const clock = new FixedClock(NOW);
 
   beforeEach(async () => {
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
   });
-  afterEach(() => bot?.stop());
 
   const db = () => database.handle.db;
   const send = (request: SlackRequest) => post(`${bot.url}/slack/events`, request.body, request.headers);

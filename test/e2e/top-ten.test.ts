@@ -2,7 +2,7 @@
 // real signatures, the weekly board by DM updated in place, and a growing account's celebration.
 import { FixedClock } from '../../src/clock.js';
 import { topAccountsJob } from '../../src/top/top-accounts-job.js';
-import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL } from '../support/bot-harness.js';
 import { DANA } from '../support/fake-slack.js';
 import { eventually, post } from '../support/signing.js';
 import { responseHookForSuite } from '../support/response-hook.js';
@@ -18,16 +18,15 @@ const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
 type Block = Record<string, any>;
 
 describeEachEngineWithSlack('the top ten, end to end on %s', (database, slack) => {
-  let bot: TestBot;
+  const bot = testBotPerTest();
   const hook = responseHookForSuite<Record<string, any>>();
   const responses = hook.responses;
   let clock: FixedClock;
 
   beforeEach(async () => {
     clock = new FixedClock(NOW);
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
   });
-  afterEach(() => bot?.stop());
 
   const db = () => database.handle.db;
   const send = (request: SlackRequest) => post(`${bot.url}/slack/events`, request.body, request.headers);

@@ -108,6 +108,56 @@ export async function startTestBot(options: {
   };
 }
 
+export type TestBotOptions = Parameters<typeof startTestBot>[0];
+
+/** The bot of the test running: reads go to the one `start` started last. */
+export interface TestBotPerTest extends TestBot {
+  /** Starts the test's bot; one a test started before is replaced, not stopped (the test stops it if it must). */
+  start(options: TestBotOptions): Promise<TestBot>;
+}
+
+/**
+ * For a suite whose tests each run their own bot (started in the test or in a beforeEach, with
+ * that test's env, clocks and Slack): the bot started last is stopped after each test. A failed
+ * stop fails the test unless `ignoreStopFailure` (suites whose tests leave a bot half broken).
+ * Call it in the describe body before the afterEach hooks that must run after the stop.
+ */
+export function testBotPerTest(options: { ignoreStopFailure?: boolean } = {}): TestBotPerTest {
+  let running: TestBot | undefined;
+  const current = (): TestBot => {
+    if (!running) throw new Error('no bot started in this test: call start() first');
+    return running;
+  };
+  afterEach(async () => {
+    const bot = running;
+    running = undefined;
+    if (!bot) return;
+    if (options.ignoreStopFailure) await bot.stop().catch(() => undefined);
+    else await bot.stop();
+  });
+  return {
+    async start(botOptions) {
+      running = await startTestBot(botOptions);
+      return running;
+    },
+    get bot() {
+      return current().bot;
+    },
+    get url() {
+      return current().url;
+    },
+    get clock() {
+      return current().clock;
+    },
+    get wallClock() {
+      return current().wallClock;
+    },
+    console: () => current().console(),
+    applied: () => current().applied(),
+    stop: () => current().stop(),
+  };
+}
+
 /**
  * What most end-to-end suites set up around their bots, once: a test database and a fake Slack
  * that live for the suite, are emptied before each test (unless `resetEachTest: false`) and are
