@@ -119,8 +119,9 @@ export interface TestBotPerTest extends TestBot {
 /**
  * For a suite whose tests each run their own bot (started in the test or in a beforeEach, with
  * that test's env, clocks and Slack): the bot started last is stopped after each test. A failed
- * stop fails the test unless `ignoreStopFailure` (suites whose tests leave a bot half broken).
- * Call it in the describe body before the afterEach hooks that must run after the stop.
+ * stop fails the test, unless `ignoreStopFailure`: the suites that swallowed it in their own
+ * afterEach still do. Call it in the describe body before the afterEach hooks that must run after
+ * the stop (jest runs them in the order declared).
  */
 export function testBotPerTest(options: { ignoreStopFailure?: boolean } = {}): TestBotPerTest {
   let running: TestBot | undefined;
