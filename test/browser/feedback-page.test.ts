@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { testDatabaseAndSlackSuite, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { describeInBrowser, launchChromium } from '../support/browser.js';
 import { feedbackLink, TEST_FEEDBACK_SECRET } from '../support/feedback-client.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { testEngines } from '../support/test-database.js';
 
 /**
  * The customer's side in a real browser (Debian's Chromium): a phone-sized window, a tap on a
@@ -37,9 +36,7 @@ function contrast(a: string, b: string): number {
   return (hi! + 0.05) / (lo! + 0.05);
 }
 
-describeInBrowser('the feedback page in Chromium', () => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeInBrowser('the feedback page in Chromium', () => testDatabaseAndSlackSuite(testEngines()[0]!, (database, slack) => {
   let bot: TestBot;
   let browser: Browser;
   let context: BrowserContext | undefined;
@@ -47,14 +44,10 @@ describeInBrowser('the feedback page in Chromium', () => {
   let cspReports: string[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase(testEngines()[0]!);
-    slack = await startFakeSlack();
     browser = await launchChromium();
   });
   beforeEach(async () => {
     cspReports = [];
-    await database.reset();
-    slack.reset();
     bot = await startTestBot({ database, slack, env: { FEEDBACK_SECRET: TEST_FEEDBACK_SECRET } });
   });
   afterEach(async () => {
@@ -64,8 +57,6 @@ describeInBrowser('the feedback page in Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   const db = () => database.handle.db;
@@ -195,4 +186,4 @@ describeInBrowser('the feedback page in Chromium', () => {
     // Opening it, even pre-selected, recorded nothing.
     expect(await db().selectFrom('feedback_answers').selectAll().execute()).toHaveLength(0);
   });
-});
+}));

@@ -4,13 +4,12 @@ import type { Browser, Page } from 'playwright-core';
 import { systemClock } from '../../src/clock.js';
 import { describeInBrowser, launchChromium } from '../support/browser.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testDatabaseSuite } from '../support/test-database.js';
 import { genericPayment, postGeneric } from '../support/payment-fixtures.js';
 
 const HOSTILE_NAMES = ['<img src=x onerror="window.__pwned=1;alert(1)">', '<script>window.__pwned=2;alert(2)</script>', '"><svg onload=alert(3)>'];
 
-describeInBrowser('the preview page in Chromium', () => {
-  let database: TestDatabase;
+describeInBrowser('the preview page in Chromium', () => testDatabaseSuite('pglite', (database) => {
   let bot: TestBot;
   let browser: Browser;
   let page: Page;
@@ -19,7 +18,6 @@ describeInBrowser('the preview page in Chromium', () => {
   const requests: string[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase('pglite');
     bot = await startTestBot({ database, clock: systemClock });
     browser = await launchChromium();
     page = await browser.newPage();
@@ -35,7 +33,6 @@ describeInBrowser('the preview page in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await bot?.stop();
-    await database?.destroy();
   });
 
   const pay = async (id: string, name: string) => {
@@ -78,4 +75,4 @@ describeInBrowser('the preview page in Chromium', () => {
     expect(new Set(requests.map((url) => new URL(url).pathname))).toEqual(new Set(['/preview', '/preview/feed']));
     expect(consoleErrors).toEqual([]);
   });
-});
+}, { resetEachTest: false }));

@@ -1,7 +1,7 @@
 import { closestAccounts, resolveAccountName, searchAccounts } from '../../src/accounts/account-search.js';
 import { resolveTouchpointCommand } from '../../src/touchpoints/resolve-touchpoint-command.js';
 import { parseTouchpointCommand } from '../../src/touchpoints/touchpoint-command.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const NAMES = [
   'Acme Co',
@@ -14,8 +14,7 @@ const NAMES = [
   'Acme Note Services',
 ];
 
-describe.each(testEngines())('finding an account by what a rep types (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('finding an account by what a rep types (%s)', (tdb) => {
   const db = () => tdb.handle.db;
   const ids = new Map<string, number>();
 
@@ -26,13 +25,9 @@ describe.each(testEngines())('finding an account by what a rep types (%s)', (eng
   }
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
     for (const name of NAMES) await account(name);
     await account('Stark Industries', 'churned');
     await account('Stark Labs');
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
   });
 
   async function found(query: string): Promise<string> {
@@ -130,4 +125,4 @@ describe.each(testEngines())('finding an account by what a rep types (%s)', (eng
       expect(r.reading).toEqual({ name: 'umbrella', kind: 'meeting', note: 'quarterly review' });
     });
   });
-});
+}, { resetEachTest: false });

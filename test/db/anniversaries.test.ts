@@ -5,26 +5,15 @@ import { parseThankValue } from '../../src/celebrate/celebration-message.js';
 import type { AccountStatus, Database, MessagePayload } from '../../src/db/schema.js';
 import { widenPaidRange } from '../../src/accounts/account-queries.js';
 import { silentLogger } from '../../src/log.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const CHANNEL = 'C0CELEBRATE';
 const OWNER = 'U0DANA';
 const settings = (tz: string): AnniversarySettings => ({ channel: CHANNEL, tz, quietHours: null });
 
-describe.each(testEngines())('anniversaries job (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('anniversaries job (%s)', (tdb) => {
   const db = (): Kysely<Database> => tdb.handle.db;
   let serial = 0;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
-  beforeEach(async () => {
-    await tdb.reset();
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
-  });
 
   async function account(name: string, payments: Array<[paidAt: string, amountMinor: number, currency?: string, refundedMinor?: number]>, status: AccountStatus = 'active') {
     const owner = await db().insertInto('owners').values({ email: `${name.toLowerCase()}@example.com`, slack_user_id: `${OWNER}${(serial += 1)}`, display_name: 'Dana' }).returningAll().executeTakeFirstOrThrow();

@@ -6,7 +6,7 @@ import type { Database } from '../../src/db/schema.js';
 import { BACKLOG_MAX_AGE_MS, Metrics } from '../../src/metrics.js';
 import { inboxBacklog } from '../../src/ingest/inbox-queries.js';
 import { backlog } from '../../src/outbox/outbox-queries.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { captureLog } from '../support/log-capture.js';
 
 /** Rows straight into the outbox: `n` of a status, with distinct dedupe keys. */
@@ -48,19 +48,8 @@ async function planOf(db: Kysely<Database>, query: CompiledQuery): Promise<Array
   return scans(result.rows[0]!['QUERY PLAN'][0]!.Plan);
 }
 
-describe.each(testEngines())('the backlog behind /metrics (%s)', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('the backlog behind /metrics (%s)', (database) => {
   const db = () => database.handle.db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
-  beforeEach(async () => {
-    await database.reset();
-  });
-  afterAll(async () => {
-    await database.destroy();
-  });
 
   it('counts the outbox backlog from an index, not by reading every delivered message', async () => {
     // Delivered messages are nearly all of a long-lived outbox.

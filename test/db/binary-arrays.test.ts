@@ -4,17 +4,9 @@
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { binaryTextArray, binaryTimestamptzArray } from '../../src/db/binary-arrays.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
-describe.each(testEngines())('binary arrays on %s', (engine) => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    await database?.destroy();
-  });
-
+describeEachEngine('binary arrays on %s', (database) => {
   const texts = async (values: readonly (string | null)[]) =>
     (await sql<{ v: string | null; n: number }>`select v, n::int as n from unnest(${binaryTextArray(values)}::text[]) with ordinality as t(v, n) order by n`.execute(database.handle.db)).rows.map((r) => r.v);
 
@@ -55,4 +47,4 @@ describe.each(testEngines())('binary arrays on %s', (engine) => {
       { numRuns: 40 },
     );
   });
-});
+}, { resetEachTest: false });

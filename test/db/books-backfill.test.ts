@@ -8,31 +8,27 @@ import { ValidationError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { runBackfillCommand } from '../../src/ingest/stripe/backfill-command.js';
 import { runBooksBackfill } from '../../src/ingest/books/books-backfill-command.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { startFakeIntuit, startFakeXero, type FakeIntuit, type FakeXero } from '../support/fake-books.js';
 import { qbCustomer, qbPayment, quickbooksEnv, REALM, XERO_TENANT, xeroEnv } from '../support/books-payloads.js';
 import { countRows } from '../support/payment-fixtures.js';
 
-describe.each(testEngines())('backfill quickbooks and xero on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('backfill quickbooks and xero on %s', (database) => {
   let intuit: FakeIntuit;
   let xero: FakeXero;
   const clock = new FixedClock('2026-11-20T15:10:00Z');
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     intuit = await startFakeIntuit(REALM);
     xero = await startFakeXero(XERO_TENANT);
   });
   beforeEach(async () => {
-    await database.reset();
     intuit.resetFake();
     xero.resetFake();
   });
   afterAll(async () => {
     await intuit?.close();
     await xero?.close();
-    await database?.destroy();
   });
 
   const streams = () => {

@@ -11,7 +11,7 @@ import { formatReport } from '../../src/import/import-report.js';
 import { genericPaymentsSource } from '../../src/ingest/generic-payments.js';
 import { silentLogger } from '../../src/log.js';
 import { noUserDirectory } from '../../src/slack/user-directory.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/csv/', import.meta.url));
 const fixture = (name: string) => join(fixtures, name);
@@ -20,8 +20,7 @@ const settings: CelebrationSettings = { channel: 'C0CELEBRATE', tz: 'UTC', maxAg
 const ACCOUNTS_AT = new Date('2023-01-01T00:00:00Z');
 const NOW = new Date('2024-06-01T12:00:00Z');
 
-describe.each(testEngines())('CSV import (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('CSV import (%s)', (tdb) => {
   let dir: string;
   const db = () => tdb.handle.db;
   const clock = new FixedClock(NOW);
@@ -52,17 +51,10 @@ describe.each(testEngines())('CSV import (%s)', (engine) => {
   const count = async (table: 'outbox' | 'celebrations' | 'nudges' | 'payments' | 'touchpoints' | 'accounts' | 'owners') =>
     Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)}`.execute(db())).rows[0]?.n);
 
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
   beforeEach(async () => {
-    await tdb.reset();
     dir = mkdtempSync(join(tmpdir(), 'ab-csv-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  afterAll(async () => {
-    await tdb?.destroy();
-  });
 
   it('imports accounts, then payments, then touchpoints, as history with the tenure and lifetime they imply', async () => {
     const { accounts, payments, touchpoints } = await importAll();

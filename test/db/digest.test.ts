@@ -3,27 +3,19 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../src/db/schema.js';
 import { digestFigures } from '../../src/digest/digest-queries.js';
 import { postWeeklyDigest } from '../../src/digest/digest-job.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const CHANNEL = 'C0CELEBRATE';
 // Friday 16:00 UTC: the week runs from Friday 2026-11-20 16:00 (exclusive) to now (inclusive).
 const NOW = new Date('2026-11-27T16:00:00Z');
 const START = new Date('2026-11-20T16:00:00Z');
 
-describe.each(testEngines())('weekly digest (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('weekly digest (%s)', (tdb) => {
   const db = (): Kysely<Database> => tdb.handle.db;
   let serial = 0;
 
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
   beforeEach(async () => {
-    await tdb.reset();
     await seed();
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
   });
 
   const ids: Record<string, number> = {};

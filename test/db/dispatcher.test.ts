@@ -6,8 +6,7 @@ import { enqueuePost, enqueueUpdate, findRow } from '../../src/outbox/outbox-que
 import type { MessageSender } from '../../src/outbox/sender.js';
 import { SlackSender, createOutboxWebClient } from '../../src/outbox/slack-sender.js';
 import type { OutboxRow } from '../../src/db/schema.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack } from '../support/bot-harness.js';
 import { waitUntil } from '../support/db-helpers.js';
 
 const TOKEN = 'xoxb-dispatcher-test';
@@ -46,29 +45,18 @@ describe('backoffDelay', () => {
   });
 });
 
-describe.each(testEngines())('Dispatcher against a fake Slack (%s)', (engine) => {
-  let tdb: TestDatabase;
-  let fake: FakeSlack;
+describeEachEngineWithSlack('Dispatcher against a fake Slack (%s)', (tdb, fake) => {
   let metrics: Metrics;
   let dispatcher: Dispatcher | null;
 
   const db = () => tdb.handle.db;
 
-  beforeAll(async () => {
-    [tdb, fake] = await Promise.all([createTestDatabase(engine), startFakeSlack()]);
-  });
   beforeEach(async () => {
-    await tdb.reset();
-    fake.reset();
     metrics = new Metrics({ defaultMetrics: false });
     dispatcher = null;
   });
   afterEach(async () => {
     await dispatcher?.stop();
-  });
-  afterAll(async () => {
-    await fake?.close();
-    await tdb?.destroy();
   });
 
   function makeDispatcher(options: Partial<DispatcherOptions> = {}, clock: Clock = systemClock, sender?: MessageSender): Dispatcher {

@@ -6,21 +6,14 @@ import { signFeedbackToken, type FeedbackClaims } from '../../src/feedback/feedb
 import { recordFeedbackAnswer } from '../../src/feedback/record-answer.js';
 import { silentLogger } from '../../src/log.js';
 import { TEST_FEEDBACK_SECRET } from '../support/feedback-client.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const NOW = new Date('2026-11-27T16:00:00Z');
 const START = new Date('2026-11-20T16:00:00Z');
 const MINUTE = 60_000;
 const routing = { celebrationChannel: 'C0CELEBRATE', fallbackChannel: 'C0FALLBACK' };
 
-describe.each(testEngines())('feedback answers in the database on %s', (engine) => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
-  beforeEach(() => database.reset());
-  afterAll(() => database?.destroy());
-
+describeEachEngine('feedback answers in the database on %s', (database) => {
   const db = () => database.handle.db;
   let nonce = 0;
 

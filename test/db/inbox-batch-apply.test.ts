@@ -12,7 +12,7 @@ import { noUserDirectory } from '../../src/slack/user-directory.js';
 import { InboxWorker } from '../../src/ingest/inbox-worker.js';
 import { storeInboxEvents } from '../../src/ingest/inbox-queries.js';
 import { appliedLater, webhookSources } from '../../src/ingest/webhook-sources.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { genericPayment, type Json } from '../support/payment-fixtures.js';
 
 const T = new Date('2026-11-20T19:40:00Z');
@@ -42,16 +42,8 @@ const arrival: fc.Arbitrary<Arrival> = fc.record({
   known: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
 });
 
-describe.each(testEngines())('applying generic payments in sets on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('applying generic payments in sets on %s', (database) => {
   const db = () => database.handle.db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    await database?.destroy();
-  });
 
   /** What is there before the events: a placeholder account without owner, an owner known by email only, two singles due. */
   async function given(): Promise<void> {
@@ -130,4 +122,4 @@ describe.each(testEngines())('applying generic payments in sets on %s', (engine)
     // The runs reached the growth line too, not only plain celebrations.
     expect(grown).toBeGreaterThan(0);
   }, 300_000);
-});
+}, { resetEachTest: false });

@@ -8,29 +8,21 @@ import { noUserDirectory } from '../../src/slack/user-directory.js';
 import { InboxWorker, type InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
 import { storeInboxEvents } from '../../src/ingest/inbox-queries.js';
 import { appliedLater, webhookSources } from '../../src/ingest/webhook-sources.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { countRows, genericPayment } from '../support/payment-fixtures.js';
 
 const T = '2026-11-20T15:10:00Z';
 
-describe.each(testEngines())('the parsed-event cache across replicas (%s)', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('the parsed-event cache across replicas (%s)', (database) => {
   let clock: FixedClock;
   const workers: InboxWorker[] = [];
   const db = () => database.handle.db;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
   beforeEach(async () => {
-    await database.reset();
     clock = new FixedClock(T);
   });
   afterEach(async () => {
     for (const w of workers.splice(0)) await w.stop();
-  });
-  afterAll(async () => {
-    await database?.destroy();
   });
 
   const config = parseConfig({ LOG_LEVEL: 'silent', WEBHOOK_SECRET: 'generic-webhook-secret-0123456789' });

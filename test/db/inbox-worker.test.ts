@@ -9,7 +9,7 @@ import { noUserDirectory } from '../../src/slack/user-directory.js';
 import { InboxWorker, type InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
 import { inboxBacklog, storeInboxEvents } from '../../src/ingest/inbox-queries.js';
 import { appliedLater, webhookSources } from '../../src/ingest/webhook-sources.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { freezePayments, thawPayments } from '../support/db-helpers.js';
 import { countRows, genericPayment, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent, type Json } from '../support/payment-fixtures.js';
 
@@ -26,8 +26,7 @@ async function counterValues(metric: { get(): Promise<{ values: Array<{ labels: 
   return out;
 }
 
-describe.each(testEngines())('InboxWorker on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('InboxWorker on %s', (database) => {
   let clock: FixedClock;
   let metrics: Metrics;
   let commits: number;
@@ -35,11 +34,7 @@ describe.each(testEngines())('InboxWorker on %s', (engine) => {
 
   const db = () => database.handle.db;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
   beforeEach(async () => {
-    await database.reset();
     clock = new FixedClock(T);
     metrics = new Metrics({ defaultMetrics: false });
     commits = 0;
@@ -47,9 +42,6 @@ describe.each(testEngines())('InboxWorker on %s', (engine) => {
   afterEach(async () => {
     for (const w of workers.splice(0)) await w?.stop();
     await thawPayments(db());
-  });
-  afterAll(async () => {
-    await database?.destroy();
   });
 
   function makeWorker(options: Partial<InboxWorkerOptions> = {}): InboxWorker {

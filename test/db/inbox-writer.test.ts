@@ -4,7 +4,7 @@
 import type { PlainQuery } from '../../src/db/database.js';
 import { InboxWriter, type InboxWriterOptions } from '../../src/ingest/inbox-writer.js';
 import type { ReceivedInboxEvent } from '../../src/ingest/inbox-queries.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const T = new Date('2026-11-20T15:10:00.123Z');
 
@@ -12,8 +12,7 @@ function event(eventId: string, overrides: Partial<ReceivedInboxEvent> = {}): Re
   return { source: 'payments', eventId, eventType: 'payment.succeeded', raw: JSON.stringify({ id: eventId, note: 'a "quoted" \\ body' }), receivedAt: T, ...overrides };
 }
 
-describe.each(testEngines())('InboxWriter on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('InboxWriter on %s', (database) => {
   /** Rows per statement sent, in order. */
   let statements: number[];
   /** Fails a statement (before it reaches the database) when it returns an error. */
@@ -32,16 +31,9 @@ describe.each(testEngines())('InboxWriter on %s', (engine) => {
       await database.handle.db.selectFrom('inbox_events').select(['id', 'source', 'event_id', 'event_type', 'raw_body', 'received_at', 'processed_at']).orderBy('id').execute()
     ).map((r) => ({ ...r, received_at: r.received_at.toISOString() }));
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
   beforeEach(async () => {
-    await database.reset();
     statements = [];
     failWith = null;
-  });
-  afterAll(async () => {
-    await database?.destroy();
   });
 
   it('stores a lone event at once, exactly as received, unapplied', async () => {

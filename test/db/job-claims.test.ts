@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { MAX_CLAIMS, claimJobRun, databaseJobClaims, findJobRun, finishJobRun, jobRunClaimable, lastDoneAsOf } from '../../src/jobs/job-claims.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { builtCli, cliArgs } from '../support/built-cli.js';
 
 const T0 = new Date('2026-11-23T09:00:00.000Z');
@@ -19,19 +19,8 @@ const LEASE = 60_000;
 /** A claim deciding as of T0, made at `now`. */
 const at = (now: Date = T0) => ({ asOf: T0, now, leaseMs: LEASE });
 
-describe.each(testEngines())('job claims (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('job claims (%s)', (tdb, engine) => {
   const db = () => tdb.handle.db;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
-  beforeEach(async () => {
-    await tdb.reset();
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
-  });
 
   it('two claims of one period: the first wins, the second is refused and changes nothing', async () => {
     expect(await claimJobRun(db(), { job: 'digest', period: PERIOD, claimedBy: 'replica-a', ...at() })).toBe(true);

@@ -12,7 +12,7 @@ import { enqueuePost } from '../../src/outbox/outbox-queries.js';
 import type { MessagePayload } from '../../src/db/schema.js';
 import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
 import type { UserDirectory } from '../../src/slack/user-directory.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const DAY_MS = 86_400_000;
 // A Friday afternoon in New York.
@@ -20,21 +20,13 @@ const NOW = new Date('2026-11-20T15:00:00Z');
 const ago = (days: number, from = NOW) => new Date(from.getTime() - days * DAY_MS);
 const FALLBACK = 'C0FALLBACK';
 
-describe.each(testEngines())('the quiet-account sweep (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('the quiet-account sweep (%s)', (tdb, engine) => {
   const db = () => tdb.handle.db;
   const directoryEmails = new Map<string, string>();
   const directory: UserDirectory = { slackIdForEmail: async (email) => directoryEmails.get(email) ?? null };
 
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
   beforeEach(async () => {
-    await tdb.reset();
     directoryEmails.clear();
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
   });
 
   function settings(env: Record<string, string> = {}, pageSize = 1000): NudgeSettings {

@@ -14,9 +14,9 @@ import { nudgeSettings } from '../../src/nudge/nudge-settings.js';
 import { sweepNudges } from '../../src/nudge/nudge-sweep.js';
 import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
 import { createEmptyDatabase } from '../support/db-helpers.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
+import { DANA, startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { testEngines, describeEachEngine } from '../support/test-database.js';
 import { eventually, genericHeaders, post } from '../support/signing.js';
 import { slashCommand } from '../support/slack-payloads.js';
 import type { Kysely } from 'kysely';
@@ -26,15 +26,7 @@ const DAY_MS = 86_400_000;
 const NOW = new Date('2026-11-20T15:00:00Z');
 const at = (days: number) => new Date(NOW.getTime() + days * DAY_MS);
 
-describe.each(testEngines())('expiring touched nudges (%s)', (engine) => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
-  beforeEach(() => database.reset());
-  afterAll(() => database?.destroy());
-
+describeEachEngine('expiring touched nudges (%s)', (database) => {
   const db = () => database.handle.db;
   const nudge = (id: number) => db().selectFrom('nudges').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
@@ -44,7 +36,7 @@ describe.each(testEngines())('expiring touched nudges (%s)', (engine) => {
     let clock: FixedClock;
 
     beforeAll(async () => {
-      slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
+      slack = await startFakeSlack({ users: [DANA] });
     });
     beforeEach(async () => {
       slack.reset();

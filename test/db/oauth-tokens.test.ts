@@ -6,7 +6,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
 import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { EXPIRY_MARGIN_MS, OAuthTokens, ReauthorisationNeededError, BooksUnavailableError } from '../../src/ingest/oauth/oauth-tokens.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, SEED_REFRESH_TOKEN, startFakeXero, type FakeXero } from '../support/fake-books.js';
 import { XERO_TENANT, xeroInvoice } from '../support/books-payloads.js';
 import { captureLog } from '../support/log-capture.js';
@@ -14,27 +14,23 @@ import { BooksApi } from '../../src/ingest/books/books-api.js';
 import { XeroClient } from '../../src/ingest/xero/xero-client.js';
 import type { Logger } from '../../src/log.js';
 
-describe.each(testEngines())('OAuth tokens on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('OAuth tokens on %s', (database, engine) => {
   let second: DatabaseHandle | null = null;
   let fake: FakeXero;
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     // A second replica has its own pool on PostgreSQL; the embedded database has one process.
     if (engine === 'postgres') second = await openDatabase(database.target);
     fake = await startFakeXero(XERO_TENANT);
   });
   beforeEach(async () => {
-    await database.reset();
     fake.resetFake();
     clock = new FixedClock('2026-11-20T15:10:00Z');
   });
   afterAll(async () => {
     await fake?.close();
     await second?.close();
-    await database?.destroy();
   });
 
   const replica = (handle: DatabaseHandle = database.handle, refreshToken = SEED_REFRESH_TOKEN, log: Logger = silentLogger()) =>

@@ -10,25 +10,14 @@ import {
   markSent,
   reschedule,
 } from '../../src/outbox/outbox-queries.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const T0 = new Date('2024-05-01T12:00:00.000Z');
 const at = (ms: number) => new Date(T0.getTime() + ms);
 const LEASE = 60_000;
 
-describe.each(testEngines())('outbox queries (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('outbox queries (%s)', (tdb, engine) => {
   const db = () => tdb.handle.db;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
-  beforeEach(async () => {
-    await tdb.reset();
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
-  });
 
   const post = (dedupeKey: string, channel: string, extra: { notBefore?: Date; text?: string } = {}, now = T0) =>
     enqueuePost(db(), { dedupeKey, channel, message: { text: extra.text ?? dedupeKey }, ...(extra.notBefore ? { notBefore: extra.notBefore } : {}) }, now);

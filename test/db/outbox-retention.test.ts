@@ -6,25 +6,14 @@ import { enqueuePost, enqueueUpdate, markFailed, markSent } from '../../src/outb
 import { pruneOutbox } from '../../src/outbox/outbox-retention.js';
 import { parseConfig } from '../../src/config.js';
 import { runJobOnce } from '../../src/jobs/run-job.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const AS_OF = new Date('2026-11-23T03:30:00.000Z');
 const daysBefore = (days: number) => new Date(AS_OF.getTime() - days * DAY_MS);
 
-describe.each(testEngines())('outbox retention (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('outbox retention (%s)', (tdb) => {
   const db = () => tdb.handle.db;
   const log = silentLogger();
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
-  beforeEach(async () => {
-    await tdb.reset();
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
-  });
 
   let seq = 0;
   /** A post queued and delivered `daysAgo` days before AS_OF. */

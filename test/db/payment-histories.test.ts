@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { createAccount } from '../../src/accounts/account-queries.js';
 import { paymentHistories, paymentHistory } from '../../src/accounts/payment-queries.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const NOW = new Date('2026-12-05T12:00:00.000Z');
 const micros = fc.oneof(
@@ -13,18 +13,7 @@ const micros = fc.oneof(
   fc.bigInt({ min: -2_208_988_800_000_000n, max: 7_258_118_400_000_000n }),
 );
 
-describe.each(testEngines())('paymentHistories on %s', (engine) => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
-  beforeEach(async () => {
-    await database.reset();
-  });
-  afterAll(async () => {
-    await database?.destroy();
-  });
-
+describeEachEngine('paymentHistories on %s', (database) => {
   it('reads what paymentHistory reads, for any times to the microsecond (property)', async () => {
     const { db } = database.handle;
     let run = 0;

@@ -2,23 +2,12 @@ import { enqueuePost, enqueueUpdate } from '../../src/outbox/outbox-queries.js';
 import { OPENED_VIEWS_KEPT, recentOpenedViews, recordOpenedView } from '../../src/preview/opened-view-queries.js';
 import { loadPreviewMessages } from '../../src/preview/preview-feed.js';
 import { homeViewers, ownerNames, recentPosts, updatesOf } from '../../src/preview/preview-queries.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const T0 = new Date('2026-12-05T12:00:00.000Z');
 
-describe.each(testEngines())('preview queries (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('preview queries (%s)', (tdb) => {
   const db = () => tdb.handle.db;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
-  beforeEach(async () => {
-    await tdb.reset();
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
-  });
 
   it('reads the newest posts first, and only the updates of those posts', async () => {
     const old = await enqueuePost(db(), { dedupeKey: 'p1', channel: 'C1', message: { text: 'old' } }, T0);

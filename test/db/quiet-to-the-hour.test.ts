@@ -13,7 +13,7 @@ import { stageQuietNudges } from '../../src/nudge/open-nudges.js';
 import type { NudgeSettings } from '../../src/nudge/nudge-settings.js';
 import { closeSweepStage, openSweepStage } from '../../src/nudge/sweep-stage-queries.js';
 import { stageRisingNudges } from '../../src/top/rising-nudges.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -57,16 +57,8 @@ function thresholdOf(a: Generated): number {
   }
 }
 
-describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('quiet to the hour: SQL, domain and /quiet agree (%s)', (tdb) => {
   const db = () => tdb.handle.db;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
-  });
 
   /** A generated account as a row, silent and contacted as generated relative to `now`. */
   async function insertGenerated(a: Generated, i: number, now: Date, ownerId: number) {
@@ -208,4 +200,4 @@ describe.each(testEngines())('quiet to the hour: SQL, domain and /quiet agree (%
       { numRuns: 60 },
     );
   }, 240_000);
-});
+}, { resetEachTest: false });

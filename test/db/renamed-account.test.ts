@@ -8,26 +8,15 @@ import { parseFacts } from '../../src/domain/celebration-facts-json.js';
 import { accountForStripeCustomer, nameLookedUpCustomer, UNKNOWN_CUSTOMER_NAME } from '../../src/ingest/stripe/stripe-accounts.js';
 import { silentLogger } from '../../src/log.js';
 import { markSent } from '../../src/outbox/outbox-queries.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const NOW = new Date('2026-11-20T15:10:00Z');
 const settings = celebrationSettings(parseConfig({ LOG_LEVEL: 'silent' }));
 const log = silentLogger();
 const details = { name: 'Initech', email: 'ap@initech.example', externalId: null };
 
-describe.each(testEngines())('naming a placeholder account after its celebration (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('naming a placeholder account after its celebration (%s)', (tdb) => {
   const db = () => tdb.handle.db;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
-  beforeEach(async () => {
-    await tdb.reset();
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
-  });
 
   /** A payment of an unnamed Stripe customer, celebrated under the placeholder. */
   const celebrateUnnamed = (customerId: string, paymentId: string) =>

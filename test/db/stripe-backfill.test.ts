@@ -18,7 +18,7 @@ import {
   type BackfillProgress,
 } from '../../src/ingest/stripe/stripe-backfill.js';
 import { makeCustomer, makeInvoice, startFakeStripe, type FakeStripe, type StripeInvoiceLike } from '../support/fake-stripe.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const NOW = new Date('2026-01-10T12:00:00.000Z');
 const DAY = 86_400;
@@ -86,21 +86,17 @@ const { invoices, expected } = buildInvoices();
 /** Stripe's order: newest first, the later-added first among equal `created` (as the fake does). */
 const listed = invoices.map((inv, index) => ({ inv, index })).sort((a, b) => b.inv.created - a.inv.created || b.index - a.index).map((x) => x.inv);
 
-describe.each(testEngines())('backfill stripe (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('backfill stripe (%s)', (tdb) => {
   let fake: FakeStripe;
   const db = () => tdb.handle.db;
   const clock = new FixedClock(NOW);
 
   beforeAll(async () => {
-    [tdb, fake] = await Promise.all([createTestDatabase(engine), startFakeStripe({ customers: owners, invoices })]);
+    fake = await startFakeStripe({ customers: owners, invoices });
   });
-  beforeEach(async () => {
-    await tdb.reset();
-    fake.reset();
-  });
+  beforeEach(() => fake.reset());
   afterAll(async () => {
-    await Promise.all([tdb?.destroy(), fake?.close()]);
+    await fake?.close();
   });
 
   // One retry keeps an injected 500 quick to give up on.

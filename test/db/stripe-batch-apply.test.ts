@@ -14,7 +14,7 @@ import { noUserDirectory } from '../../src/slack/user-directory.js';
 import { InboxWorker } from '../../src/ingest/inbox-worker.js';
 import { storeInboxEvents } from '../../src/ingest/inbox-queries.js';
 import { appliedLater, webhookSources } from '../../src/ingest/webhook-sources.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { STRIPE_SECRET, stripeEvent, unixSeconds } from '../support/payment-fixtures.js';
 
 const T = new Date('2026-11-20T19:40:00Z');
@@ -98,16 +98,8 @@ function eventOf(a: Arrival, i: number, received: Date): { type: string; body: s
   }
 }
 
-describe.each(testEngines())('applying Stripe events in sets on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('applying Stripe events in sets on %s', (database) => {
   const db = () => database.handle.db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    await database?.destroy();
-  });
 
   /** Before the events: customer 0 known with a history that a fresh payment can grow, customer 1 by a placeholder, a stored payment, two singles due. */
   async function given(): Promise<void> {
@@ -192,4 +184,4 @@ describe.each(testEngines())('applying Stripe events in sets on %s', (engine) =>
     expect(after.celebrations.filter((c) => c['payment_id'] !== null)).toHaveLength(5);
     expect(after).toEqual(await apply(arrivals, 1));
   });
-});
+}, { resetEachTest: false });

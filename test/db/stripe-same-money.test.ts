@@ -15,7 +15,7 @@ import { InboxWorker } from '../../src/ingest/inbox-worker.js';
 import { storeInboxEvents } from '../../src/ingest/inbox-queries.js';
 import { appliedLater, webhookSources } from '../../src/ingest/webhook-sources.js';
 import { BARE_INTENT_HOLD_MS } from '../../src/ingest/stripe/stripe-owners.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
 import { STRIPE_FIXTURE_NOW, STRIPE_SECRET } from '../support/payment-fixtures.js';
 import { stripeWay, WAYS, type Era, type WayName } from '../support/stripe-ways.js';
@@ -27,18 +27,15 @@ const CREATED = Math.floor(NOW.getTime() / 1000) - 60;
 /** The ways that exist in each era (checkout's intent and charge of 2020 name their invoice; basil's do not). */
 const CASES: Array<{ way: WayName; era: Era }> = WAYS.flatMap((way) => (['2020', 'basil'] as const).map((era) => ({ way, era })));
 
-describe.each(testEngines())('Stripe: the same money once, in any order, on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('Stripe: the same money once, in any order, on %s', (database, engine) => {
   let stripe: FakeStripe;
   let run = 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     stripe = await startFakeStripe({ apiKey: STRIPE_KEY });
   });
   afterAll(async () => {
     await stripe.close();
-    await database.destroy();
   });
 
   const db = () => database.handle.db;
@@ -181,4 +178,4 @@ describe.each(testEngines())('Stripe: the same money once, in any order, on %s',
       });
     });
   }
-});
+}, { resetEachTest: false });

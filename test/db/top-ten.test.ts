@@ -12,7 +12,7 @@ import { growthOverQuarter } from '../../src/top/growth-queries.js';
 import { rankedAccounts, rankedAccountsFromPayments, recordRepArrow, weeklyRankedAccounts } from '../../src/top/top-queries.js';
 import { refreshTopTotals, topTotalsSnapshot } from '../../src/top/top-totals.js';
 import { sendWeeklyBoards } from '../../src/top/weekly-boards.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const DAY = 86_400_000;
 // Monday 23 November 2026, 09:00 in New York (ISO week 48).
@@ -21,19 +21,8 @@ const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
 const RULE = { tierDays: {}, defaultDays: 30 };
 const directory: UserDirectory = { slackIdForEmail: async () => null };
 
-describe.each(testEngines())('the top ten in the database (%s)', (engine) => {
-  let tdb: TestDatabase;
+describeEachEngine('the top ten in the database (%s)', (tdb) => {
   const db = () => tdb.handle.db;
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase(engine);
-  });
-  beforeEach(async () => {
-    await tdb.reset();
-  });
-  afterAll(async () => {
-    await tdb?.destroy();
-  });
 
   async function owner(slackUserId: string | null): Promise<number> {
     return (await db().insertInto('owners').values({ slack_user_id: slackUserId, display_name: slackUserId }).returning('id').executeTakeFirstOrThrow()).id;

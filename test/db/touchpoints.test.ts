@@ -2,16 +2,10 @@ import { silentLogger } from '../../src/log.js';
 import { createAccount } from '../../src/accounts/account-queries.js';
 import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
 import type { TouchpointDirection } from '../../src/db/schema.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
-describe.each(testEngines())('the quiet clock on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('the quiet clock on %s', (database) => {
   const created = new Date('2026-11-01T00:00:00Z');
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-  });
-  beforeEach(() => database.reset());
-  afterAll(() => database?.destroy());
 
   async function newAccount(): Promise<number> {
     return database.handle.db.transaction().execute(async (trx) => (await createAccount(trx, { source: 'generic', externalId: 'acme', name: 'Acme' }, created)).id);

@@ -1,7 +1,6 @@
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack, type SlackCall } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import type { SlackCall } from '../support/fake-slack.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
 import { appHomeOpened } from '../support/slack-payloads.js';
 
@@ -16,25 +15,12 @@ interface PublishedView {
   blocks: Block[];
 }
 
-describe.each(testEngines())('the App Home tab on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot;
+describeEachEngineWithSlack('the App Home tab on %s', (database, slack) => {
+  const bot = testBotPerTest();
   const clock = new FixedClock(NOW);
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York' } });
-  });
-  afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York' } });
   });
 
   const db = () => database.handle.db;

@@ -3,9 +3,7 @@
 // database. Bodies over 1 MiB on every route: oversize-bodies.test.ts. The database being down:
 // database-down.test.ts and database-down.pg.test.ts.
 import { thankValue } from '../../src/celebrate/celebration-message.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_SIGNING_SECRET, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, TEST_SIGNING_SECRET, type TestBot } from '../support/bot-harness.js';
 import { eventually, genericHeaders, hubspotHeaders, post, slackHeaders, TEST_PUBLIC_URL } from '../support/signing.js';
 import { tablesWithRows } from '../support/db-helpers.js';
 import { buttonClick, viewSubmission, type SlackRequest } from '../support/slack-payloads.js';
@@ -33,25 +31,15 @@ const modalValues = (input: { account?: string | null; kind?: string | null; dat
   note: { note: { type: 'plain_text_input', value: input.note ?? null } },
 });
 
-describe.each(testEngines())('bad input on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('bad input on %s', (database, slack) => {
   let bot: TestBot;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     // No STRIPE_WEBHOOK_SECRET: /webhooks/stripe is off.
     bot = await startTestBot({ database, slack, env: { HUBSPOT_CLIENT_SECRET: HUBSPOT_SECRET, PUBLIC_URL: TEST_PUBLIC_URL } });
   });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
   afterAll(async () => {
     await bot.stop();
-    await slack.close();
-    await database.destroy();
   });
 
   const url = (path: string) => `${bot.url}${path}`;

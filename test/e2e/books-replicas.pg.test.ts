@@ -3,33 +3,25 @@
 // waits for the lock and uses its token), no stale refresh token ever sent, each payment celebrated once.
 import { FixedClock, systemClock } from '../../src/clock.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/database.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testDatabaseAndSlackSuite, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { post } from '../support/signing.js';
 import { countRows } from '../support/payment-fixtures.js';
 import { startFakeIntuit, type FakeIntuit } from '../support/fake-books.js';
 import { intuitHeaders, legacyBody, qbCustomer, qbPayment, quickbooksEnv, REALM } from '../support/books-payloads.js';
 
-describe('QuickBooks payments on two replicas sharing PostgreSQL', () => {
-  let database: TestDatabase;
+describe('QuickBooks payments on two replicas sharing PostgreSQL', () => testDatabaseAndSlackSuite('postgres', (database, slack) => {
   let other: DatabaseHandle;
-  let slack: FakeSlack;
   let intuit: FakeIntuit;
   const bots: TestBot[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
     other = await openDatabase(database.target);
-    slack = await startFakeSlack();
     intuit = await startFakeIntuit(REALM);
   });
   afterAll(async () => {
     for (const bot of bots) await bot.stop().catch(() => undefined);
     await intuit?.close();
-    await slack?.close();
     await other?.close();
-    await database?.destroy();
   });
 
   it('refresh once between them, both read with that token, every payment once', async () => {
@@ -58,4 +50,4 @@ describe('QuickBooks payments on two replicas sharing PostgreSQL', () => {
     const stored = await database.handle.db.selectFrom('oauth_connections').select('refresh_token').executeTakeFirstOrThrow();
     expect(stored.refresh_token).toBe(intuit.currentRefreshToken);
   });
-});
+}, { resetEachTest: false }));

@@ -3,9 +3,8 @@
 // the morning. Real bot, real signed webhooks, a FixedClock moved by hand, the fake Slack.
 import { FixedClock } from '../../src/clock.js';
 import { dispatchJob } from '../../src/jobs/dispatch-job.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import {
   accepted,
   allText,
@@ -18,44 +17,24 @@ import {
 
 const MINUTE = 60_000;
 
-describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot | null = null;
+describeEachEngineWithSlack('celebration bursts and quiet hours on %s', (database, slack) => {
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
-  });
 
   const start = async (at: string, env: Record<string, string>): Promise<TestBot> => {
     clock = new FixedClock(at);
-    bot = await startTestBot({ database, slack, clock, env });
-    return bot;
+    return bot.start({ database, slack, clock, env });
   };
   /** The inbox worker applies what the webhooks stored, then the outbox is drained. */
   const settle = async () => {
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
   const db = () => database.handle.db;
   /** A payment paid at the bot's current clock reading, posted and signed then. */
   const pay = async (id: string, externalId: string, name: string, amount: string, paidAt: Date = clock.now()) => {
     const res = await postGeneric(
-      bot!.url,
+      bot.url,
       genericPayment({ id, account: { external_id: externalId, name, owner_email: 'dana@example.com' }, amount, paid_at: paidAt.toISOString(), memo: null }),
       { clock },
     );
@@ -105,12 +84,12 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
 
     // Before the roll-up delay is over, the dispatch job gathers nothing.
     clock.set(new Date(last.getTime() + 4 * MINUTE));
-    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(3);
 
     // Past the roll-up delay: one message naming the other three, with their amounts.
     clock.set(new Date(last.getTime() + 5 * MINUTE + 1000));
-    const summary = await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    const summary = await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     expect(summary).toMatchObject({ pending: 0, failed: 0 });
     const all = await slack.waitFor('chat.postMessage', 4);
     await settle();
@@ -141,7 +120,7 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     expect(new Set(rows.map((c) => c.payment_id))).toEqual(new Set(burstPayments.map((p) => p.id)));
 
     // Running the job again posts nothing more.
-    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(4);
 
     // Once the burst window has passed, a payment is celebrated on its own again.
@@ -156,7 +135,7 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     await start('2026-01-15T21:00:00Z', { CELEBRATION_QUIET_HOURS: '20-08', TZ: 'Europe/Paris' });
     const res = await pay('night-1', 'owl', 'Night Owl', '1250.00');
     expect(res.json).toEqual({ ok: true, stored: 1, duplicates: 0 });
-    await bot!.applied();
+    await bot.applied();
 
     const [row] = await outboxRows();
     expect(row).toMatchObject({ status: 'pending', kind: 'post', channel: TEST_CHANNEL });
@@ -194,7 +173,7 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
   it.each(quietCases)('holds a Paris payment at %s until 08:00 local time', async (_label, at, release) => {
     await start(at, { CELEBRATION_QUIET_HOURS: '20-08', TZ: 'Europe/Paris' });
     await pay('quiet-1', 'owl', 'Night Owl', '10.00');
-    await bot!.applied();
+    await bot.applied();
     const [row] = await outboxRows();
     expect(row!.next_attempt_at.toISOString()).toBe(release);
     await settle();
@@ -233,12 +212,12 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     ]);
 
     clock.set('2026-01-16T07:00:00Z');
-    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     await slack.waitFor('chat.postMessage', 3);
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(3);
 
     clock.set('2026-01-16T07:05:00Z');
-    await dispatchJob(bot!.bot.context, bot!.bot.context.clock.now());
+    await dispatchJob(bot.bot.context, bot.bot.context.clock.now());
     const calls = await slack.waitFor('chat.postMessage', 4);
     await settle();
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(4);
@@ -257,11 +236,10 @@ describe.each(testEngines())('celebration bursts and quiet hours on %s', (engine
     await slack.waitFor('chat.postMessage', 1);
     clock.advance(5 * MINUTE + 1000);
     // The bot checks for due roll-ups on its own (every 30 s); a restart runs the check at once.
-    await bot!.stop();
-    bot = await startTestBot({ database, slack, clock, env: { CELEBRATION_BURST: '1' } });
+    await bot.stop();
+    await bot.start({ database, slack, clock, env: { CELEBRATION_BURST: '1' } });
     const calls = await slack.waitFor('chat.postMessage', 2, 10_000);
     expect(blockTexts(calls[1]!, 'header')).toEqual(['🎉 1 payment just came in — 1 from new clients']);
     expect(allText(calls[1]!)).toContain('Solo Two');
   });
-});
-
+}, { slack: { users: [DANA] } });

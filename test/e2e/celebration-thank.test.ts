@@ -1,30 +1,15 @@
 import { FixedClock } from '../../src/clock.js';
 import { thankValue } from '../../src/celebrate/celebration-message.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
 import { buttonClick, viewSubmission } from '../support/slack-payloads.js';
 
-describe.each(testEngines())('thanking a client from a celebration on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot;
+describeEachEngineWithSlack('thanking a client from a celebration on %s', (database, slack) => {
+  const bot = testBotPerTest();
   const clock = new FixedClock('2026-11-20T15:00:00Z');
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York' } });
-  });
-  afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York' } });
   });
 
   async function account(name: string): Promise<number> {

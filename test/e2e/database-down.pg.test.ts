@@ -8,20 +8,18 @@ import { openDatabase } from '../../src/db/database.js';
 import { silentLogger } from '../../src/log.js';
 import { TEST_WEBHOOK_SECRET } from '../support/bot-harness.js';
 import { tablesWithRows } from '../support/db-helpers.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testDatabaseSuite } from '../support/test-database.js';
 import { eventually, genericHeaders, hubspotHeaders, post, TEST_PUBLIC_URL } from '../support/signing.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { captureLog } from '../support/log-capture.js';
 
 const HUBSPOT_SECRET = 'hubspot-client-secret-db-down-pg';
 
-describe('the database going away under a running bot (PostgreSQL)', () => {
-  let database: TestDatabase;
+describe('the database going away under a running bot (PostgreSQL)', () => testDatabaseSuite('postgres', (database) => {
   let proxy: TcpProxy;
   let bot: Bot;
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
     const target = new URL((database.target as { url: string }).url);
     proxy = new TcpProxy(target.hostname, Number(target.port || 5432));
     await proxy.start();
@@ -35,7 +33,6 @@ describe('the database going away under a running bot (PostgreSQL)', () => {
   afterAll(async () => {
     await bot.stop();
     await proxy.cut();
-    await database.destroy();
   });
 
   const crm = () => {
@@ -101,4 +98,4 @@ describe('the database going away under a running bot (PostgreSQL)', () => {
       await handle.close();
     }
   });
-});
+}, { resetEachTest: false }));

@@ -1,9 +1,7 @@
 import { FixedClock } from '../../src/clock.js';
 import { signFeedbackToken } from '../../src/feedback/feedback-token.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL } from '../support/bot-harness.js';
 import { answer, feedbackLink, feedbackTrace, openPage, sendForm, TEST_FEEDBACK_SECRET, tokenOf } from '../support/feedback-client.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/signing.js';
 
 const MINUTE = 60_000;
@@ -13,32 +11,19 @@ const NOW = new Date('2026-11-20T15:00:00Z');
 
 type Block = Record<string, any>;
 
-describe.each(testEngines())('the feedback page over HTTP on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot;
+describeEachEngineWithSlack('the feedback page over HTTP on %s', (database, slack) => {
+  const bot = testBotPerTest();
   const clock = new FixedClock(NOW);
   let env: Record<string, string> = {};
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
   beforeEach(async () => {
     clock.set(NOW);
-    await database.reset();
-    slack.reset();
     env = { TZ: 'America/New_York', FEEDBACK_SECRET: TEST_FEEDBACK_SECRET, NUDGE_FALLBACK_CHANNEL: 'C0FALLBACK' };
-  });
-  afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
   });
 
   const db = () => database.handle.db;
   const start = async (extra: Record<string, string> = {}) => {
-    bot = await startTestBot({ database, slack, clock, env: { ...env, ...extra } });
+    await bot.start({ database, slack, clock, env: { ...env, ...extra } });
   };
 
   async function owner(slackUserId: string | null, displayName: string): Promise<number> {

@@ -2,12 +2,10 @@ import { readFileSync } from 'node:fs';
 import { FixedClock } from '../../src/clock.js';
 import { digestJob } from '../../src/digest/digest-job.js';
 import { readFeedbackToken } from '../../src/feedback/feedback-token.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL } from '../support/bot-harness.js';
 import { answer, openPage, TEST_FEEDBACK_SECRET, tokenOf } from '../support/feedback-client.js';
-import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
+import { responseHookForSuite } from '../support/response-hook.js';
 import { buttonClick, slashCommand, viewButtonClick, viewSubmission, type SlackRequest } from '../support/slack-payloads.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
 import { eventually, post } from '../support/signing.js';
 
 const DAY = 86_400_000;
@@ -16,40 +14,24 @@ const NOW = new Date('2026-11-26T15:00:00Z');
 
 type Block = Record<string, any>;
 
-describe.each(testEngines())('feedback links in Slack on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot;
-  let hook: ResponseHook;
-  const responses: Array<Record<string, any>> = [];
+describeEachEngineWithSlack('feedback links in Slack on %s', (database, slack) => {
+  const bot = testBotPerTest();
+  const hook = responseHookForSuite<Record<string, any>>();
+  const responses = hook.responses;
   const clock = new FixedClock(NOW);
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-    hook = await startResponseHook(responses);
-  });
   beforeEach(async () => {
-    responses.length = 0;
     clock.set(NOW);
-    await database.reset();
-    slack.reset();
-  });
-  afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await hook?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   const db = () => database.handle.db;
   const start = (feedback = true) =>
-    startTestBot({
+    bot.start({
       database,
       slack,
       clock,
       env: { TZ: 'America/New_York', PUBLIC_URL: 'https://bot.example.com', ...(feedback ? { FEEDBACK_SECRET: TEST_FEEDBACK_SECRET } : {}) },
-    }).then((b) => (bot = b));
+    });
   const send = (request: SlackRequest) => post(`${bot.url}/slack/events`, request.body, request.headers);
   let triggers = 0;
   const command = (name: string, text: string, userId = 'U0DANA') =>

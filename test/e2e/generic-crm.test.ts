@@ -3,9 +3,8 @@
 // fake Slack.
 import { sql } from 'kysely';
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, type TestBot } from '../support/bot-harness.js';
+import { DANA, SAM } from '../support/fake-slack.js';
 import { genericHeaders, post } from '../support/signing.js';
 
 type Json = Record<string, unknown>;
@@ -20,43 +19,20 @@ function touchpoint(id: string, fields: Json = {}): Json {
   return { id, type: 'touchpoint', account_external_id: 'acme', kind: 'call', direction: 'outbound', occurred_at: '2026-11-18T10:00:00Z', ...fields };
 }
 
-describe.each(testEngines())('POST /webhooks/crm on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot | null = null;
+describeEachEngineWithSlack('POST /webhooks/crm on %s', (database, slack) => {
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
   beforeEach(async () => {
-    await database.reset();
-    await slack.close();
-    slack = await startFakeSlack({
-      users: [
-        { id: 'U0DANA', email: 'dana@example.com', name: 'dana' },
-        { id: 'U0SAM', email: 'sam@example.com', name: 'sam' },
-      ],
-    });
     clock = new FixedClock(NOW);
-  });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
-    bot = await startTestBot({ database, slack, clock, env });
-    return bot;
+    return bot.start({ database, slack, clock, env });
   };
   const send = (body: Json | Json[] | string, options: { timestamp?: number; secret?: string } = {}) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    return post(`${bot!.url}/webhooks/crm`, text, genericHeaders(text, { timestamp: options.timestamp ?? Math.floor(clock.now().getTime() / 1000), ...(options.secret ? { secret: options.secret } : {}) }));
+    return post(`${bot.url}/webhooks/crm`, text, genericHeaders(text, { timestamp: options.timestamp ?? Math.floor(clock.now().getTime() / 1000), ...(options.secret ? { secret: options.secret } : {}) }));
   };
   const db = () => database.handle.db;
   const count = async (table: 'inbox_events' | 'accounts' | 'owners' | 'touchpoints') =>
@@ -214,7 +190,7 @@ describe.each(testEngines())('POST /webhooks/crm on %s', (engine) => {
 
     slack.addUser({ id: 'U0NEW', email: 'newhire@example.com', name: 'newhire' });
     // Slack answers are cached for minutes: a fresh bot asks again.
-    await bot!.stop();
+    await bot.stop();
     await start();
     await send(upsert('o-2', { owner_email: 'newhire@example.com' }));
     expect(await account()).toMatchObject({ owner_email: 'newhire@example.com', owner_slack: 'U0NEW' });
@@ -234,10 +210,10 @@ describe.each(testEngines())('POST /webhooks/crm on %s', (engine) => {
     expect((await send(upsert('s-1', {}), { secret: 'some-other-secret-0123456789' })).status).toBe(401);
     expect((await send(upsert('s-1', {}), { timestamp: Math.floor(clock.now().getTime() / 1000) - 301 })).status).toBe(401);
     await nothingStored();
-    await bot!.stop();
+    await bot.stop();
     await start({ WEBHOOK_SECRET: '' });
     const off = await send(upsert('s-1', {}));
     expect(off.status).toBe(404);
     expect(off.json).toEqual({ error: 'the generic CRM webhook is off: set WEBHOOK_SECRET to turn it on' });
   });
-});
+}, { slack: { users: [DANA, SAM] } });

@@ -1,9 +1,8 @@
 // POST /webhooks/payments end to end: the real bot on a real port, bodies signed as the contract
 // says (X-Webhook-Timestamp / X-Webhook-Signature), the rows they leave and what reached the fake Slack.
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { genericHeaders, post } from '../support/signing.js';
 import {
   accepted,
@@ -24,49 +23,32 @@ import {
 /** Six minutes after the contract example's paid_at. */
 const NOW = '2026-11-20T15:10:00Z';
 
-describe.each(testEngines())('POST /webhooks/payments on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot | null = null;
+describeEachEngineWithSlack('POST /webhooks/payments on %s', (database, slack) => {
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
-  });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     clock = new FixedClock(NOW);
-  });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
-    bot = await startTestBot({ database, slack, clock, env });
-    return bot;
+    return bot.start({ database, slack, clock, env });
   };
-  const send = (body: Json | string, options: { timestamp?: number; secret?: string } = {}) => postGeneric(bot!.url, body, { clock, ...options });
+  const send = (body: Json | string, options: { timestamp?: number; secret?: string } = {}) => postGeneric(bot.url, body, { clock, ...options });
   /** The inbox worker applies what the webhooks stored, then the outbox is drained. */
   const settle = async () => {
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
   const db = () => database.handle.db;
-  const url = () => `${bot!.url}/webhooks/payments`;
+  const url = () => `${bot.url}/webhooks/payments`;
 
   it('celebrates a valid signed payment with the owner mentioned, once', async () => {
     await start();
     const res = await send(genericPayment());
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, stored: 1, duplicates: 0 });
-    await bot!.applied();
+    await bot.applied();
 
     const lookups = slack.callsTo('users.lookupByEmail');
     expect(lookups).toHaveLength(1);
@@ -321,4 +303,4 @@ describe.each(testEngines())('POST /webhooks/payments on %s', (engine) => {
     expect(JSON.parse(res.text)).toEqual({ error: 'body is larger than 1 MiB' });
     expect(await storedCounts(database.handle)).toEqual(NOTHING_STORED);
   });
-});
+}, { slack: { users: [DANA] } });

@@ -1,7 +1,5 @@
 import { request } from 'node:http';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testDatabaseAndSlackSuite, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { slashCommand } from '../support/slack-payloads.js';
 
 /**
@@ -12,19 +10,11 @@ import { slashCommand } from '../support/slack-payloads.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('stopping the bot while a request is in flight', () => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describe('stopping the bot while a request is in flight', () => testDatabaseAndSlackSuite('pglite', (database, slack) => {
   let bot: TestBot | undefined;
 
-  beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-    slack = await startFakeSlack();
-  });
   afterAll(async () => {
     await bot?.stop();
-    await slack?.close();
-    await database?.destroy();
   });
 
   it('answers a /quiet whose body is still arriving when stop() begins', async () => {
@@ -62,4 +52,4 @@ describe('stopping the bot while a request is in flight', () => {
     expect(status).toBe(200);
     expect(text).toMatch(/quiet/i);
   });
-});
+}, { resetEachTest: false }));

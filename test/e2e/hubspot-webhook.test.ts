@@ -4,10 +4,9 @@
 import { sql } from 'kysely';
 import { FixedClock } from '../../src/clock.js';
 import { readJsonFixture } from '../support/fixtures.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startFakeHubSpot, type FakeHubSpot } from '../support/fake-hubspot.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, type TestBot } from '../support/bot-harness.js';
+import { DANA, SAM } from '../support/fake-slack.js';
 import { hubspotHeaders as signHubSpot, post, TEST_PUBLIC_URL } from '../support/signing.js';
 
 type Json = Record<string, unknown>;
@@ -41,59 +40,40 @@ function hubspotHeaders(body: string, options: { timestamp: number; secret?: str
   return signHubSpot(body, { ...options, secret: options.secret ?? SECRET });
 }
 
-describe.each(testEngines())('POST /webhooks/hubspot on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('POST /webhooks/hubspot on %s', (database, slack) => {
   let hubspot: FakeHubSpot;
-  let bot: TestBot | null = null;
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     hubspot = await startFakeHubSpot({ accessToken: TOKEN });
-    slack = await startFakeSlack();
   });
   beforeEach(async () => {
-    await database.reset();
-    await slack.close();
-    slack = await startFakeSlack({
-      users: [
-        { id: 'U0DANA', email: 'dana@example.com', name: 'dana' },
-        { id: 'U0SAM', email: 'sam@example.com', name: 'sam' },
-      ],
-    });
     hubspot.reset();
     hubspot.setOwner({ id: DANA_OWNER, email: 'dana@example.com', firstName: 'Dana', lastName: 'Scully' });
     hubspot.setOwner({ id: SAM_OWNER, email: 'Sam@Example.com', firstName: 'Sam', lastName: 'Vimes' });
     hubspot.setCompany({ id: COMPANY, properties: { name: 'Avisa GD', hubspot_owner_id: DANA_OWNER, lifecyclestage: 'customer' } });
     clock = new FixedClock(NOW);
   });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
   afterAll(async () => {
-    await slack?.close();
     await hubspot?.close();
-    await database?.destroy();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
-    bot = await startTestBot({
+    return bot.start({
       database,
       slack,
       clock,
       env: { HUBSPOT_CLIENT_SECRET: SECRET, HUBSPOT_ACCESS_TOKEN: TOKEN, HUBSPOT_API_URL: hubspot.url, PUBLIC_URL, ...env },
     });
-    return bot;
   };
   const restart = async (env: Record<string, string> = {}) => {
-    await bot?.stop();
+    await bot.stop();
     return start(env);
   };
   const send = (events: Json[] | Json, options: { timestamp?: number; secret?: string; uri?: string; path?: string } = {}) => {
     const body = JSON.stringify(events);
-    return post(`${bot!.url}${options.path ?? '/webhooks/hubspot'}`, body, hubspotHeaders(body, { timestamp: options.timestamp ?? clock.now().getTime(), ...options }));
+    return post(`${bot.url}${options.path ?? '/webhooks/hubspot'}`, body, hubspotHeaders(body, { timestamp: options.timestamp ?? clock.now().getTime(), ...options }));
   };
   const db = () => database.handle.db;
   const count = async (table: 'inbox_events' | 'accounts' | 'owners' | 'touchpoints' | 'owner_external_ids') =>
@@ -163,13 +143,13 @@ describe.each(testEngines())('POST /webhooks/hubspot on %s', (engine) => {
     expect(wrongSecret.status).toBe(401);
     expect(wrongSecret.json).toEqual({ error: 'signature does not match' });
     // Signed for the address the bot listens on, not the public URL HubSpot calls.
-    const wrongUrl = await send(batch, { uri: `${bot!.url}/webhooks/hubspot` });
+    const wrongUrl = await send(batch, { uri: `${bot.url}/webhooks/hubspot` });
     expect(wrongUrl.status).toBe(401);
 
     const body = JSON.stringify(batch);
-    const tampered = await post(`${bot!.url}/webhooks/hubspot`, body.replace('6682673371', '6682673372'), hubspotHeaders(body, { timestamp: now }));
+    const tampered = await post(`${bot.url}/webhooks/hubspot`, body.replace('6682673371', '6682673372'), hubspotHeaders(body, { timestamp: now }));
     expect(tampered.status).toBe(401);
-    const unsigned = await post(`${bot!.url}/webhooks/hubspot`, body, { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(now) });
+    const unsigned = await post(`${bot.url}/webhooks/hubspot`, body, { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(now) });
     expect(unsigned.status).toBe(401);
     expect(unsigned.json).toEqual({ error: 'missing X-HubSpot-Signature-v3 header' });
 
@@ -402,4 +382,4 @@ describe.each(testEngines())('POST /webhooks/hubspot on %s', (engine) => {
     expect(res.json).toEqual({ error: 'the HubSpot webhook is off: set HUBSPOT_CLIENT_SECRET to turn it on' });
     expect(await count('inbox_events')).toBe(0);
   });
-});
+}, { slack: { users: [DANA, SAM] } });

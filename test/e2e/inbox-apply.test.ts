@@ -5,9 +5,8 @@ import { createContext } from '../../src/context.js';
 import { parseConfig } from '../../src/config.js';
 import { dispatchJob } from '../../src/jobs/dispatch-job.js';
 import { silentLogger } from '../../src/log.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { FAST_DISPATCH, startTestBot, TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, FAST_DISPATCH, startTestBot, TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { freezePayments, thawPayments } from '../support/db-helpers.js';
 import { accepted, blockTexts, countRows, genericPayment, postGeneric, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent, type Json } from '../support/payment-fixtures.js';
 
@@ -15,28 +14,16 @@ import { accepted, blockTexts, countRows, genericPayment, postGeneric, postStrip
 const NOW = '2026-11-20T15:10:00Z';
 const DAY = 24 * 3_600_000;
 
-describe.each(testEngines())('payment webhooks applied from the inbox on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('payment webhooks applied from the inbox on %s', (database, slack) => {
   let clock: FixedClock;
   const bots: TestBot[] = [];
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
-  });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     clock = new FixedClock(NOW);
   });
   afterEach(async () => {
     for (const b of bots.splice(0)) await b?.stop().catch(() => undefined);
     await thawPayments(db());
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (options: { env?: Record<string, string>; inbox?: Parameters<typeof startTestBot>[0]['inbox'] } = {}): Promise<TestBot> => {
@@ -263,5 +250,4 @@ describe.each(testEngines())('payment webhooks applied from the inbox on %s', (e
     expect(accepted(slack, 'chat.postMessage')).toHaveLength(3);
     expect(await metricsText(third)).not.toMatch(/^appreciation_inbox_events_applied_total\{/m);
   });
-});
-
+}, { slack: { users: [DANA] } });

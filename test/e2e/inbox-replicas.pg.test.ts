@@ -11,24 +11,21 @@ import { claimAsApplied, claimUnapplied, storeInboxEvents } from '../../src/inge
 import { appliedLater, webhookSources } from '../../src/ingest/webhook-sources.js';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startTestBot, TEST_WEBHOOK_SECRET, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testDatabaseSuite } from '../support/test-database.js';
 import { waitUntil } from '../support/db-helpers.js';
 import { accepted, countRows, genericPayment, postGeneric } from '../support/payment-fixtures.js';
 
 const NOW = '2026-11-20T15:10:00Z';
 
-describe('inbox workers on replicas sharing PostgreSQL', () => {
-  let database: TestDatabase;
+describe('inbox workers on replicas sharing PostgreSQL', () => testDatabaseSuite('postgres', (database) => {
   let other: DatabaseHandle;
   let clock: FixedClock;
   const workers: InboxWorker[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
     other = await openDatabase(database.target);
   });
   beforeEach(async () => {
-    await database.reset();
     clock = new FixedClock(NOW);
   });
   afterEach(async () => {
@@ -36,7 +33,6 @@ describe('inbox workers on replicas sharing PostgreSQL', () => {
   });
   afterAll(async () => {
     await other?.close();
-    await database?.destroy();
   });
 
   /** `beforeClaim` runs after a batch is read and looked up, before its transaction claims the rows. */
@@ -274,4 +270,4 @@ describe('inbox workers on replicas sharing PostgreSQL', () => {
       expect(Number(perPayment.n)).toBe(60);
     });
   });
-});
+}));

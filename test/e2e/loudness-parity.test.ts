@@ -5,30 +5,22 @@
 // the same outbox, is measured as quieter.
 import { FixedClock } from '../../src/clock.js';
 import { enqueuePost } from '../../src/outbox/outbox-queries.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { accepted, genericPayment, monthlyDates, postGeneric, postsAbout } from '../support/payment-fixtures.js';
 import { atLeastAsLoud, measureLoudness, placedAsWell, postedOf } from '../support/loudness.js';
 
 const NOW = new Date('2026-11-20T15:00:00Z');
 const OWNER = 'U0DANA';
 
-describe.each(testEngines())('loudness parity of what was sent, on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('loudness parity of what was sent, on %s', (database, slack) => {
   let bot: TestBot;
   const clock = new FixedClock(NOW);
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     bot = await startTestBot({ database, slack, clock });
   });
   afterAll(async () => {
     await bot.stop();
-    await slack.close();
-    await database.destroy();
   });
 
   const pay = async (id: string, account: { external_id: string; name: string }, paidAt: Date) => {
@@ -70,4 +62,4 @@ describe.each(testEngines())('loudness parity of what was sent, on %s', (engine)
     expect(placedAsWell(moved, fresh)).toBe(false);
     expect(atLeastAsLoud(moved, fresh)).toBe(false);
   });
-});
+}, { resetEachTest: false });

@@ -2,21 +2,18 @@
 // other request gets a 401 that names what is needed and gives nothing away. The other routes
 // are not affected.
 import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngine } from '../support/test-database.js';
 
 const TOKEN = 'metrics-token-7f3a9c2e41b8d605';
 
-describe.each(testEngines())('METRICS_TOKEN on %s', (engine) => {
-  let database: TestDatabase;
+describeEachEngine('METRICS_TOKEN on %s', (database) => {
   let bot: TestBot;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
     bot = await startTestBot({ database, env: { METRICS_TOKEN: TOKEN } });
   });
   afterAll(async () => {
     await bot.stop();
-    await database.destroy();
   });
 
   const scrape = (authorization?: string) => fetch(`${bot.url}/metrics`, authorization === undefined ? {} : { headers: { authorization } });
@@ -55,4 +52,4 @@ describe.each(testEngines())('METRICS_TOKEN on %s', (engine) => {
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
   });
-});
+}, { resetEachTest: false });

@@ -10,9 +10,7 @@ import { FixedClock } from '../../src/clock.js';
 import { findJobRun } from '../../src/jobs/job-claims.js';
 import { catchUpWindowStart, latestFiring, periodForSchedule } from '../../src/jobs/job-period.js';
 import { ANNIVERSARY_SCHEDULE, JOB_LEASE_MS } from '../../src/jobs/scheduler.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testDatabaseAndSlackSuite, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { waitUntil } from '../support/db-helpers.js';
 import { builtCli, cliArgs } from '../support/built-cli.js';
 
@@ -23,17 +21,13 @@ function midDayZone(): string {
   return offset === 0 ? 'UTC' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
 }
 
-describe('a bot killed in the middle of a run (postgres, real processes)', () => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describe('a bot killed in the middle of a run (postgres, real processes)', () => testDatabaseAndSlackSuite('postgres', (database, slack) => {
   let child: ChildProcess | null = null;
   let bot: TestBot | null = null;
   let locker: pg.Client | null = null;
 
   beforeAll(async () => {
     if (!existsSync(builtCli)) throw new Error(`build first (npm run build): ${builtCli} is missing`);
-    database = await createTestDatabase('postgres');
-    slack = await startFakeSlack();
   });
   afterEach(async () => {
     child?.kill('SIGKILL');
@@ -42,10 +36,6 @@ describe('a bot killed in the middle of a run (postgres, real processes)', () =>
     locker = null;
     await bot?.stop();
     bot = null;
-  });
-  afterAll(async () => {
-    await slack.close();
-    await database.destroy();
   });
 
   it('leaves a claim that the next bot takes back once its lease is over, and does once', async () => {
@@ -112,4 +102,4 @@ describe('a bot killed in the middle of a run (postgres, real processes)', () =>
     // (Whatever else the two bots made up that day — a digest, nudges — is theirs; the anniversary went out once.)
     expect(phoenix()).toEqual([expect.stringMatching(/^🎂 Phoenix Co: 5 years as a client today/)]);
   }, 120_000);
-});
+}, { resetEachTest: false }));

@@ -8,9 +8,7 @@ import { silentLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { claimJobRun, databaseJobClaims, findJobRun } from '../../src/jobs/job-claims.js';
 import { Scheduler, type ScheduledJob } from '../../src/jobs/scheduler.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { waitUntil } from '../support/db-helpers.js';
 
 const MINUTE = 60_000;
@@ -18,28 +16,9 @@ const MINUTE = 60_000;
 const WEDNESDAY_11 = new Date('2026-11-25T11:00:00Z');
 const WEDNESDAY_09 = new Date('2026-11-25T09:00:00Z');
 
-describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot | null = null;
+describeEachEngineWithSlack('missed runs are caught up (%s)', (database, slack) => {
+  const bot = testBotPerTest();
   let serial = 0;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
-  afterEach(async () => {
-    await bot?.stop();
-    bot = null;
-  });
-  afterAll(async () => {
-    await slack.close();
-    await database.destroy();
-  });
 
   const db = () => database.handle.db;
 
@@ -66,7 +45,7 @@ describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
     await client('Not today', '2020-11-26T15:00:00Z');
     await doneRun('anniversaries', '2026-11-24T09:00', new Date('2026-11-24T09:00:00Z'));
 
-    bot = await startTestBot({ database, slack, clock: new FixedClock(WEDNESDAY_11), schedules: true, env: { TZ: 'UTC' } });
+    await bot.start({ database, slack, clock: new FixedClock(WEDNESDAY_11), schedules: true, env: { TZ: 'UTC' } });
     await slack.waitFor('chat.postMessage', 1, 15_000);
     expect(posted()).toEqual([expect.stringMatching(/^🎂 Acme: 6 years as a client today — /)]);
     const run = await waitUntil(async () => {
@@ -78,7 +57,7 @@ describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
 
     // A restart the same day (or another replica starting) makes up nothing more.
     await bot.stop();
-    bot = await startTestBot({ database, slack, clock: new FixedClock(new Date(WEDNESDAY_11.getTime() + 30 * MINUTE)), schedules: true, env: { TZ: 'UTC' } });
+    await bot.start({ database, slack, clock: new FixedClock(new Date(WEDNESDAY_11.getTime() + 30 * MINUTE)), schedules: true, env: { TZ: 'UTC' } });
     await new Promise((r) => setTimeout(r, 500));
     expect(posted()).toHaveLength(1);
     expect((await findJobRun(db(), 'anniversaries', '2026-11-25T09:00'))?.attempts).toBe(1);
@@ -87,7 +66,7 @@ describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
   it('a digest missed on Friday goes out at the next start that week, covering its week, and only once', async () => {
     // The schedules were kept last week; this Saturday at 10:00 the bot comes up: Friday 16:00 was missed.
     await doneRun('digest', '2026-11-20T16:00', new Date('2026-11-20T16:00:00Z'));
-    bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-28T10:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
+    await bot.start({ database, slack, clock: new FixedClock('2026-11-28T10:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
     await slack.waitFor('chat.postMessage', 1, 15_000);
     const digest = await db().selectFrom('outbox').selectAll().where('dedupe_key', 'like', 'digest:%').execute();
     expect(digest.map((d) => d.dedupe_key)).toEqual(['digest:2026-W48']);
@@ -96,7 +75,7 @@ describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
 
     // The Monday after, that week is over: nothing is made up, and the posted digest stays the only one.
     await db().deleteFrom('job_runs').where('period', '=', '2026-11-27T16:00').execute();
-    bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-30T10:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
+    await bot.start({ database, slack, clock: new FixedClock('2026-11-30T10:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
     await new Promise((r) => setTimeout(r, 500));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(1);
     expect(await findJobRun(db(), 'digest', '2026-11-27T16:00')).toBeNull();
@@ -105,14 +84,14 @@ describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
   it('a first start on a new database makes up nothing before it: the schedules are kept from then on', async () => {
     await client('Acme', '2020-11-25T15:00:00Z');
     // A new install comes up on a Saturday (a digest was due Friday) at 11:00 (anniversaries were due at 09:00).
-    bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-28T11:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
+    await bot.start({ database, slack, clock: new FixedClock('2026-11-28T11:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
     await new Promise((r) => setTimeout(r, 800));
     expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
     expect(await db().selectFrom('job_runs').selectAll().execute()).toEqual([]);
     await bot.stop();
     // Down across the next morning's 09:00 and up again at 11:00: that one was missed, and is made up.
     await client('Sunday Co', '2021-11-29T15:00:00Z');
-    bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-29T11:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
+    await bot.start({ database, slack, clock: new FixedClock('2026-11-29T11:00:00Z'), schedules: true, env: { TZ: 'UTC' } });
     await slack.waitFor('chat.postMessage', 1, 15_000);
     expect(posted()).toEqual([expect.stringMatching(/^🎂 Sunday Co: 5 years as a client today/)]);
   });
@@ -123,7 +102,7 @@ describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
     const sunday = await client('Sunday Co', '2021-11-22T12:00:00Z');
     const monday = await client('Monday Co', '2024-11-23T12:00:00Z');
     await doneRun('anniversaries', '2026-11-20T09:00', new Date('2026-11-20T09:00:00Z'));
-    bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-23T09:00:00Z'), env: { TZ: 'UTC' } });
+    await bot.start({ database, slack, clock: new FixedClock('2026-11-23T09:00:00Z'), env: { TZ: 'UTC' } });
 
     expect(await anniversariesJob(bot.bot.context, new Date('2026-11-23T09:00:00Z'))).toEqual({ celebrated: 3 });
     const rows = await db().selectFrom('outbox').select(['dedupe_key', 'payload']).orderBy('id').execute();
@@ -155,13 +134,13 @@ describe.each(testEngines())('missed runs are caught up (%s)', (engine) => {
       await claimJobRun(db(), { job: 'anniversaries', period: '2026-11-25T09:00', claimedBy: 'host:4242:dead', asOf: WEDNESDAY_09, now: new Date(WEDNESDAY_09.getTime() + 1000), leaseMs: 5 * MINUTE });
 
       // Within the lease the run is still its claimant's: a bot starting at 09:03 leaves it.
-      bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-25T09:03:00Z'), schedules: true, env: { TZ: 'UTC' } });
+      await bot.start({ database, slack, clock: new FixedClock('2026-11-25T09:03:00Z'), schedules: true, env: { TZ: 'UTC' } });
       await new Promise((r) => setTimeout(r, 500));
       expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
       await bot.stop();
 
       // After it, the next start (or the next minute's look) takes it back and does it.
-      bot = await startTestBot({ database, slack, clock: new FixedClock('2026-11-25T09:07:00Z'), schedules: true, env: { TZ: 'UTC' } });
+      await bot.start({ database, slack, clock: new FixedClock('2026-11-25T09:07:00Z'), schedules: true, env: { TZ: 'UTC' } });
       await slack.waitFor('chat.postMessage', 1, 15_000);
       expect(posted()).toEqual([expect.stringMatching(/^🎂 Acme: 6 years as a client today — /)]);
       const run = await waitUntil(async () => {

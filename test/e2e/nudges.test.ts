@@ -2,42 +2,24 @@ import { FixedClock } from '../../src/clock.js';
 import { silentLogger } from '../../src/log.js';
 import { nudgesJob } from '../../src/nudge/nudges-job.js';
 import { recordTouchpoint } from '../../src/touchpoints/record-touchpoint.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
-import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
+import { responseHookForSuite } from '../support/response-hook.js';
 import { buttonClick, selectAction, viewSubmission } from '../support/slack-payloads.js';
 
 const DAY_MS = 86_400_000;
 const NOW = new Date('2026-11-20T15:00:00Z');
 const FALLBACK = 'C0FALLBACK';
 
-describe.each(testEngines())('nudges for quiet accounts, end to end on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot;
+describeEachEngineWithSlack('nudges for quiet accounts, end to end on %s', (database, slack) => {
+  const bot = testBotPerTest();
   let clock: FixedClock;
-  let hook: ResponseHook;
-  const ephemeral: Array<Record<string, unknown>> = [];
+  const hook = responseHookForSuite<Record<string, unknown>>('/hook');
+  const ephemeral = hook.responses;
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-    hook = await startResponseHook(ephemeral, '/hook');
-  });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-    ephemeral.length = 0;
     clock = new FixedClock(NOW);
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK } });
-  });
-  afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await hook?.close();
-    await slack?.close();
-    await database?.destroy();
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York', NUDGE_FALLBACK_CHANNEL: FALLBACK } });
   });
 
   const db = () => database.handle.db;

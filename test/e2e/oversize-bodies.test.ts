@@ -1,9 +1,7 @@
 // A body over 1 MiB, on every route that takes one, from ordinary clients (Node's fetch and
 // node:http), with Content-Length and chunked: each reads a 413 with its JSON error — never a
 // reset or EPIPE — and nothing is stored.
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
 import { genericHeaders, hubspotHeaders, slackHeaders, TEST_PUBLIC_URL } from '../support/signing.js';
 import { sendWith, type ClientKind, type Framing } from '../support/http-clients.js';
 import { tablesWithRows } from '../support/db-helpers.js';
@@ -43,14 +41,10 @@ const clients: Array<[ClientKind, Framing]> = [
   ['node:http', 'chunked'],
 ];
 
-describe.each(testEngines())('bodies over 1 MiB on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('bodies over 1 MiB on %s', (database, slack) => {
   let bot: TestBot;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     bot = await startTestBot({
       database,
       slack,
@@ -59,8 +53,6 @@ describe.each(testEngines())('bodies over 1 MiB on %s', (engine) => {
   });
   afterAll(async () => {
     await bot.stop();
-    await slack.close();
-    await database.destroy();
   });
 
   describe.each(routes)('POST $path', (route) => {
@@ -86,4 +78,4 @@ describe.each(testEngines())('bodies over 1 MiB on %s', (engine) => {
   it('keeps serving after refusals: the next request on a fresh connection is answered', async () => {
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
   });
-});
+}, { resetEachTest: false });

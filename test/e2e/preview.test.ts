@@ -2,48 +2,27 @@
 // inert, the feed an open page polls, the token rule in console and Slack mode, and the modals the
 // bot opened through the fake Slack.
 import { systemClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { eventually, post } from '../support/signing.js';
 import { genericPayment, postGeneric } from '../support/payment-fixtures.js';
 import { slashCommand } from '../support/slack-payloads.js';
 
 const TOKEN = 'preview-token-0123456789abcdef';
 
-describe.each(testEngines())('GET /preview on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot | null = null;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }, { id: 'U0ALICE', name: 'alice.e', realName: 'Alice Example' }] });
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
-  });
+describeEachEngineWithSlack('GET /preview on %s', (database, slack) => {
+  const bot = testBotPerTest({ ignoreStopFailure: true });
 
   const start = async (options: { slack?: boolean; env?: Record<string, string> } = {}) => {
-    bot = await startTestBot({ database, ...(options.slack ? { slack } : {}), clock: systemClock, env: options.env ?? {} });
-    return bot;
+    return bot.start({ database, ...(options.slack ? { slack } : {}), clock: systemClock, env: options.env ?? {} });
   };
   const pay = async (overrides: Record<string, unknown>) => {
-    const res = await postGeneric(bot!.url, genericPayment({ paid_at: new Date().toISOString(), ...overrides }), { clock: systemClock });
+    const res = await postGeneric(bot.url, genericPayment({ paid_at: new Date().toISOString(), ...overrides }), { clock: systemClock });
     expect(res.status).toBe(200);
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
-  const get = (path: string) => fetch(`${bot!.url}${path}`);
+  const get = (path: string) => fetch(`${bot.url}${path}`);
 
   it('in console mode shows each message as Slack would, with its channel and status, and sends the headers that keep it private', async () => {
     await start();
@@ -96,7 +75,7 @@ describe.each(testEngines())('GET /preview on %s', (engine) => {
       .insertInto('outbox')
       .values({ dedupe_key: 'edit-1', kind: 'update', channel: original.channel, update_of: original.id, payload: JSON.stringify({ text: 'refunded', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '↩️ Refunded in full' } }] }) })
       .execute();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.bot.context.dispatcher.drain();
     const html = await (await get('/preview')).text();
     expect(html).toContain('↩️ Refunded in full');
     expect(html).toContain('>(edited)</span>');
@@ -151,7 +130,7 @@ describe.each(testEngines())('GET /preview on %s', (engine) => {
     await start({ slack: true, env: { PREVIEW_TOKEN: TOKEN } });
     await database.handle.db.insertInto('owners').values({ slack_user_id: 'U0DANA', display_name: 'Dana <b>' }).execute();
     const request = slashCommand({ command: '/touchpoint', text: '', userId: 'U0DANA', triggerId: 'trigger-1' });
-    expect((await post(`${bot!.url}/slack/events`, request.body, request.headers)).status).toBe(200);
+    expect((await post(`${bot.url}/slack/events`, request.body, request.headers)).status).toBe(200);
     await slack.waitFor('views.open', 1);
     const html = await eventually(async () => {
       const text = await (await get(`/preview?token=${TOKEN}`)).text();
@@ -163,4 +142,4 @@ describe.each(testEngines())('GET /preview on %s', (engine) => {
     expect(html).toMatch(/<div class="bk-modal-title"><span><span class="pt">[^<]+<\/span><\/span>/);
     expect(html).toContain('<span class="bk-button bk-button-primary">');
   });
-});
+}, { slack: { users: [DANA, { id: 'U0ALICE', name: 'alice.e', realName: 'Alice Example' }] } });

@@ -4,9 +4,7 @@
 import { sql } from 'kysely';
 import { FixedClock, systemClock } from '../../src/clock.js';
 import { signBooksBody } from '../../src/ingest/books/books-signature.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
 import { allText, countRows, storedCounts, NOTHING_STORED } from '../support/payment-fixtures.js';
 import { readFixture } from '../support/fixtures.js';
@@ -16,45 +14,32 @@ import { cloudEventsBody, intuitHeaders, legacyBody, qbCustomer, qbPayment, quic
 const NOW = '2026-11-20T15:10:00Z';
 const FALLBACK = 'C0FALLBACK';
 
-describe.each(testEngines())('POST /webhooks/quickbooks on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('POST /webhooks/quickbooks on %s', (database, slack) => {
   let intuit: FakeIntuit;
-  let bot: TestBot | null = null;
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     intuit = await startFakeIntuit(REALM);
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     intuit.resetFake();
     intuit.methods.set('2', { Id: '2', Name: 'Check', Type: 'NON_CREDIT_CARD' });
     intuit.customers.set('58', qbCustomer());
     clock = new FixedClock(NOW);
   });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
   afterAll(async () => {
     await intuit?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   // Decisions as of NOW; holds and retries on the machine's clock, so a held event comes due.
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
-    bot = await startTestBot({ database, slack, clock, wallClock: systemClock, env: quickbooksEnv(intuit, { NUDGE_FALLBACK_CHANNEL: FALLBACK, ...env }) });
-    return bot;
+    return bot.start({ database, slack, clock, wallClock: systemClock, env: quickbooksEnv(intuit, { NUDGE_FALLBACK_CHANNEL: FALLBACK, ...env }) });
   };
-  const send = (body: string, headers = intuitHeaders(body)) => post(`${bot!.url}/webhooks/quickbooks`, body, headers);
+  const send = (body: string, headers = intuitHeaders(body)) => post(`${bot.url}/webhooks/quickbooks`, body, headers);
   const settle = async () => {
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
   const db = () => database.handle.db;
   const storedRefreshToken = async () =>
@@ -138,8 +123,8 @@ describe.each(testEngines())('POST /webhooks/quickbooks on %s', (engine) => {
     const malformed = await send('{"eventNotifications":"no"}');
     expect(malformed.status).toBe(400);
     expect(await storedCounts(database.handle)).toEqual(NOTHING_STORED);
-    await bot!.stop();
-    bot = await startTestBot({ database, slack, clock, env: {} });
+    await bot.stop();
+    await bot.start({ database, slack, clock, env: {} });
     expect((await send(body)).status).toBe(404);
   });
 
@@ -151,7 +136,7 @@ describe.each(testEngines())('POST /webhooks/quickbooks on %s', (engine) => {
     await settle();
     const rotated = intuit.currentRefreshToken;
     expect(await storedRefreshToken()).toBe(rotated);
-    await bot!.stop();
+    await bot.stop();
 
     intuit.expireAccessTokens();
     await start();
@@ -197,32 +182,32 @@ describe.each(testEngines())('POST /webhooks/quickbooks on %s', (engine) => {
     await send(legacyBody([{ id: '149', operation: 'Create' }]));
     await settle();
     await eventually(async () => {
-      await bot!.applied();
-      await bot!.bot.context.dispatcher.drain();
+      await bot.applied();
+      await bot.bot.context.dispatcher.drain();
       expect(slack.callsTo('chat.postMessage').filter((c) => c.body['channel'] === FALLBACK)).toHaveLength(1);
     }, 5_000);
     const [alert] = slack.callsTo('chat.postMessage').filter((c) => c.body['channel'] === FALLBACK);
     expect(allText(alert!)).toContain('QuickBooks Online connection needs re-authorising');
     expect(allText(alert!)).toContain('QUICKBOOKS_REFRESH_TOKEN');
     expect(allText(alert!)).not.toContain('rt-seed');
-    expect((await fetch(`${bot!.url}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${bot!.url}/metrics`)).text();
+    expect((await fetch(`${bot.url}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
     expect(metrics).toContain('appreciation_books_connection_up{provider="quickbooks"} 0');
     expect(celebrations()).toHaveLength(0);
     expect(await countRows(database.handle, 'payments')).toBe(0);
     // Nothing was given up on: both wait in the inbox.
     const waiting = await db().selectFrom('inbox_events').select(['processed_at', 'failed_at']).execute();
     expect(waiting).toEqual([{ processed_at: null, failed_at: null }, { processed_at: null, failed_at: null }]);
-    await bot!.stop();
+    await bot.stop();
 
     // Re-authorised: a new refresh token in the environment seeds the connection again.
     intuit.reconnect('rt-reconnected');
     await start({ QUICKBOOKS_REFRESH_TOKEN: 'rt-reconnected' });
     await eventually(async () => {
-      await bot!.applied();
+      await bot.applied();
       expect(await countRows(database.handle, 'payments')).toBe(2);
     }, 5_000);
-    await bot!.bot.context.dispatcher.drain();
+    await bot.bot.context.dispatcher.drain();
     await slack.waitFor('chat.postMessage', 3);
     expect(celebrations()).toHaveLength(2);
     expect(slack.callsTo('chat.postMessage').filter((c) => c.body['channel'] === FALLBACK)).toHaveLength(1);

@@ -1,29 +1,13 @@
 import { enqueuePost } from '../../src/outbox/outbox-queries.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, startTestBot, TEST_CHANNEL } from '../support/bot-harness.js';
+import { testDatabaseSuite } from '../support/test-database.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
 
-describe.each(testEngines())('the service skeleton on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot;
+describeEachEngineWithSlack('the service skeleton on %s', (database, slack) => {
+  const bot = testBotPerTest({ ignoreStopFailure: true });
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-    bot = await startTestBot({ database, slack });
-  });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-  });
-  afterAll(async () => {
-    await slack?.close();
-    await database?.destroy();
+    await bot.start({ database, slack });
   });
 
   const queue = async (key: string, text: string, channel = TEST_CHANNEL) => {
@@ -121,21 +105,13 @@ describe.each(testEngines())('the service skeleton on %s', (engine) => {
       .insertInto('outbox')
       .values({ dedupe_key: 'test:orphan', kind: 'post', channel: TEST_CHANNEL, payload: JSON.stringify({ text: 'orphaned' }), status: 'sending', lease_until: new Date(Date.now() - 1000) })
       .execute();
-    bot = await startTestBot({ database, slack });
+    await bot.start({ database, slack });
     await eventually(() => slack.callsTo('chat.postMessage').length === 2);
     expect(slack.callsTo('chat.postMessage').map((c) => c.body.text).sort()).toEqual(['orphaned', 'queued while down']);
   });
 });
 
-describe('console mode', () => {
-  let database: TestDatabase;
-  beforeAll(async () => {
-    database = await createTestDatabase('pglite');
-  });
-  afterAll(async () => {
-    await database?.destroy();
-  });
-
+describe('console mode', () => testDatabaseSuite('pglite', (database) => {
   it('prints what it would post, readably, and answers /slack/events with 404', async () => {
     const bot = await startTestBot({ database });
     try {
@@ -167,4 +143,4 @@ describe('console mode', () => {
       await bot.stop();
     }
   });
-});
+}, { resetEachTest: false }));

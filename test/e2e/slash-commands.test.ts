@@ -1,9 +1,7 @@
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { eventually, post, slackHeaders } from '../support/signing.js';
-import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
+import { responseHookForSuite } from '../support/response-hook.js';
 import { buttonClick, optionsRequest, slashCommand, viewSubmission, type SlackRequest } from '../support/slack-payloads.js';
 
 const DAY = 86_400_000;
@@ -13,30 +11,14 @@ const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
 
 type Block = Record<string, any>;
 
-describe.each(testEngines())('the slash commands on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot;
-  let hook: ResponseHook;
-  const responses: Array<Record<string, any>> = [];
+describeEachEngineWithSlack('the slash commands on %s', (database, slack) => {
+  const bot = testBotPerTest();
+  const hook = responseHookForSuite<Record<string, any>>();
+  const responses = hook.responses;
   const clock = new FixedClock(NOW);
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-    hook = await startResponseHook(responses);
-  });
   beforeEach(async () => {
-    responses.length = 0;
-    await database.reset();
-    slack.reset();
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
-  });
-  afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await hook?.close();
-    await slack?.close();
-    await database?.destroy();
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
   });
 
   const db = () => database.handle.db;

@@ -2,46 +2,25 @@
 // objects of 2012, 2019, 2020 and 2025, signed and posted to the real bot, and what the team is told.
 import { FixedClock } from '../../src/clock.js';
 import { BARE_INTENT_HOLD_MS } from '../../src/ingest/stripe/stripe-owners.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest } from '../support/bot-harness.js';
 import { readJsonFixture } from '../support/fixtures.js';
 import { accepted, allText, blockTexts, envelope, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent, type Json } from '../support/payment-fixtures.js';
 
-describe.each(testEngines())('Stripe events of every era on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot | null = null;
+describeEachEngineWithSlack('Stripe events of every era on %s', (database, slack) => {
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
-  });
-  beforeEach(async () => {
-    await database.reset();
-    slack.reset();
-  });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
-  afterAll(async () => {
-    await slack.close();
-    await database.destroy();
-  });
 
   const start = async (at: Date | string) => {
     clock = new FixedClock(at);
-    bot = await startTestBot({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET } });
+    await bot.start({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET } });
   };
   const send = async (body: string | Json) => {
-    const res = await postStripe(bot!.url, typeof body === 'string' ? body : JSON.stringify(body, null, 2), { clock });
+    const res = await postStripe(bot.url, typeof body === 'string' ? body : JSON.stringify(body, null, 2), { clock });
     expect([res.status, res.json['error']]).toEqual([200, undefined]);
   };
   const settle = async () => {
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
   const headers = () => accepted(slack, 'chat.postMessage').map((c) => blockTexts(c, 'header')[0]);
   const db = () => database.handle.db;

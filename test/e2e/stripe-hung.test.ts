@@ -2,52 +2,38 @@
 // every other source's events at once and Stripe's own with what the events say, opens a circuit
 // after repeated failures, and fixes the names in place (chat.update) once Stripe answers again.
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { makeCustomer, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL } from '../support/bot-harness.js';
 import { eventually } from '../support/signing.js';
 import { accepted, blockTexts, genericPayment, postGeneric, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent } from '../support/payment-fixtures.js';
 
 const STRIPE_KEY = 'sk_test_appreciation_hung';
 const PLACEHOLDER = 'a Stripe customer';
 
-describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('a hung Stripe API (%s)', (database, slack) => {
   let stripe: FakeStripe;
-  let bot: TestBot | null = null;
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     stripe = await startFakeStripe({
       apiKey: STRIPE_KEY,
       customers: ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => makeCustomer({ id: `cus_hung_${x}`, name: `Hung ${x.toUpperCase()} Ltd`, email: `ap@${x}.example` })),
     });
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     stripe.reset();
     stripe.hang('/v1/');
     clock = new FixedClock(STRIPE_FIXTURE_NOW);
   });
-  afterEach(async () => {
-    stripe.stopHanging();
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
+  afterEach(() => stripe.stopHanging());
+  // After the afterEach above (hooks run in the order declared): with Stripe's calls let go, the bot stops at once.
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   afterAll(async () => {
     await stripe?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (lookups: Record<string, number> = {}) => {
-    bot = await startTestBot({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, STRIPE_API_KEY: STRIPE_KEY, STRIPE_API_URL: stripe.url }, stripeLookups: lookups });
-    return bot;
+    return bot.start({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, STRIPE_API_KEY: STRIPE_KEY, STRIPE_API_URL: stripe.url }, stripeLookups: lookups });
   };
   /** invoice.paid of an unnamed customer (`customer_name: null`): its name needs a look-up. */
   const invoicePaid = (x: string, cents = 2000) =>
@@ -60,9 +46,9 @@ describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
   // not fail the test (the budget's own deadline is tested in test/unit/ingest/lookup-budget.test.ts).
   it('celebrates a generic payment sent after three Stripe events long before a Stripe call gives up, and names the Stripe customers in place when Stripe answers', async () => {
     await start({ callTimeoutMs: 60_000 });
-    for (const x of ['a', 'b', 'c']) expect((await postStripe(bot!.url, invoicePaid(x), { clock })).status).toBe(200);
+    for (const x of ['a', 'b', 'c']) expect((await postStripe(bot.url, invoicePaid(x), { clock })).status).toBe(200);
     const sent = performance.now();
-    const generic = await postGeneric(bot!.url, genericPayment({ id: 'chk-hung-1', paid_at: '2022-03-26T18:00:00Z' }), { clock });
+    const generic = await postGeneric(bot.url, genericPayment({ id: 'chk-hung-1', paid_at: '2022-03-26T18:00:00Z' }), { clock });
     expect(generic.status).toBe(200);
 
     await eventually(() => headers('chat.postMessage').some((h) => h.includes('Acme Co')), 15_000);
@@ -92,7 +78,7 @@ describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
     // short on a loaded machine (at 150 ms a busy run timed out every try and kept the circuit open).
     const callTimeoutMs = 1_000;
     await start({ budgetMs: 200, callTimeoutMs, failuresToOpen: 3, openMs: 10_000, retryEveryMs: 100 });
-    for (const x of ['a', 'b', 'c']) await postStripe(bot!.url, invoicePaid(x), { clock });
+    for (const x of ['a', 'b', 'c']) await postStripe(bot.url, invoicePaid(x), { clock });
     await eventually(() => headers('chat.postMessage').filter((h) => h.includes(PLACEHOLDER)).length === 3, 5_000);
     // Timeouts (and retries of the customers) until three in a row open the circuit; then no more
     // calls. "No new call for a while" means open only if the while outlasts a hung call and a retry.
@@ -105,7 +91,7 @@ describe.each(testEngines())('a hung Stripe API (%s)', (engine) => {
     }, 10_000);
 
     // While it is open, a Stripe event is applied without a call and without waiting for one.
-    await postStripe(bot!.url, invoicePaid('d'), { clock });
+    await postStripe(bot.url, invoicePaid('d'), { clock });
     await eventually(() => headers('chat.postMessage').filter((h) => h.includes(PLACEHOLDER)).length === 4, 2_000);
     expect(stripe.callsTo('/v1/customers')).toHaveLength(asked);
 

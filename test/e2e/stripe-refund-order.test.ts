@@ -3,10 +3,8 @@
 // out is recorded and not celebrated; a partial one is celebrated with its refund line. Real bot,
 // real HTTP, signed events built from the recorded fixtures, the fake Slack.
 import { FixedClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
-import { PATIENT_STRIPE_LOOKUPS, startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, PATIENT_STRIPE_LOOKUPS } from '../support/bot-harness.js';
 import { eventually } from '../support/signing.js';
 import { accepted, allText, blockTexts, postStripe, STRIPE_FIXTURE_NOW, STRIPE_SECRET, stripeEvent } from '../support/payment-fixtures.js';
 import { stripeWay, type Era, type Way } from '../support/stripe-ways.js';
@@ -16,45 +14,33 @@ const NOW = new Date(STRIPE_FIXTURE_NOW);
 const CREATED = Math.floor(NOW.getTime() / 1000) - 60;
 const DAY = 24 * 3_600_000;
 
-describe.each(testEngines())('refunds in either order on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('refunds in either order on %s', (database, slack) => {
   let stripe: FakeStripe;
-  let bot: TestBot | null = null;
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
   let n = 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     stripe = await startFakeStripe({ apiKey: STRIPE_KEY });
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     clock = new FixedClock(NOW);
-  });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
   });
   afterAll(async () => {
     await stripe.close();
-    await slack.close();
-    await database.destroy();
   });
 
   const db = () => database.handle.db;
   const start = async (env: Record<string, string> = {}) => {
-    bot = await startTestBot({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...env }, stripeLookups: PATIENT_STRIPE_LOOKUPS });
+    await bot.start({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...env }, stripeLookups: PATIENT_STRIPE_LOOKUPS });
   };
   const send = async (body: string) => {
-    const res = await postStripe(bot!.url, body, { clock });
+    const res = await postStripe(bot.url, body, { clock });
     expect(res.status).toBe(200);
   };
   const settle = async () => {
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
   const way = (era: Era = '2020', amountMinor = 5000): Way => {
     n += 1;

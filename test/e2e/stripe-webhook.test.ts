@@ -3,10 +3,9 @@
 // leave, and what reached the fake Slack (chat.postMessage / chat.update bodies).
 import { FixedClock } from '../../src/clock.js';
 import { atLeastAsLoud, measureLoudness, postedOf } from '../support/loudness.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
 import { makeCustomer, makeInvoicePayment, startFakeStripe, type FakeStripe } from '../support/fake-stripe.js';
-import { PATIENT_STRIPE_LOOKUPS, startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, PATIENT_STRIPE_LOOKUPS, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { eventually } from '../support/signing.js';
 import {
   accepted,
@@ -37,16 +36,12 @@ const STRIPE_KEY = 'sk_test_appreciation_e2e';
 /** invoice.paid fixture: status_transitions.paid_at. */
 const INVOICE_PAID_AT = new Date(1648320013 * 1000);
 
-describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('POST /webhooks/stripe on %s', (database, slack) => {
   let stripe: FakeStripe;
-  let bot: TestBot | null = null;
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
     stripe = await startFakeStripe({
       apiKey: STRIPE_KEY,
       customers: [
@@ -57,33 +52,24 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     });
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     stripe.reset();
     clock = new FixedClock(STRIPE_FIXTURE_NOW);
   });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
   afterAll(async () => {
     await stripe?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   const withApi = () => ({ STRIPE_API_KEY: STRIPE_KEY, STRIPE_API_URL: stripe.url });
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
-    bot = await startTestBot({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...env }, stripeLookups: PATIENT_STRIPE_LOOKUPS });
-    return bot;
+    return bot.start({ database, slack, clock, env: { STRIPE_WEBHOOK_SECRET: STRIPE_SECRET, ...env }, stripeLookups: PATIENT_STRIPE_LOOKUPS });
   };
   const send = (payload: string, options: { timestamp?: number; secret?: string; header?: string | null } = {}) =>
-    postStripe(bot!.url, payload, { clock, ...options });
+    postStripe(bot.url, payload, { clock, ...options });
   /** Delivers everything due now, so "nothing was posted" is a fact and not a race. */
   /** The inbox worker applies what the webhooks stored, then the outbox is drained. */
   const settle = async () => {
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
   const db = () => database.handle.db;
   const payments = () => db().selectFrom('payments').selectAll().orderBy('id').execute();
@@ -119,7 +105,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const res = await send(payload);
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, stored: 1, duplicates: 0 });
-    await bot!.applied();
+    await bot.applied();
 
     // One look-up, with the configured key, at the configured URL.
     const lookups = stripe.callsTo('/v1/customers/cus_globex');
@@ -179,7 +165,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const [call] = await slack.waitFor('chat.postMessage', 1);
     expect(blockTexts(call!, 'header')).toEqual(['🎉 $245.12 from Missouri']);
     expect(blockTexts(call!, 'context')).toEqual(['📝 Invoice 228BBE4A-0001']);
-    await bot!.applied();
+    await bot.applied();
     const [payment] = await payments();
     expect(payment).toMatchObject({ external_id: object['id'], amount_minor: 24512, currency: 'USD' });
     expect(payment!.paid_at.getTime()).toBe(paidAt * 1000);
@@ -206,7 +192,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect((await send(invoice('evt_inv_anon', { id: 'in_anon', customer: 'cus_anon', charge: 'ch_anon', payment_intent: 'pi_anon' }))).status).toBe(200);
     const calls = await slack.waitFor('chat.postMessage', 2);
     expect(calls.map((c) => blockTexts(c, 'header')[0]).sort()).toEqual(['🎉 $20.00 from a Stripe customer', '🎉 $20.00 from billing@initech.example']);
-    await bot!.applied();
+    await bot.applied();
     expect(stripe.calls).toHaveLength(0);
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_mail')).toMatchObject({ name: 'billing@initech.example', name_is_placeholder: true, email: 'billing@initech.example' });
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_anon')).toMatchObject({ name: 'a Stripe customer', name_is_placeholder: true });
@@ -217,7 +203,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     stripe.failNext('/v1/customers/cus_flaky', 500, 5);
     const res = await send(invoice('evt_inv_flaky', { id: 'in_flaky', customer: 'cus_flaky', customer_email: 'ap@flaky.example', charge: 'ch_flaky', payment_intent: 'pi_flaky' }));
     expect(res.status).toBe(200);
-    await bot!.applied();
+    await bot.applied();
     expect(stripe.callsTo('/v1/customers/cus_flaky').length).toBeGreaterThanOrEqual(1);
     const [call] = await slack.waitFor('chat.postMessage', 1);
     expect(blockTexts(call!, 'header')).toEqual(['🎉 $20.00 from ap@flaky.example']);
@@ -232,7 +218,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect([res.status, res.json]).toEqual([200, { ok: true, stored: 1, duplicates: 0 }]);
     const [call] = await slack.waitFor('chat.postMessage', 1);
     expect(blockTexts(call!, 'header')).toEqual(['🎉 $30.00 from stripe@example.com']);
-    await bot!.applied();
+    await bot.applied();
     expect(await countRows(database.handle, 'payments')).toBe(1);
   });
 
@@ -347,12 +333,12 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect((await send(invoice('evt_early_inv1', { id: 'in_early_1', customer: 'cus_early', charge: 'ch_early_1', payment_intent: 'pi_early_1' }))).status).toBe(200);
     const [first] = await slack.waitFor('chat.postMessage', 1);
     expect(blockTexts(first!, 'header')).toEqual(['🎉 $20.00 from a Stripe customer']);
-    await bot!.applied();
+    await bot.applied();
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_early')).toMatchObject({ name: 'a Stripe customer', name_is_placeholder: true });
 
     const created = stripeEvent('customer_created', 'evt_early_created', { id: 'cus_early', name: 'Hooli', email: 'ap@hooli.example' });
     expect((await send(created)).status).toBe(200);
-    await bot!.applied();
+    await bot.applied();
     const afterCreated = await accountByExternalId(database.handle, 'stripe', 'cus_early');
     expect(afterCreated).toMatchObject({ name: 'Hooli', name_is_placeholder: false, email: 'ap@hooli.example' });
     expect(await countRows(database.handle, 'accounts')).toBe(1);
@@ -360,12 +346,12 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
 
     const updated = stripeEvent('customer_updated', 'evt_early_updated', { id: 'cus_early', name: 'Hooli XYZ', email: 'billing@hooli.example' });
     expect((await send(updated)).status).toBe(200);
-    await bot!.applied();
+    await bot.applied();
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_early')).toMatchObject({ id: afterCreated!.id, name: 'Hooli XYZ', email: 'billing@hooli.example' });
 
     // A customer.updated without a name (the fixture's) does not wipe the name.
     expect((await send(stripeEvent('customer_updated', 'evt_early_updated_noname', { id: 'cus_early' }))).status).toBe(200);
-    await bot!.applied();
+    await bot.applied();
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_early')).toMatchObject({ name: 'Hooli XYZ' });
 
     // The next payment is celebrated under the current name, as the account's second.
@@ -373,21 +359,21 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const calls = await slack.waitFor('chat.postMessage', 2);
     expect(blockTexts(calls[1]!, 'header')).toEqual(['🎉 $45.00 from Hooli XYZ']);
     expect(blockTexts(calls[1]!, 'section').join('\n')).toContain('Their 2nd payment');
-    await bot!.applied();
+    await bot.applied();
     expect(await countRows(database.handle, 'accounts')).toBe(1);
   });
 
   it('joins the imported account named by customer.created metadata even when a payment came first', async () => {
     await start();
     for (const [i, paidAt] of monthlyDates(clock.now(), 72).entries()) {
-      const r = await postGeneric(bot!.url, genericPayment({ id: `hist-${i + 1}`, account: { external_id: 'loyal-ltd', name: 'Loyal Ltd', owner_email: 'dana@example.com' }, amount: '500.00', paid_at: paidAt.toISOString(), memo: null }), { clock });
+      const r = await postGeneric(bot.url, genericPayment({ id: `hist-${i + 1}`, account: { external_id: 'loyal-ltd', name: 'Loyal Ltd', owner_email: 'dana@example.com' }, amount: '500.00', paid_at: paidAt.toISOString(), memo: null }), { clock });
       expect(r.status).toBe(200);
     }
     expect((await send(invoice('evt_meta_inv1', { id: 'in_meta_1', customer: 'cus_meta', charge: 'ch_meta_1', payment_intent: 'pi_meta_1' }))).status).toBe(200);
     await slack.waitFor('chat.postMessage', 1);
     const created = stripeEvent('customer_created', 'evt_meta_created', { id: 'cus_meta', name: 'Loyal Ltd', metadata: { account_external_id: 'loyal-ltd' } });
     expect((await send(created)).status).toBe(200);
-    await bot!.applied();
+    await bot.applied();
     const generic = await accountByExternalId(database.handle, 'generic', 'loyal-ltd');
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_meta')).toMatchObject({ id: generic!.id });
     expect((await send(invoice('evt_meta_inv2', { id: 'in_meta_2', customer: 'cus_meta', charge: 'ch_meta_2', payment_intent: 'pi_meta_2' }))).status).toBe(200);
@@ -418,7 +404,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const partial = stripeEvent('charge_refunded', 'evt_ref_partial', { id: 'ch_ref_1', customer: 'cus_umbrella' });
     const r1 = await send(partial);
     expect(r1.status).toBe(200);
-    await bot!.applied();
+    await bot.applied();
     expect(await payments()).toEqual([expect.objectContaining({ external_id: 'in_ref_1', refunded_minor: 100 })]);
     const [update1] = await slack.waitFor('chat.update', 1);
     expect(update1!.body).toMatchObject({ channel: TEST_CHANNEL, ts: sentRow.slack_ts });
@@ -432,7 +418,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const updates = await slack.waitFor('chat.update', 2);
     expect(updates[1]!.body).toMatchObject({ channel: TEST_CHANNEL, ts: sentRow.slack_ts });
     expect(allText(updates[1]!)).toContain('↩️ Refunded $20.00 on March 26, 2022 (in full)');
-    await bot!.applied();
+    await bot.applied();
     const [refunded] = await payments();
     expect(refunded).toMatchObject({ refunded_minor: 2000 });
     expect(refunded!.refunded_at?.toISOString()).toBe(new Date(1648319949 * 1000).toISOString());
@@ -460,7 +446,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const paid = basilInvoice('evt_basil_inv1', { id: 'in_basil_1', customer: 'cus_basil', customer_name: 'Basil Ltd' });
     expect(JSON.parse(paid).data.object).not.toHaveProperty('payment_intent');
     expect((await send(paid)).status).toBe(200);
-    await bot!.applied();
+    await bot.applied();
 
     // One list call for this invoice, with the key; customer_name was given, so no customer look-up.
     const lookups = stripe.callsTo('/v1/invoice_payments');
@@ -481,7 +467,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const refund = basilRefund('evt_basil_ref1', { id: 'ch_basil_1', payment_intent: 'pi_basil_1', amount: 2000, amount_captured: 2000, amount_refunded: 2000 });
     expect(JSON.parse(refund).data.object).not.toHaveProperty('invoice');
     expect((await send(refund)).status).toBe(200);
-    await bot!.applied();
+    await bot.applied();
     const [refunded] = await payments();
     expect(refunded).toMatchObject({ id: payment!.id, refunded_minor: 2000 });
     expect(refunded!.refunded_at?.toISOString()).toBe(new Date(1648319949 * 1000).toISOString());
@@ -500,7 +486,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     stripe.addInvoicePayments(makeInvoicePayment({ invoice: 'in_basil_2', paymentIntent: 'pi_basil_2' }));
     stripe.failNext('/v1/invoice_payments', 500, 5);
     expect((await send(basilInvoice('evt_basil_inv2', { id: 'in_basil_2', customer: 'cus_basil2', customer_name: 'Basil Two' }))).status).toBe(200);
-    await bot!.applied();
+    await bot.applied();
     const lookups = stripe.callsTo('/v1/invoice_payments');
     expect(lookups.length).toBeGreaterThanOrEqual(1);
     expect(lookups.every((c) => c.status === 500 && c.fault?.status === 500)).toBe(true);
@@ -626,10 +612,10 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const padded = invoice('evt_huge', { id: 'in_huge', customer: 'cus_huge', charge: 'ch_huge', payment_intent: 'pi_huge', description: 'x'.repeat(1024 * 1024) });
     expect(Buffer.byteLength(padded)).toBeGreaterThan(1024 * 1024);
     const headers = { 'content-type': 'application/json', 'stripe-signature': stripeSignature(padded, { timestamp: unixSeconds(clock.now()) }) };
-    const declared = await postRaw(`${bot!.url}/webhooks/stripe`, Buffer.from(padded), headers);
+    const declared = await postRaw(`${bot.url}/webhooks/stripe`, Buffer.from(padded), headers);
     expect(declared.status).toBe(413);
     expect(JSON.parse(declared.text)).toEqual({ error: 'body is larger than 1 MiB' });
-    const streamed = await postRaw(`${bot!.url}/webhooks/stripe`, Buffer.from(padded), headers, { chunked: true });
+    const streamed = await postRaw(`${bot.url}/webhooks/stripe`, Buffer.from(padded), headers, { chunked: true });
     expect(streamed.status).toBe(413);
     expect(await storedCounts(database.handle)).toEqual(NOTHING_STORED);
     // Just under the limit is read and handled.
@@ -655,7 +641,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     const header = texts.filter((t) => t.where.endsWith('.header'));
     expect(header.map((t) => t.type)).toEqual(['plain_text']);
     // The name is stored as given; escaping happens where it meets Slack.
-    await bot!.applied();
+    await bot.applied();
     expect(await accountByExternalId(database.handle, 'stripe', 'cus_evil')).toMatchObject({ name: evil });
   });
 
@@ -686,7 +672,7 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect(dates[0]!.toISOString()).toBe('2016-03-15T12:00:00.000Z');
     for (const [i, paidAt] of dates.entries()) {
       const r = await postGeneric(
-        bot!.url,
+        bot.url,
         genericPayment({ id: `loyal-${i + 1}`, account: { external_id: 'loyal-ltd', name: 'Loyal Ltd', owner_email: 'dana@example.com' }, amount: '500.00', paid_at: paidAt.toISOString(), memo: null }),
         { clock },
       );
@@ -732,4 +718,4 @@ describe.each(testEngines())('POST /webhooks/stripe on %s', (engine) => {
     expect(loud).toMatchObject({ channel: TEST_CHANNEL, threaded: false, header: true, headerEmoji: true, mentionsOwner: true, button: true });
     expect(loud.lines).toBeGreaterThan(quietest.lines);
   });
-});
+}, { slack: { users: [DANA] } });

@@ -2,11 +2,10 @@
 // real signatures, the weekly board by DM updated in place, and a growing account's celebration.
 import { FixedClock } from '../../src/clock.js';
 import { topAccountsJob } from '../../src/top/top-accounts-job.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { eventually, post } from '../support/signing.js';
-import { startResponseHook, type ResponseHook } from '../support/response-hook.js';
+import { responseHookForSuite } from '../support/response-hook.js';
 import { genericPayment, postGeneric } from '../support/payment-fixtures.js';
 import { buttonClick, slashCommand, type SlackRequest } from '../support/slack-payloads.js';
 import { blockKitProblems, slackMessageSchema } from '../support/block-kit-schema.js';
@@ -18,31 +17,15 @@ const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
 
 type Block = Record<string, any>;
 
-describe.each(testEngines())('the top ten, end to end on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
-  let bot: TestBot;
-  let hook: ResponseHook;
+describeEachEngineWithSlack('the top ten, end to end on %s', (database, slack) => {
+  const bot = testBotPerTest();
+  const hook = responseHookForSuite<Record<string, any>>();
+  const responses = hook.responses;
   let clock: FixedClock;
-  const responses: Array<Record<string, any>> = [];
 
-  beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
-    hook = await startResponseHook(responses);
-  });
   beforeEach(async () => {
-    responses.length = 0;
-    await database.reset();
-    slack.reset();
     clock = new FixedClock(NOW);
-    bot = await startTestBot({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
-  });
-  afterEach(() => bot?.stop());
-  afterAll(async () => {
-    await hook?.close();
-    await slack?.close();
-    await database?.destroy();
+    await bot.start({ database, slack, clock, env: { TZ: 'America/New_York', QUIET_AFTER_DAYS: '30' } });
   });
 
   const db = () => database.handle.db;
@@ -202,4 +185,4 @@ describe.each(testEngines())('the top ten, end to end on %s', (engine) => {
     expect(later).toHaveLength(3);
     expect(text(later[2]!.body.blocks)).not.toContain('Spending up');
   });
-});
+}, { slack: { users: [DANA] } });

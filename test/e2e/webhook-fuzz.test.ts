@@ -5,9 +5,8 @@
 // accepted is applied cleanly afterwards: no half-written rows, no event that fails to apply.
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, startTestBot, type TestBot } from '../support/bot-harness.js';
+import { DANA } from '../support/fake-slack.js';
 import { genericHeaders, hubspotHeaders, post, TEST_PUBLIC_URL } from '../support/signing.js';
 import { tablesWithRows } from '../support/db-helpers.js';
 import { readJsonFixture } from '../support/fixtures.js';
@@ -175,14 +174,10 @@ function request(route: Route): fc.Arbitrary<{ body: string; headers: Record<str
   return fc.tuple(body, signing, fc.option(extraHeaders, { freq: 5 })).map(([text, how, extra]) => ({ body: text, headers: { ...route.sign(text, how), ...(extra ?? {}) } }));
 }
 
-describe.each(testEngines())('fuzzing the webhook routes on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('fuzzing the webhook routes on %s', (database, slack) => {
   let bot: TestBot;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack({ users: [{ id: 'U0DANA', email: 'dana@example.com', name: 'dana' }] });
     bot = await startTestBot({
       database,
       slack,
@@ -192,8 +187,6 @@ describe.each(testEngines())('fuzzing the webhook routes on %s', (engine) => {
   });
   afterAll(async () => {
     await bot.stop();
-    await slack.close();
-    await database.destroy();
   });
 
   it.each(routes.map((r) => [r.path, r] as const))('%s: never a 5xx, a refusal changes nothing, what is accepted applies cleanly', async (_path, route) => {
@@ -230,4 +223,4 @@ describe.each(testEngines())('fuzzing the webhook routes on %s', (engine) => {
     // The untouched payload was accepted (and applied, above), not only refusals seen.
     expect(accepted).toBeGreaterThan(0);
   }, 120_000);
-});
+}, { resetEachTest: false, slack: { users: [DANA] } });

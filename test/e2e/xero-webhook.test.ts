@@ -2,9 +2,7 @@
 // INVOICE events signed as Xero signs them, a local fake of Xero's identity (rotating refresh
 // tokens) and Accounting API, and what reaches the fake Slack.
 import { FixedClock, systemClock } from '../../src/clock.js';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.js';
-import { startTestBot, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
-import { createTestDatabase, testEngines, type TestDatabase } from '../support/test-database.js';
+import { describeEachEngineWithSlack, testBotPerTest, TEST_CHANNEL, type TestBot } from '../support/bot-harness.js';
 import { eventually, post } from '../support/signing.js';
 import { allText, countRows, storedCounts, NOTHING_STORED } from '../support/payment-fixtures.js';
 import { startFakeXero, type FakeXero } from '../support/fake-books.js';
@@ -14,42 +12,29 @@ const NOW = '2026-11-20T15:10:00Z';
 const INVOICE = '243216c5-369e-4056-ac67-05388f86dc81';
 const BILL = '0b0a3f7e-1111-4222-8333-944455556666';
 
-describe.each(testEngines())('POST /webhooks/xero on %s', (engine) => {
-  let database: TestDatabase;
-  let slack: FakeSlack;
+describeEachEngineWithSlack('POST /webhooks/xero on %s', (database, slack) => {
   let xero: FakeXero;
-  let bot: TestBot | null = null;
+  const bot = testBotPerTest({ ignoreStopFailure: true });
   let clock: FixedClock;
 
   beforeAll(async () => {
-    database = await createTestDatabase(engine);
-    slack = await startFakeSlack();
     xero = await startFakeXero(XERO_TENANT);
   });
   beforeEach(async () => {
-    await database.reset();
-    slack.reset();
     xero.resetFake();
     clock = new FixedClock(NOW);
   });
-  afterEach(async () => {
-    await bot?.stop().catch(() => undefined);
-    bot = null;
-  });
   afterAll(async () => {
     await xero?.close();
-    await slack?.close();
-    await database?.destroy();
   });
 
   const start = async (env: Record<string, string> = {}): Promise<TestBot> => {
-    bot = await startTestBot({ database, slack, clock, wallClock: systemClock, env: xeroEnv(xero, env) });
-    return bot;
+    return bot.start({ database, slack, clock, wallClock: systemClock, env: xeroEnv(xero, env) });
   };
-  const send = (body: string, headers = xeroHeaders(body)) => post(`${bot!.url}/webhooks/xero`, body, headers);
+  const send = (body: string, headers = xeroHeaders(body)) => post(`${bot.url}/webhooks/xero`, body, headers);
   const settle = async () => {
-    await bot!.applied();
-    await bot!.bot.context.dispatcher.drain();
+    await bot.applied();
+    await bot.bot.context.dispatcher.drain();
   };
   const db = () => database.handle.db;
 
@@ -127,7 +112,7 @@ describe.each(testEngines())('POST /webhooks/xero on %s', (engine) => {
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ ok: true, stored: 2, duplicates: 0 });
     await eventually(async () => {
-      await bot!.applied();
+      await bot.applied();
       expect(await countRows(database.handle, 'payments')).toBe(1);
     }, 5_000);
     await settle();

@@ -7,8 +7,8 @@ import type { DispatcherOptions } from '../../src/outbox/dispatcher.js';
 import type { InboxWorkerOptions } from '../../src/ingest/inbox-worker.js';
 import type { BooksRetryOptions } from '../../src/ingest/books/books-reads.js';
 import type { StripeLookupOptions } from '../../src/ingest/stripe/stripe-lookups.js';
-import type { TestDatabase } from './test-database.js';
-import type { FakeSlack } from './fake-slack.js';
+import { testDatabaseSuite, testEngines, type DatabaseSuiteOptions, type TestDatabase, type TestEngine } from './test-database.js';
+import { createFakeSlack, type FakeSlack, type FakeSlackOptions } from './fake-slack.js';
 
 export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const TEST_BOT_TOKEN = 'xoxb-test-token';
@@ -106,4 +106,88 @@ export async function startTestBot(options: {
     },
     stop: () => bot.stop(),
   };
+}
+
+export type TestBotOptions = Parameters<typeof startTestBot>[0];
+
+/** The bot of the test running: reads go to the one `start` started last. */
+export interface TestBotPerTest extends TestBot {
+  /** Starts the test's bot; one a test started before is replaced, not stopped (the test stops it if it must). */
+  start(options: TestBotOptions): Promise<TestBot>;
+}
+
+/**
+ * For a suite whose tests each run their own bot (started in the test or in a beforeEach, with
+ * that test's env, clocks and Slack): the bot started last is stopped after each test. A failed
+ * stop fails the test, unless `ignoreStopFailure`: the suites that swallowed it in their own
+ * afterEach still do. Call it in the describe body before the afterEach hooks that must run after
+ * the stop (jest runs them in the order declared).
+ */
+export function testBotPerTest(options: { ignoreStopFailure?: boolean } = {}): TestBotPerTest {
+  let running: TestBot | undefined;
+  const current = (): TestBot => {
+    if (!running) throw new Error('no bot started in this test: call start() first');
+    return running;
+  };
+  afterEach(async () => {
+    const bot = running;
+    running = undefined;
+    if (!bot) return;
+    if (options.ignoreStopFailure) await bot.stop().catch(() => undefined);
+    else await bot.stop();
+  });
+  return {
+    async start(botOptions) {
+      running = await startTestBot(botOptions);
+      return running;
+    },
+    get bot() {
+      return current().bot;
+    },
+    get url() {
+      return current().url;
+    },
+    get clock() {
+      return current().clock;
+    },
+    get wallClock() {
+      return current().wallClock;
+    },
+    console: () => current().console(),
+    applied: () => current().applied(),
+    stop: () => current().stop(),
+  };
+}
+
+/**
+ * What most end-to-end suites set up around their bots, once: a test database and a fake Slack
+ * that live for the suite, are emptied before each test (unless `resetEachTest: false`) and are
+ * closed after the suite's own afterAll hooks, so the bots stopped there go first. Called inside a
+ * describe; describeEachEngineWithSlack is the usual way in.
+ */
+export function testDatabaseAndSlackSuite(
+  engine: TestEngine,
+  body: (database: TestDatabase, slack: FakeSlack, engine: TestEngine) => void,
+  options: DatabaseSuiteOptions & { slack?: FakeSlackOptions } = {},
+): void {
+  testDatabaseSuite(
+    engine,
+    (database) => {
+      const slack = createFakeSlack(options.slack);
+      beforeAll(() => slack.listen());
+      if (options.resetEachTest ?? true) beforeEach(() => slack.reset());
+      body(database, slack, engine);
+      afterAll(() => slack.close());
+    },
+    options,
+  );
+}
+
+/** testDatabaseAndSlackSuite on every test engine, as describe.each(testEngines()) would. */
+export function describeEachEngineWithSlack(
+  title: string,
+  body: (database: TestDatabase, slack: FakeSlack, engine: TestEngine) => void,
+  options: DatabaseSuiteOptions & { slack?: FakeSlackOptions } = {},
+): void {
+  describe.each(testEngines())(title, (engine) => testDatabaseAndSlackSuite(engine, body, options));
 }

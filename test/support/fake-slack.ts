@@ -25,6 +25,10 @@ export interface SlackCall {
   fault?: SlackFault;
 }
 
+/** The Slack user most suites' account owner is, and a second owner for suites that need two. */
+export const DANA: FakeSlackUser = { id: 'U0DANA', email: 'dana@example.com', name: 'dana' };
+export const SAM: FakeSlackUser = { id: 'U0SAM', email: 'sam@example.com', name: 'sam' };
+
 export interface FakeSlackOptions {
   users?: FakeSlackUser[];
   /** Answer chat.postMessage/chat.update with 429 when a channel gets more than this. */
@@ -40,7 +44,7 @@ export interface FakeSlack {
   /** Every call received, in arrival order (faulted ones included). */
   readonly calls: SlackCall[];
   callsTo(method: string): SlackCall[];
-  /** Forget calls, pending faults, rate windows and post counts. */
+  /** Forget calls, pending faults, rate windows, post counts and the users added since the start. */
   reset(): void;
   waitFor(method: string, count: number, timeoutMs?: number): Promise<SlackCall[]>;
   failNext(method: string, fault: SlackFault, times?: number): void;
@@ -113,6 +117,7 @@ class FakeSlackServer implements FakeSlack {
     this.faults.clear();
     this.accepted.clear();
     this.posted.clear();
+    this.state.users = [...(this.opts.users ?? [])];
   }
 
   waitFor(method: string, count: number, timeoutMs = 5000): Promise<SlackCall[]> {
@@ -157,6 +162,8 @@ class FakeSlackServer implements FakeSlack {
   }
 
   async close(): Promise<void> {
+    // A suite's fake whose beforeAll failed before it listened (createFakeSlack) has nothing to close.
+    if (!this.server.listening) return;
     for (const waiter of this.waiters) {
       clearTimeout(waiter.timer);
       waiter.reject(new Error(`fake-slack: closed while waiting for ${waiter.count} call(s) to ${waiter.method}`));
@@ -274,7 +281,15 @@ class FakeSlackServer implements FakeSlack {
 
 /** Starts a fake Slack Web API on 127.0.0.1 (random port). */
 export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
-  const fake = new FakeSlackServer(opts);
+  const fake = createFakeSlack(opts);
   await fake.listen();
   return fake;
+}
+
+/**
+ * A fake Slack not listening yet (its url is empty until `listen`): for a suite that names it where
+ * it declares its tests and starts it in beforeAll (describeEachEngineWithSlack).
+ */
+export function createFakeSlack(opts: FakeSlackOptions = {}): FakeSlack & { listen(): Promise<void> } {
+  return new FakeSlackServer(opts);
 }

@@ -29,3 +29,28 @@ export async function startResponseHook<T>(into: T[], path = '/response'): Promi
     },
   };
 }
+
+/**
+ * The response_url stand-in as every suite that has one uses it: listening from beforeAll, its
+ * array emptied before each test, closed after the suite. Call it in the describe body.
+ */
+export function responseHookForSuite<T>(path?: string): { readonly url: string; readonly responses: T[] } {
+  const responses: T[] = [];
+  let hook: ResponseHook | undefined;
+  beforeAll(async () => {
+    hook = await startResponseHook(responses, path);
+  });
+  beforeEach(() => {
+    responses.length = 0;
+  });
+  afterAll(async () => {
+    await hook?.close();
+  });
+  return {
+    responses,
+    get url() {
+      if (!hook) throw new Error('the response hook starts in beforeAll: read its url in a hook or a test');
+      return hook.url;
+    },
+  };
+}

@@ -239,3 +239,50 @@ export async function emptyAppTables(handle: DatabaseHandle): Promise<void> {
       from pg_sequences where schemaname = current_schema()`.execute(trx);
   });
 }
+
+export interface DatabaseSuiteOptions {
+  /**
+   * Empty the tables before every test (the default). `false` for a suite that seeds once in
+   * beforeAll, or resets at moments of its own (per property run, per case).
+   */
+  resetEachTest?: boolean;
+}
+
+/**
+ * The lifecycle nearly every database suite shares, once: a database made in beforeAll, emptied
+ * before each test, destroyed after the suite's own afterAll hooks (jest runs those in the order
+ * they are declared, so the bots, workers and second handles the body stops there are gone first).
+ * The body gets the database before beforeAll has made it: what it reads from it, it reads in its
+ * hooks and tests.
+ */
+export function testDatabaseSuite(engine: TestEngine, body: (database: TestDatabase, engine: TestEngine) => void, options: DatabaseSuiteOptions = {}): void {
+  let made: TestDatabase | undefined;
+  const current = (): TestDatabase => {
+    if (!made) throw new Error('the test database is made in beforeAll: read it in a hook or a test');
+    return made;
+  };
+  const database: TestDatabase = {
+    engine,
+    get handle() {
+      return current().handle;
+    },
+    get target() {
+      return current().target;
+    },
+    reset: () => current().reset(),
+    destroy: () => current().destroy(),
+  };
+  beforeAll(async () => {
+    made = await createTestDatabase(engine);
+  });
+  if (options.resetEachTest ?? true) beforeEach(() => database.reset());
+  body(database, engine);
+  afterAll(async () => {
+    await made?.destroy();
+  });
+}
+
+/** `describe.each(testEngines())(title, …)` with a database suite's lifecycle (testDatabaseSuite). */
+export function describeEachEngine(title: string, body: (database: TestDatabase, engine: TestEngine) => void, options: DatabaseSuiteOptions = {}): void {
+  describe.each(testEngines())(title, (engine) => testDatabaseSuite(engine, body, options));
+}

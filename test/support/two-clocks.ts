@@ -5,10 +5,10 @@ import { digestJob } from '../../src/digest/digest-job.js';
 import { digestWeek } from '../../src/digest/digest-week.js';
 import { nudgesJob } from '../../src/nudge/nudges-job.js';
 import { enqueuePost } from '../../src/outbox/outbox-queries.js';
-import { startTestBot, TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET, type TestBot } from './bot-harness.js';
+import { startTestBot, testDatabaseAndSlackSuite, TEST_BOT_TOKEN, TEST_CHANNEL, TEST_SIGNING_SECRET, TEST_WEBHOOK_SECRET, type TestBot } from './bot-harness.js';
 import { waitUntil } from './db-helpers.js';
-import { startFakeSlack, type FakeSlack } from './fake-slack.js';
-import { createTestDatabase, type TestDatabase, type TestEngine } from './test-database.js';
+import type { FakeSlack } from './fake-slack.js';
+import type { TestDatabase, TestEngine } from './test-database.js';
 
 /**
  * What the "two clocks" tests share, whether they run a job in-process (`runJobOnce`) or through
@@ -112,27 +112,13 @@ export type RunJob = (name: string, asOf: Date, setup: { database: TestDatabase;
  * runs behave. `runJob` says how the job is run (in this process, or the built CLI in a child).
  */
 export function describeRunJobNow(title: string, engine: TestEngine, runJob: RunJob): void {
-  describe(title, () => {
-    let database: TestDatabase;
-    let slack: FakeSlack;
+  describe(title, () => testDatabaseAndSlackSuite(engine, (database, slack) => {
     let bot: TestBot | null = null;
 
-    beforeAll(async () => {
-      database = await createTestDatabase(engine);
-      slack = await startFakeSlack();
-    });
-    beforeEach(async () => {
-      await database.reset();
-      slack.reset();
-      slack.setLatency(0);
-    });
+    beforeEach(() => slack.setLatency(0));
     afterEach(async () => {
       await bot?.stop();
       bot = null;
-    });
-    afterAll(async () => {
-      await slack.close();
-      await database.destroy();
     });
 
     const db = () => database.handle.db;
@@ -218,5 +204,5 @@ export function describeRunJobNow(title: string, engine: TestEngine, runJob: Run
         expect(await db().selectFrom('outbox').select('status').where('dedupe_key', '=', held).executeTakeFirst()).toEqual({ status: 'pending' });
       }, 90_000);
     });
-  });
+  }));
 }
