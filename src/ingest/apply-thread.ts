@@ -5,6 +5,7 @@ import { childLogger, createLogger } from '../log.js';
 import { Metrics } from '../metrics.js';
 import { configuredDirectory } from '../slack/user-directory.js';
 import { InboxWorker } from './inbox-worker.js';
+import { AnsweringGauge } from './answering-gauge.js';
 import type { ApplyThreadData, FromApplyThread, ToApplyThread } from './inbox-thread.js';
 import { appliedLater, stopSources, webhookSources } from './webhook-sources.js';
 
@@ -22,7 +23,7 @@ const APPLY_POOL_SIZE = 4;
 
 if (!parentPort) throw new Error('apply-thread.js runs as a worker thread: inbox-thread.ts starts it');
 const port = parentPort;
-const { config, pretty } = workerData as ApplyThreadData;
+const { config, pretty, answering } = workerData as ApplyThreadData;
 const send = (message: FromApplyThread) => port.postMessage(message);
 
 const log = createLogger({ level: config.logLevel, pretty });
@@ -30,7 +31,7 @@ const database = await openDatabase(config.database, { poolSize: APPLY_POOL_SIZE
 const metrics = new Metrics({ defaultMetrics: false });
 const webhooks = webhookSources({ config, db: database.db, directory: configuredDirectory(config, log), log, metrics, clock: systemClock });
 const inbox = new InboxWorker(
-  { db: database.db, clock: systemClock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => send({ type: 'committed' }) },
+  { db: database.db, clock: systemClock, log: childLogger(log, 'ingest'), metrics, afterCommit: () => send({ type: 'committed' }), answering: new AnsweringGauge(answering) },
   appliedLater(webhooks),
 );
 

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { RemoteMetrics } from '../metrics.js';
 import type { ParsedEvent } from './webhook-route.js';
+import { AnsweringGauge } from './answering-gauge.js';
 
 /**
  * The inbox worker on a thread of its own, for a bot on a PostgreSQL server (`start`).
@@ -29,6 +30,8 @@ export interface ApplyThreadData {
   config: Config;
   /** Log lines formatted for a person (stdout is a terminal), as the main thread's are. */
   pretty: boolean;
+  /** The main thread's count of webhook requests being answered (AnsweringGauge's shared counter). */
+  answering: Int32Array;
 }
 
 /** Events a route stored, as it parsed them (their raw body left out: the thread has it in the inbox). */
@@ -68,7 +71,6 @@ const defaults: InboxThreadOptions = {
   stopTimeoutMs: 6_000,
 };
 
-const answered = () => {};
 /** How long stored events wait to be handed to the thread in one message with those stored alongside. */
 const WAKE_EVERY_MS = 1;
 
@@ -85,8 +87,10 @@ export class InboxThread {
   #nextAsk = 1;
   readonly #asks = new Map<number, (metrics: Awaited<ReturnType<RemoteMetrics>>) => void>();
 
+  readonly #answering = new AnsweringGauge();
+
   constructor(
-    private readonly deps: { data: ApplyThreadData; log: Logger; afterCommit: () => void },
+    private readonly deps: { data: Omit<ApplyThreadData, 'answering'>; log: Logger; afterCommit: () => void },
     options: Partial<InboxThreadOptions> = {},
   ) {
     this.#options = { ...defaults, ...options };
@@ -98,9 +102,12 @@ export class InboxThread {
     return this.#spawn();
   }
 
-  /** Answering needs no turn-taking when applying has a thread of its own. */
+  /**
+   * A webhook request is being answered. The thread still gives way to answering (up to giveWayMs,
+   * bounded by maxLagMs): it has a thread of its own, not cores of its own.
+   */
   receiving(): () => void {
-    return answered;
+    return this.#answering.receiving();
   }
 
   /**
@@ -172,7 +179,8 @@ export class InboxThread {
   }
 
   #spawn(): Promise<void> {
-    const worker = new Worker(this.#options.script, { workerData: this.deps.data });
+    const data: ApplyThreadData = { ...this.deps.data, answering: this.#answering.shared };
+    const worker = new Worker(this.#options.script, { workerData: data });
     this.#worker = worker;
     return new Promise<void>((resolve, reject) => {
       let ready = false;

@@ -7,6 +7,7 @@ import type { Metrics } from '../metrics.js';
 import { claimAsApplied, claimUnapplied, markApplied, markAttemptFailed, markClaimedHeld, markHeld, rawBodies, unappliedEvents, type UnappliedEvent } from './inbox-queries.js';
 import type { ApplyHold, ParsedEvent, WebhookSource } from './webhook-route.js';
 import { ParsedEventCache, type ParsedEventCacheOptions } from './parsed-event-cache.js';
+import { AnsweringGauge } from './answering-gauge.js';
 
 export interface InboxWorkerOptions {
   /** Events applied in one transaction: one commit for many payments is what lets apply keep up with acknowledging. */
@@ -107,9 +108,8 @@ export class InboxWorker {
   #again = false;
   /** Events the routes just parsed, by inbox id, so applying them does not parse them again. */
   readonly #parsed: ParsedEventCache;
-  /** Webhook requests being answered right now, and the waits for there to be none. */
-  #receiving = 0;
-  #untilQuiet = new Set<() => void>();
+  /** Webhook requests being answered right now: in this thread, or in the main one when this is the apply thread. */
+  readonly #answering: AnsweringGauge;
   /** Rows a batch of this process has read and not finished: another batch of ours reads past them. */
   readonly #inFlight = new Set<number>();
   /** Reads of due rows, one at a time, so two batches of ours never read the same rows. */
@@ -126,7 +126,7 @@ export class InboxWorker {
      * `clock` is the wall clock (clock.ts): `retry_at` and `processed_at` are the machine's. What an
      * event decides is judged as of its own `received_at`, whoever drains it.
      */
-    private readonly deps: { db: Kysely<Database>; clock: Clock; log: Logger; metrics: Metrics; afterCommit: () => void },
+    private readonly deps: { db: Kysely<Database>; clock: Clock; log: Logger; metrics: Metrics; afterCommit: () => void; answering?: AnsweringGauge },
     sources: readonly AnySource[],
     options: Partial<InboxWorkerOptions> = {},
   ) {
@@ -137,6 +137,7 @@ export class InboxWorker {
     };
     this.#sources = new Map(sources.map((s) => [s.source, s]));
     this.#parsed = new ParsedEventCache(() => deps.clock.now().getTime(), this.#options.cache);
+    this.#answering = deps.answering ?? new AnsweringGauge();
   }
 
   /** What the cache of parsed events holds now (tests, the RSS bench). */
@@ -157,14 +158,7 @@ export class InboxWorker {
 
   /** A webhook request is being answered: call the returned function once it is. */
   receiving(): () => void {
-    this.#receiving += 1;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.#receiving -= 1;
-      if (this.#receiving === 0) for (const resume of [...this.#untilQuiet]) resume();
-    };
+    return this.#answering.receiving();
   }
 
   /**
@@ -176,16 +170,8 @@ export class InboxWorker {
     const oldest = rows.find((r) => r.retry_at === null);
     const lagLeft = oldest ? this.#options.maxLagMs - (this.deps.clock.now().getTime() - oldest.received_at.getTime()) : Infinity;
     const waitMs = Math.min(this.#options.giveWayMs, lagLeft);
-    if (this.#receiving === 0 || waitMs <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const resume = () => {
-        clearTimeout(timer);
-        this.#untilQuiet.delete(resume);
-        resolve();
-      };
-      const timer = setTimeout(resume, waitMs);
-      this.#untilQuiet.add(resume);
-    });
+    if (this.#answering.answering === 0 || waitMs <= 0) return Promise.resolve();
+    return this.#answering.untilQuiet(waitMs);
   }
 
   /** The route stored these events (already parsed and validated): keep them at hand, and apply them now. */

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { eventually, genericHeaders, post } from '../support/signing.js';
 import { cliBotReady, cliBotSuite, startCliBot, type CliBot } from '../support/cli-bot.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -62,6 +63,33 @@ describe('start on PostgreSQL: applying on a thread of its own', () => {
     expect(await bot.exited).toBe(0);
     expect(bot.lines().at(-1)?.['msg']).toBe('stopped');
   }, 90_000);
+
+  it('gives way to a webhook request still being answered on the main thread: a payment waits for a gap, half a second at most', async () => {
+    const bot = startBot();
+    await ready(bot);
+    await eventually(() => bot.lines().some((l) => l['msg'] === 'applying stored webhooks on a thread of their own'));
+    const appliedAfter = async (id: string) => {
+      const started = performance.now();
+      expect((await postPayment(bot, id, 'gap')).status).toBe(200);
+      await eventually(async () => (await unapplied()) === 0, 10_000);
+      return performance.now() - started;
+    };
+    // Warm: the account exists, the thread has applied once.
+    await appliedAfter('pay-gap-0');
+    const quick = await appliedAfter('pay-gap-1');
+
+    // A request whose body is still arriving is being answered until it ends.
+    const slow = request({ host: '127.0.0.1', port: bot.port, path: '/webhooks/payments', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '1000' } });
+    slow.on('error', () => undefined);
+    slow.write('{"id":');
+    await new Promise((r) => setTimeout(r, 200));
+    const waited = await appliedAfter('pay-gap-2');
+    slow.destroy();
+    // The thread waited for the gap (500 ms), not the other request's end, which never came.
+    expect(waited).toBeGreaterThanOrEqual(450);
+    expect(waited).toBeGreaterThan(quick + 200);
+    expect(await suite.database.handle.db.selectFrom('payments').select('external_id').execute()).toHaveLength(3);
+  }, 60_000);
 
   it('stopped with SIGTERM in the middle of a burst, leaves every acknowledged payment applied or waiting, and the next start applies the rest once', async () => {
     const first = startBot();
