@@ -429,18 +429,6 @@ export async function recordRepArrow(db: Db, arrow: { accountId: number; directi
   return row.id;
 }
 
-/** Whether the Slack user owns any account: `/top` shows the team's board to someone who owns none. */
-export async function ownsAccounts(db: Db, slackUserId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('accounts as a')
-    .innerJoin('owners as o', 'o.id', 'a.owner_id')
-    .select('a.id')
-    .where('o.slack_user_id', '=', slackUserId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export interface RisingCandidate {
   id: number;
   ownerId: number | null;
