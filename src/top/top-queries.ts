@@ -60,6 +60,25 @@ async function withoutJit<R>(db: Kysely<Database>, statement: RawBuilder<R>): Pr
   });
 }
 
+/**
+ * The end of a board's statement over a `paying` CTE (account_id, currency, total, name: the accounts
+ * with something paid in the year, one row per currency): each currency's top `limit` ranked by total
+ * (ties by name, then id), the currencies with the most paying accounts first.
+ */
+function rankedPerCurrency(limit: number): RawBuilder<unknown> {
+  return sql`currencies as (select currency, count(*) as accounts from paying group by currency)
+    select top.account_id, top.name, c.currency, top.total, top.rank, c.accounts
+    from currencies c
+    cross join lateral (
+      select p.account_id, p.name, p.total, row_number() over (order by p.total desc, p.name collate "C", p.account_id) as rank
+      from paying p
+      where p.currency = c.currency
+      order by p.total desc, p.name collate "C", p.account_id
+      limit ${limit}
+    ) top
+    order by c.accounts desc, c.currency, top.rank`;
+}
+
 type RankedSqlRow = { account_id: number; name: string; currency: string; total: string | number; rank: string | number; accounts: string | number };
 
 const toRankedRow = (r: RankedSqlRow): RankedRow => ({
@@ -206,17 +225,7 @@ async function rankedOwner(db: Kysely<Database>, query: { slackUserId: string; a
     paying as materialized (
       select t.account_id, t.currency, t.total, m0.name from totals t join mine m0 on m0.id = t.account_id
     ),
-    currencies as (select currency, count(*) as accounts from paying group by currency)
-    select top.account_id, top.name, c.currency, top.total, top.rank, c.accounts
-    from currencies c
-    cross join lateral (
-      select p.account_id, p.name, p.total, row_number() over (order by p.total desc, p.name collate "C", p.account_id) as rank
-      from paying p
-      where p.currency = c.currency
-      order by p.total desc, p.name collate "C", p.account_id
-      limit ${limit}
-    ) top
-    order by c.accounts desc, c.currency, top.rank`);
+    ${rankedPerCurrency(limit)}`);
   return result.rows.map(toRankedRow);
 }
 
@@ -228,7 +237,7 @@ export async function rankedAccountsFromPayments(db: Db, query: { scope: BoardSc
     scope.kind === 'owner'
       ? sql`and p.account_id in (select a0.id from accounts a0 join owners o0 on o0.id = a0.owner_id where o0.slack_user_id = ${scope.slackUserId})`
       : sql``;
-  const result = await sql<{ account_id: number; name: string; currency: string; total: string | number; rank: string | number; accounts: string | number }>`
+  const result = await sql<RankedSqlRow>`
     with totals as materialized (
       select p.account_id, p.currency, sum(p.amount_minor - p.refunded_minor) as total
       from payments p
@@ -241,25 +250,8 @@ export async function rankedAccountsFromPayments(db: Db, query: { scope: BoardSc
       from totals t join accounts a on a.id = t.account_id
       where a.status = 'active'
     ),
-    currencies as (select currency, count(*) as accounts from paying group by currency)
-    select top.account_id, top.name, c.currency, top.total, top.rank, c.accounts
-    from currencies c
-    cross join lateral (
-      select p.account_id, p.name, p.total, row_number() over (order by p.total desc, p.name collate "C", p.account_id) as rank
-      from paying p
-      where p.currency = c.currency
-      order by p.total desc, p.name collate "C", p.account_id
-      limit ${limit}
-    ) top
-    order by c.accounts desc, c.currency, top.rank`.execute(db);
-  return result.rows.map((r) => ({
-    accountId: Number(r.account_id),
-    name: r.name,
-    currency: r.currency,
-    totalMinor: Number(r.total),
-    rank: Number(r.rank),
-    accounts: Number(r.accounts),
-  }));
+    ${rankedPerCurrency(limit)}`.execute(db);
+  return result.rows.map(toRankedRow);
 }
 
 export interface WeeklyRankedRow extends RankedRow {
@@ -290,7 +282,7 @@ export async function weeklyRankedAccounts(
     .execute();
   if (owners.length === 0) return { rows: [], lastOwnerId: null };
   const ids = owners.map((o) => o.id);
-  const result = await withoutJit(db, sql<{ owner_id: number; account_id: number; name: string; currency: string; total: string | number; rank: string | number; accounts: string | number }>`
+  const result = await withoutJit(db, sql<RankedSqlRow & { owner_id: number }>`
     with mine as materialized (
       select a.id, a.owner_id, a.name from accounts a
       where a.owner_id = any(${ids}::bigint[]) and a.status = 'active'
@@ -328,16 +320,7 @@ export async function weeklyRankedAccounts(
     order by owner_id, accounts desc, currency, rank`);
   const slackIds = new Map(owners.map((o) => [o.id, o.slack_user_id!]));
   return {
-    rows: result.rows.map((r) => ({
-      ownerId: Number(r.owner_id),
-      slackUserId: slackIds.get(Number(r.owner_id))!,
-      accountId: Number(r.account_id),
-      name: r.name,
-      currency: r.currency,
-      totalMinor: Number(r.total),
-      rank: Number(r.rank),
-      accounts: Number(r.accounts),
-    })),
+    rows: result.rows.map((r) => ({ ownerId: Number(r.owner_id), slackUserId: slackIds.get(Number(r.owner_id))!, ...toRankedRow(r) })),
     lastOwnerId: owners[owners.length - 1]!.id,
   };
 }
