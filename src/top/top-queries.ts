@@ -1,7 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { ThresholdBasis } from '../domain/quiet.js';
-import { NO_OPEN_NUDGE, thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
+import { nudgeableAccountsQuery, thresholdSql, toQuietCandidate, type QuietCandidate, type ThresholdRule } from '../accounts/quiet-queries.js';
 import { FLAT_BAND_PERCENT, SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
 import { RANK_WINDOW_DAYS, REP_ARROW_DAYS, type RepArrowFact, type RepDirection } from '../domain/top-ten.js';
 import { ensureTopTotals, REQUEST_REBUILD_AFTER_MS, topTotalsSnapshot } from './top-totals.js';
@@ -412,22 +411,11 @@ export async function recordRepArrow(db: Db, arrow: { accountId: number; directi
   return row.id;
 }
 
-export interface RisingCandidate {
-  id: number;
-  ownerId: number | null;
-  status: 'active' | 'churned';
-  snoozedUntil: Date | null;
-  lastTouchAt: Date;
-  lastInboundAt: Date | null;
-  /** The account's full quiet threshold and its basis, by the sweep's own rule. */
-  thresholdDays: number;
-  thresholdBasis: ThresholdBasis;
+/** A rising candidate; its threshold is the account's full quiet threshold, by the sweep's own rule. */
+export interface RisingCandidate extends QuietCandidate {
   /** The data's or the rep's arrow is up: only these are nudged early. */
   rising: boolean;
-  cursor: { lastTouchAt: string; id: number };
 }
-
-const epochMs = (column: string) => sql<number | null>`(extract(epoch from ${sql.ref(column)}) * 1000)::float8`;
 
 /**
  * One keyset page, in (last_touch_at, id) order, of the accounts that may be rising and untouched past
@@ -458,18 +446,7 @@ export async function risingCandidatesPage(
     .orderBy('c.last_touch_at')
     .orderBy('c.id')
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    ownerId: r.owner_id,
-    status: r.status,
-    snoozedUntil: r.snoozed_until === null ? null : new Date(r.snoozed_until),
-    lastTouchAt: new Date(r.last_touch_at!),
-    lastInboundAt: r.last_inbound_at === null ? null : new Date(r.last_inbound_at),
-    thresholdDays: Number(r.threshold_days),
-    thresholdBasis: r.threshold_basis,
-    rising: r.rising,
-    cursor: { lastTouchAt: r.cursor_at, id: r.id },
-  }));
+  return rows.map((r) => ({ ...toQuietCandidate(r), rising: r.rising }));
 }
 
 /**
@@ -478,30 +455,11 @@ export async function risingCandidatesPage(
  * unpaged. `half_days` is risingThresholdDays in SQL.
  */
 function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }) {
-  const { now } = query;
-  const threshold = thresholdSql(query.rule);
   const window = risingWindowSql(query);
-  return db
-    .selectFrom('accounts as a')
-    .select([
-      'a.id',
-      'a.owner_id',
-      'a.status',
-      'a.last_paid_at',
-      epochMs('a.snoozed_until').as('snoozed_until'),
-      epochMs('a.last_touch_at').as('last_touch_at'),
-      epochMs('a.last_inbound_at').as('last_inbound_at'),
-      threshold.days.as('threshold_days'),
-      threshold.basis.as('threshold_basis'),
-      window.halfDays.as('half_days'),
-      sql<string>`a.last_touch_at::text`.as('cursor_at'),
-      'a.last_touch_at as touch_at',
-    ])
+  return nudgeableAccountsQuery(db, query)
+    .select(['a.last_paid_at', window.halfDays.as('half_days')])
     .where('a.last_touch_at', '<=', window.bound)
-    .where('a.status', '=', 'active')
-    .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    .where(window.inWindow)
-    .where(NO_OPEN_NUDGE);
+    .where(window.inWindow);
 }
 
 /**
