@@ -28,111 +28,50 @@ export class Metrics {
   /** Registries kept by other threads of this process (the apply thread), summed into each scrape. */
   readonly #remote: RemoteMetrics[] = [];
 
-  readonly webhooksReceived = new Counter({
-    name: 'appreciation_webhooks_received_total',
-    help: 'Webhook requests accepted and stored, by source (duplicates included).',
-    labelNames: ['source', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly webhooksReceived = counter(this.registry, 'appreciation_webhooks_received_total',
+    'Webhook requests accepted and stored, by source (duplicates included).', ['source', 'outcome']);
 
-  readonly webhooksRefused = new Counter({
-    name: 'appreciation_webhooks_refused_total',
-    help: 'Webhook requests refused, by source and reason.',
-    labelNames: ['source', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly webhooksRefused = counter(this.registry, 'appreciation_webhooks_refused_total',
+    'Webhook requests refused, by source and reason.', ['source', 'reason']);
 
-  readonly webhookLatency = new Histogram({
-    name: 'appreciation_webhook_ack_seconds',
-    help: 'Time from request to acknowledgement, by source.',
-    labelNames: ['source'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  readonly webhookLatency = histogram(this.registry, 'appreciation_webhook_ack_seconds',
+    'Time from request to acknowledgement, by source.', ['source'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]);
 
-  readonly messagesSent = new Counter({
-    name: 'appreciation_slack_messages_sent_total',
-    help: 'Messages delivered to Slack (or the console), by kind.',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  readonly messagesSent = counter(this.registry, 'appreciation_slack_messages_sent_total',
+    'Messages delivered to Slack (or the console), by kind.', ['kind']);
 
-  readonly messagesFailed = new Counter({
-    name: 'appreciation_slack_messages_failed_total',
-    help: 'Messages given up on, by reason (channel_not_found, not_in_channel, …).',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
+  readonly messagesFailed = counter(this.registry, 'appreciation_slack_messages_failed_total',
+    'Messages given up on, by reason (channel_not_found, not_in_channel, …).', ['reason']);
 
-  readonly messagesRetried = new Counter({
-    name: 'appreciation_slack_messages_retried_total',
-    help: 'Sends put off for another try, by kind of failure (rate_limited, transient).',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  readonly messagesRetried = counter(this.registry, 'appreciation_slack_messages_retried_total',
+    'Sends put off for another try, by kind of failure (rate_limited, transient).', ['kind']);
 
-  readonly jobRuns = new Counter({
-    name: 'appreciation_job_runs_total',
-    help: 'Scheduled job runs, by job and outcome (done, failed, skipped when another replica had it).',
-    labelNames: ['job', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly jobRuns = counter(this.registry, 'appreciation_job_runs_total',
+    'Scheduled job runs, by job and outcome (done, failed, skipped when another replica had it).', ['job', 'outcome']);
 
-  readonly outboxBacklog = new Gauge({
-    name: 'appreciation_outbox_messages',
-    help: 'Outbox messages not yet delivered, by status (pending, sending, failed). Read in the background, at most 15 s old; absent when the last read failed.',
-    labelNames: ['status'] as const,
-    registers: [this.#backlogRegistry],
-  });
+  readonly outboxBacklog = gauge(this.#backlogRegistry, 'appreciation_outbox_messages',
+    'Outbox messages not yet delivered, by status (pending, sending, failed). Read in the background, at most 15 s old; absent when the last read failed.', ['status']);
 
-  readonly inboxApplied = new Counter({
-    name: 'appreciation_inbox_events_applied_total',
-    help: 'Stored webhook events applied by the inbox worker (payments recorded, celebrations queued), by source.',
-    labelNames: ['source'] as const,
-    registers: [this.registry],
-  });
+  readonly inboxApplied = counter(this.registry, 'appreciation_inbox_events_applied_total',
+    'Stored webhook events applied by the inbox worker (payments recorded, celebrations queued), by source.', ['source']);
 
-  readonly inboxFailures = new Counter({
-    name: 'appreciation_inbox_apply_failures_total',
-    help: 'Failed attempts at applying a stored webhook event, by source and outcome (retry, given_up).',
-    labelNames: ['source', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly inboxFailures = counter(this.registry, 'appreciation_inbox_apply_failures_total',
+    'Failed attempts at applying a stored webhook event, by source and outcome (retry, given_up).', ['source', 'outcome']);
 
-  readonly inboxApplyLag = new Histogram({
-    name: 'appreciation_inbox_apply_lag_seconds',
-    help: 'Time from a webhook event being stored to it being applied, by source.',
-    labelNames: ['source'] as const,
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-    registers: [this.registry],
-  });
+  readonly inboxApplyLag = histogram(this.registry, 'appreciation_inbox_apply_lag_seconds',
+    'Time from a webhook event being stored to it being applied, by source.', ['source'], [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]);
 
-  readonly inboxBacklog = new Gauge({
-    name: 'appreciation_inbox_events',
-    help: 'Stored webhook events not applied, by state (unapplied: waiting or retrying; failed: given up, see inbox_events.last_error). Read in the background, at most 15 s old; absent when the last read failed.',
-    labelNames: ['state'] as const,
-    registers: [this.#backlogRegistry],
-  });
+  readonly inboxBacklog = gauge(this.#backlogRegistry, 'appreciation_inbox_events',
+    'Stored webhook events not applied, by state (unapplied: waiting or retrying; failed: given up, see inbox_events.last_error). Read in the background, at most 15 s old; absent when the last read failed.', ['state']);
 
-  readonly booksConnection = new Gauge({
-    name: 'appreciation_books_connection_up',
-    help: 'Whether the OAuth connection to an accounting system works (1) or needs re-authorising (0), by provider (quickbooks, xero).',
-    labelNames: ['provider'] as const,
-    registers: [this.registry],
-  });
+  readonly booksConnection = gauge(this.registry, 'appreciation_books_connection_up',
+    'Whether the OAuth connection to an accounting system works (1) or needs re-authorising (0), by provider (quickbooks, xero).', ['provider']);
 
-  readonly booksReads = new Counter({
-    name: 'appreciation_books_reads_total',
-    help: 'Reads from an accounting system API and token refreshes, by provider, kind (read, refresh) and outcome (ok, retry_later, rate_limited, revoked, failed).',
-    labelNames: ['provider', 'kind', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly booksReads = counter(this.registry, 'appreciation_books_reads_total',
+    'Reads from an accounting system API and token refreshes, by provider, kind (read, refresh) and outcome (ok, retry_later, rate_limited, revoked, failed).', ['provider', 'kind', 'outcome']);
 
-  readonly databaseUp = new Gauge({
-    name: 'appreciation_database_up',
-    help: 'Whether the last background read of the backlog reached the database (1) or failed (0).',
-    registers: [this.registry],
-  });
+  readonly databaseUp = gauge(this.registry, 'appreciation_database_up',
+    'Whether the last background read of the backlog reached the database (1) or failed (0).');
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -172,4 +111,20 @@ export class Metrics {
         : await AggregatorRegistry.aggregate([await this.registry.getMetricsAsJSON(), ...(await Promise.all(this.#remote.map((read) => read())))]).metrics();
     return { contentType: this.registry.contentType, body: fresh ? `${main}${await this.#backlogRegistry.metrics()}` : main };
   }
+}
+
+// Each metric is registered on the registry given, never on prom-client's global one (see Metrics).
+
+function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames?: readonly L[]): Gauge<L> {
+  // Left out when there are none: prom-client assigns its config over its defaults, so an undefined
+  // labelNames would replace the empty list.
+  return new Gauge({ name, help, ...(labelNames ? { labelNames } : {}), registers: [registry] });
+}
+
+function histogram<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
+  return new Histogram({ name, help, labelNames, buckets, registers: [registry] });
 }

@@ -182,7 +182,10 @@ export async function accountsOwnedBy(db: Db, slackUserId: string, now: Date, ru
   }));
 }
 
-/** Whether the rep owns any account at all, to tell "nothing is quiet" from "nothing is yours". */
+/**
+ * Whether the rep owns any account at all: `/quiet` tells "nothing is quiet" from "nothing is yours",
+ * and `/top` shows the team's board to someone who owns none.
+ */
 export async function ownsAnyAccount(db: Db, slackUserId: string): Promise<boolean> {
   const row = await db
     .selectFrom('accounts as a')

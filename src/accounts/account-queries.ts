@@ -66,15 +66,8 @@ export async function createAccount(db: Db, input: NewAccountInput, now: Date): 
   return account;
 }
 
-export interface AccountPatch {
-  name?: string;
-  namePlaceholder?: boolean;
-  email?: string | null;
-  ownerId?: number | null;
-  tier?: string | null;
-  quietAfterDays?: number | null;
-  status?: AccountStatus;
-}
+/** Any of what a new account is given, apart from the id it is known by. */
+export type AccountPatch = Partial<Omit<NewAccountInput, 'source' | 'externalId'>>;
 
 export async function updateAccount(db: Db, id: number, patch: AccountPatch, now: Date): Promise<Account> {
   return db

@@ -89,17 +89,7 @@ export async function quietCandidatesPage(
     .orderBy('a.id')
     .limit(query.limit)
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    ownerId: r.owner_id,
-    status: r.status,
-    snoozedUntil: toDate(r.snoozed_until),
-    lastTouchAt: new Date(r.last_touch_at!),
-    lastInboundAt: toDate(r.last_inbound_at),
-    thresholdDays: r.threshold_days,
-    thresholdBasis: r.threshold_basis,
-    cursor: { lastTouchAt: r.cursor_at, id: r.id },
-  }));
+  return rows.map(toQuietCandidate);
 }
 
 /**
@@ -110,16 +100,14 @@ export async function quietCandidatesPage(
 export const NO_OPEN_NUDGE = sql<boolean>`not exists (select 1 from nudges n where n.account_id = a.id and n.status = 'open')`;
 
 /**
- * Every account that may be quiet or urgent now, which quietCandidatesPage reads a page at a time.
- * The sweep's own scan of the accounts (sweep-stage-queries.ts) shares its conditions
- * (quietOrUrgentSql, NO_OPEN_NUDGE). `touch_at` and `inbound_at` are the columns themselves, for
- * ordering as the pages do.
+ * The accounts a nudge may go to at `now` — active, not snoozed, without an open nudge — with what a
+ * candidate page reads of each: times as epoch ms, the quiet threshold and its basis, the keyset
+ * cursor, and `touch_at` (the column itself, to order by as the pages do). The quiet scan below and
+ * the rising window (top-queries.ts) narrow it each with their own bound and condition.
  */
-function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }) {
+export function nudgeableAccountsQuery(db: Db, query: { now: Date; rule: ThresholdRule }) {
   const { now } = query;
   const threshold = thresholdSql(query.rule);
-  // Accounts touched less than 24 hours ago are never read.
-  const scanBound = quietScanBound(now);
   return db
     .selectFrom('accounts as a')
     .select([
@@ -133,12 +121,48 @@ function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: Thre
       threshold.basis.as('threshold_basis'),
       sql<string>`a.last_touch_at::text`.as('cursor_at'),
       'a.last_touch_at as touch_at',
-      'a.last_inbound_at as inbound_at',
     ])
-    .where('a.last_touch_at', '<=', scanBound)
     .where('a.status', '=', 'active')
     .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    .where(NO_OPEN_NUDGE)
+    .where(NO_OPEN_NUDGE);
+}
+
+/** A row of nudgeableAccountsQuery as the sweep's reference pages give it. */
+export function toQuietCandidate(r: {
+  id: number;
+  owner_id: number | null;
+  status: AccountStatus;
+  snoozed_until: number | null;
+  last_touch_at: number | null;
+  last_inbound_at: number | null;
+  threshold_days: number;
+  threshold_basis: ThresholdBasis;
+  cursor_at: string;
+}): QuietCandidate {
+  return {
+    id: r.id,
+    ownerId: r.owner_id,
+    status: r.status,
+    snoozedUntil: toDate(r.snoozed_until),
+    lastTouchAt: new Date(r.last_touch_at!),
+    lastInboundAt: toDate(r.last_inbound_at),
+    thresholdDays: r.threshold_days,
+    thresholdBasis: r.threshold_basis,
+    cursor: { lastTouchAt: r.cursor_at, id: r.id },
+  };
+}
+
+/**
+ * Every account that may be quiet or urgent now, which quietCandidatesPage reads a page at a time.
+ * The sweep's own scan of the accounts (sweep-stage-queries.ts) shares its conditions
+ * (quietOrUrgentSql, NO_OPEN_NUDGE). `inbound_at` is the column itself, for ordering as the pages do.
+ */
+function quietCandidatesQuery(db: Db, query: { now: Date; tz: string; rule: ThresholdRule }) {
+  // Accounts touched less than 24 hours ago are never read.
+  const scanBound = quietScanBound(query.now);
+  return nudgeableAccountsQuery(db, query)
+    .select('a.last_inbound_at as inbound_at')
+    .where('a.last_touch_at', '<=', scanBound)
     .where(quietOrUrgentSql(query));
 }
 

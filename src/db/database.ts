@@ -89,16 +89,7 @@ function openPostgres(target: DatabaseTarget & { kind: 'postgres' }, options: Op
     types,
     ...(options.searchPath ? { options: `-c search_path=${options.searchPath}` } : {}),
   });
-  survivesLostConnections(pool, options.log);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return {
-    db,
-    target,
-    embedded: false,
-    query: plainQuery(pool),
-    ping: () => ping(db),
-    close: () => db.destroy(),
-  };
+  return handleOverPool(pool, target, { embedded: false, log: options.log });
 }
 
 async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-memory' }, options: OpenOptions): Promise<DatabaseHandle> {
@@ -118,18 +109,36 @@ async function openPglite(target: DatabaseTarget & { kind: 'pglite' | 'pglite-me
   }
   const instance = pglite;
   const pool = new pg.Pool({ ...createPgConfig(instance), types });
+  return handleOverPool(pool, target, {
+    embedded: true,
+    log: options.log,
+    async afterClose() {
+      if (!options.pglite) await instance.close();
+      lock?.release();
+    },
+  });
+}
+
+/**
+ * The handle over either engine's pool; closing it ends the pool, then runs `afterClose` for what the
+ * pool stood on (an embedded instance, its directory lock).
+ */
+function handleOverPool(
+  pool: pg.Pool,
+  target: DatabaseTarget,
+  options: { embedded: boolean; log: Logger | undefined; afterClose?: () => Promise<void> },
+): DatabaseHandle {
   survivesLostConnections(pool, options.log);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     target,
-    embedded: true,
+    embedded: options.embedded,
     query: plainQuery(pool),
     ping: () => ping(db),
     async close() {
       await db.destroy();
-      if (!options.pglite) await instance.close();
-      lock?.release();
+      await options.afterClose?.();
     },
   };
 }

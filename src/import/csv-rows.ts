@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { TOUCHPOINT_KINDS, type AccountStatus, type TouchpointDirection, type TouchpointKind } from '../db/schema.js';
+import type { AccountStatus, TouchpointDirection, TouchpointKind } from '../db/schema.js';
 import { ValidationError } from '../errors.js';
 import { genericAccountSchema, genericPaymentSchema, normaliseGenericPayment } from '../ingest/generic-payments.js';
+import { sharedFields } from '../ingest/crm-events.js';
 import { CSV_KINDS, type CsvKind, type CsvLayout } from './csv-kinds.js';
 
 /**
@@ -79,8 +80,6 @@ export function validateRow(kind: CsvKind, cells: Cells, now: Date): RowCheck<Im
   }
 }
 
-const lowerCase = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
-
 const accountSchema = genericAccountSchema.extend({
   tier: z.string().max(100, 'must be at most 100 characters').optional(),
   quiet_after_days: z
@@ -89,7 +88,7 @@ const accountSchema = genericAccountSchema.extend({
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be at least 1').max(3650, 'must be at most 3650'))
     .optional(),
-  status: z.preprocess(lowerCase, z.enum(['active', 'churned'], { error: 'must be active or churned' }).optional()),
+  status: sharedFields.status,
 });
 
 function validateAccount(cells: Cells): RowCheck<AccountRow> {
@@ -141,8 +140,8 @@ function validatePayment(cells: Cells, now: Date): RowCheck<PaymentRow> {
 const touchpointSchema = z.object({
   id: genericPaymentSchema.shape.id,
   account_external_id: genericAccountSchema.shape.external_id,
-  kind: z.preprocess(lowerCase, z.enum(TOUCHPOINT_KINDS, { error: `must be one of ${TOUCHPOINT_KINDS.join(', ')}` })),
-  direction: z.preprocess(lowerCase, z.enum(['outbound', 'inbound'], { error: 'must be outbound or inbound' })),
+  kind: sharedFields.kind,
+  direction: sharedFields.direction,
   occurred_at: genericPaymentSchema.shape.paid_at,
   note: z.string().max(10_000, 'must be at most 10000 characters').optional(),
   by_email: z.email('must be an email address').max(320).optional(),

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
-import { createAccount, findAccountByExternalId, updateAccount, type AccountPatch } from '../accounts/account-queries.js';
+import { findAccountByExternalId } from '../accounts/account-queries.js';
+import { upsertStatedAccount } from '../accounts/account-upsert.js';
 import { findOrCreateOwner } from '../accounts/owner-queries.js';
 import { recordPayment, type CelebrationSettings } from '../celebrate/record-payment.js';
 import type { Account, Database } from '../db/schema.js';
@@ -39,33 +40,14 @@ export async function storeRow(trx: Transaction<Database>, row: ImportRow, ctx: 
   }
 }
 
+/** The import's report words for what an account row did. */
+const STORE_OUTCOME = { created: 'imported', updated: 'updated', unchanged: 'skipped' } as const;
+
 async function storeAccount(trx: Transaction<Database>, row: AccountRow, ctx: StoreContext): Promise<StoreOutcome> {
   const owner = await findOrCreateOwner(trx, { email: row.ownerEmail, slackUserId: row.ownerSlackId }, ctx.now);
-  const existing = await findAccountByExternalId(trx, 'generic', row.externalId);
-  if (!existing) {
-    const created = await createAccount(
-      trx,
-      { source: 'generic', externalId: row.externalId, name: row.name, ownerId: owner?.id ?? null, tier: row.tier ?? null, quietAfterDays: row.quietAfterDays ?? null, status: row.status ?? 'active' },
-      ctx.now,
-    );
-    ctx.accounts.set(row.externalId, created);
-    return { outcome: 'imported' };
-  }
-  const patch: AccountPatch = {};
-  if (existing.name !== row.name || existing.name_is_placeholder) {
-    patch.name = row.name;
-    patch.namePlaceholder = false;
-  }
-  if (owner && existing.owner_id !== owner.id) patch.ownerId = owner.id;
-  if (row.tier !== undefined && row.tier !== existing.tier) patch.tier = row.tier;
-  if (row.quietAfterDays !== undefined && row.quietAfterDays !== existing.quiet_after_days) patch.quietAfterDays = row.quietAfterDays;
-  if (row.status !== undefined && row.status !== existing.status) patch.status = row.status;
-  if (Object.keys(patch).length === 0) {
-    ctx.accounts.set(row.externalId, existing);
-    return { outcome: 'skipped' };
-  }
-  ctx.accounts.set(row.externalId, await updateAccount(trx, existing.id, patch, ctx.now));
-  return { outcome: 'updated' };
+  const { account, outcome } = await upsertStatedAccount(trx, 'generic', row, owner?.id ?? null, ctx.now);
+  ctx.accounts.set(row.externalId, account);
+  return { outcome: STORE_OUTCOME[outcome] };
 }
 
 async function accountFor(trx: Transaction<Database>, externalId: string, ctx: StoreContext): Promise<Account | null> {

@@ -53,6 +53,16 @@ const MAX_FUTURE_MS = 24 * 3_600_000;
 
 const lowerCase = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : v);
 
+/**
+ * Fields the CSV import reads exactly as this webhook does (their rows share its contract): words
+ * from a fixed list, in any case. The import's cells come trimmed already.
+ */
+export const sharedFields = {
+  status: z.preprocess(lowerCase, z.enum(['active', 'churned'], { error: 'must be active or churned' }).optional()),
+  kind: z.preprocess(lowerCase, z.enum(TOUCHPOINT_KINDS, { error: `must be one of ${TOUCHPOINT_KINDS.join(', ')}` })),
+  direction: z.preprocess(lowerCase, z.enum(['outbound', 'inbound'], { error: 'must be outbound or inbound' })),
+};
+
 const eventId = genericPaymentSchema.shape.id;
 
 const baseSchema = z.looseObject({
@@ -66,7 +76,7 @@ const accountUpsertSchema = z.object({
       ...genericAccountSchema.shape,
       tier: z.string().trim().max(100, 'must be at most 100 characters').nullish(),
       quiet_after_days: z.number({ error: 'must be a whole number of days, e.g. 30' }).int('must be a whole number of days, e.g. 30').min(1, 'must be at least 1').max(3650, 'must be at most 3650').nullish(),
-      status: z.preprocess(lowerCase, z.enum(['active', 'churned'], { error: 'must be active or churned' }).optional()),
+      status: sharedFields.status,
     },
     { error: 'must be an object with external_id and name' },
   ),
@@ -74,8 +84,8 @@ const accountUpsertSchema = z.object({
 
 const touchpointSchema = z.object({
   account_external_id: genericAccountSchema.shape.external_id,
-  kind: z.preprocess(lowerCase, z.enum(TOUCHPOINT_KINDS, { error: `must be one of ${TOUCHPOINT_KINDS.join(', ')}` })),
-  direction: z.preprocess(lowerCase, z.enum(['outbound', 'inbound'], { error: 'must be outbound or inbound' })),
+  kind: sharedFields.kind,
+  direction: sharedFields.direction,
   occurred_at: genericPaymentSchema.shape.paid_at,
   note: z.string().max(10_000, 'must be at most 10000 characters').nullish(),
   by_email: z.email('must be an email address').max(320).nullish(),

@@ -2,7 +2,8 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ValidationError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { createAccount, findAccountByExternalId, updateAccount, type AccountPatch } from '../accounts/account-queries.js';
+import { findAccountByExternalId } from '../accounts/account-queries.js';
+import { upsertStatedAccount } from '../accounts/account-upsert.js';
 import { findOrCreateOwner } from '../accounts/owner-queries.js';
 import type { UserDirectory } from '../slack/user-directory.js';
 import { recordTouchpoint } from '../touchpoints/record-touchpoint.js';
@@ -72,25 +73,7 @@ async function upsertAccount(trx: Transaction<Database>, event: CrmAccountUpsert
   const ownerSlackId = a.ownerSlackId ?? (a.ownerEmail ? slackIds.get(a.ownerEmail) : undefined) ?? null;
   // Not on Slack (yet): the owner is kept by email and the account shows as unowned until they are.
   const owner = await findOrCreateOwner(trx, { email: a.ownerEmail, slackUserId: ownerSlackId }, now);
-  const existing = await findAccountByExternalId(trx, 'generic', a.externalId);
-  if (!existing) {
-    await createAccount(
-      trx,
-      { source: 'generic', externalId: a.externalId, name: a.name, ownerId: owner?.id ?? null, tier: a.tier ?? null, quietAfterDays: a.quietAfterDays ?? null, status: a.status ?? 'active' },
-      now,
-    );
-    return;
-  }
-  const patch: AccountPatch = {};
-  if (existing.name !== a.name || existing.name_is_placeholder) {
-    patch.name = a.name;
-    patch.namePlaceholder = false;
-  }
-  if (owner && existing.owner_id !== owner.id) patch.ownerId = owner.id;
-  if (a.tier !== undefined && a.tier !== existing.tier) patch.tier = a.tier;
-  if (a.quietAfterDays !== undefined && a.quietAfterDays !== existing.quiet_after_days) patch.quietAfterDays = a.quietAfterDays;
-  if (a.status !== undefined && a.status !== existing.status) patch.status = a.status;
-  if (Object.keys(patch).length > 0) await updateAccount(trx, existing.id, patch, now);
+  await upsertStatedAccount(trx, 'generic', a, owner?.id ?? null, now);
 }
 
 async function storeTouchpoint(trx: Transaction<Database>, eventId: string, event: CrmTouchpoint, slackIds: SlackIds, context: { now: Date; log: Logger }): Promise<void> {

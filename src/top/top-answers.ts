@@ -6,7 +6,8 @@ import { enqueueUpdate } from '../outbox/outbox-queries.js';
 import { buildTopBoard, type BoardSpec } from '../slack/views/top-board.js';
 import type { EphemeralAnswer } from '../slack/views/command-answers.js';
 import { loadBoard } from './load-board.js';
-import { ownsAccounts, recordRepArrow } from './top-queries.js';
+import { recordRepArrow } from './top-queries.js';
+import { ownsAnyAccount } from '../accounts/account-overview-queries.js';
 
 /**
  * What `/top` and the arrow buttons do, apart from Slack: read a board for a viewer, record an arrow
@@ -26,7 +27,7 @@ export function weeklyBoardKey(slackUserId: string, week: string): string {
 
 /** The board `spec` as `viewer` sees it at `now`: "mine" falls back to the team's when the viewer owns no account. */
 export async function boardFor(context: BoardContext, viewer: string, spec: BoardSpec, now: Date): Promise<EphemeralAnswer> {
-  const ownsNone = spec.scope === 'mine' && !(await ownsAccounts(context.db, viewer));
+  const ownsNone = spec.scope === 'mine' && !(await ownsAnyAccount(context.db, viewer));
   const scope = spec.scope === 'mine' && !ownsNone ? { kind: 'owner' as const, slackUserId: viewer } : { kind: 'team' as const };
   const board = await loadBoard(context.db, { scope, asOf: now, limit: spec.limit, rule: context.rule });
   return buildTopBoard(board, { spec: ownsNone ? { ...spec, scope: 'team' } : spec, now, tz: context.tz, ownsNone });

@@ -1,7 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { ThresholdBasis } from '../domain/quiet.js';
-import { NO_OPEN_NUDGE, thresholdSql, type ThresholdRule } from '../accounts/quiet-queries.js';
+import { nudgeableAccountsQuery, thresholdSql, toQuietCandidate, type QuietCandidate, type ThresholdRule } from '../accounts/quiet-queries.js';
 import { FLAT_BAND_PERCENT, SPEND_WINDOW_DAYS, type SpendPayment } from '../domain/spend-trend.js';
 import { RANK_WINDOW_DAYS, REP_ARROW_DAYS, type RepArrowFact, type RepDirection } from '../domain/top-ten.js';
 import { ensureTopTotals, REQUEST_REBUILD_AFTER_MS, topTotalsSnapshot } from './top-totals.js';
@@ -58,6 +57,25 @@ async function withoutJit<R>(db: Kysely<Database>, statement: RawBuilder<R>): Pr
     await sql`set local jit = off`.execute(trx);
     return statement.execute(trx);
   });
+}
+
+/**
+ * The end of a board's statement over a `paying` CTE (account_id, currency, total, name: the accounts
+ * with something paid in the year, one row per currency): each currency's top `limit` ranked by total
+ * (ties by name, then id), the currencies with the most paying accounts first.
+ */
+function rankedPerCurrency(limit: number): RawBuilder<unknown> {
+  return sql`currencies as (select currency, count(*) as accounts from paying group by currency)
+    select top.account_id, top.name, c.currency, top.total, top.rank, c.accounts
+    from currencies c
+    cross join lateral (
+      select p.account_id, p.name, p.total, row_number() over (order by p.total desc, p.name collate "C", p.account_id) as rank
+      from paying p
+      where p.currency = c.currency
+      order by p.total desc, p.name collate "C", p.account_id
+      limit ${limit}
+    ) top
+    order by c.accounts desc, c.currency, top.rank`;
 }
 
 type RankedSqlRow = { account_id: number; name: string; currency: string; total: string | number; rank: string | number; accounts: string | number };
@@ -206,17 +224,7 @@ async function rankedOwner(db: Kysely<Database>, query: { slackUserId: string; a
     paying as materialized (
       select t.account_id, t.currency, t.total, m0.name from totals t join mine m0 on m0.id = t.account_id
     ),
-    currencies as (select currency, count(*) as accounts from paying group by currency)
-    select top.account_id, top.name, c.currency, top.total, top.rank, c.accounts
-    from currencies c
-    cross join lateral (
-      select p.account_id, p.name, p.total, row_number() over (order by p.total desc, p.name collate "C", p.account_id) as rank
-      from paying p
-      where p.currency = c.currency
-      order by p.total desc, p.name collate "C", p.account_id
-      limit ${limit}
-    ) top
-    order by c.accounts desc, c.currency, top.rank`);
+    ${rankedPerCurrency(limit)}`);
   return result.rows.map(toRankedRow);
 }
 
@@ -228,7 +236,7 @@ export async function rankedAccountsFromPayments(db: Db, query: { scope: BoardSc
     scope.kind === 'owner'
       ? sql`and p.account_id in (select a0.id from accounts a0 join owners o0 on o0.id = a0.owner_id where o0.slack_user_id = ${scope.slackUserId})`
       : sql``;
-  const result = await sql<{ account_id: number; name: string; currency: string; total: string | number; rank: string | number; accounts: string | number }>`
+  const result = await sql<RankedSqlRow>`
     with totals as materialized (
       select p.account_id, p.currency, sum(p.amount_minor - p.refunded_minor) as total
       from payments p
@@ -241,25 +249,8 @@ export async function rankedAccountsFromPayments(db: Db, query: { scope: BoardSc
       from totals t join accounts a on a.id = t.account_id
       where a.status = 'active'
     ),
-    currencies as (select currency, count(*) as accounts from paying group by currency)
-    select top.account_id, top.name, c.currency, top.total, top.rank, c.accounts
-    from currencies c
-    cross join lateral (
-      select p.account_id, p.name, p.total, row_number() over (order by p.total desc, p.name collate "C", p.account_id) as rank
-      from paying p
-      where p.currency = c.currency
-      order by p.total desc, p.name collate "C", p.account_id
-      limit ${limit}
-    ) top
-    order by c.accounts desc, c.currency, top.rank`.execute(db);
-  return result.rows.map((r) => ({
-    accountId: Number(r.account_id),
-    name: r.name,
-    currency: r.currency,
-    totalMinor: Number(r.total),
-    rank: Number(r.rank),
-    accounts: Number(r.accounts),
-  }));
+    ${rankedPerCurrency(limit)}`.execute(db);
+  return result.rows.map(toRankedRow);
 }
 
 export interface WeeklyRankedRow extends RankedRow {
@@ -290,7 +281,7 @@ export async function weeklyRankedAccounts(
     .execute();
   if (owners.length === 0) return { rows: [], lastOwnerId: null };
   const ids = owners.map((o) => o.id);
-  const result = await withoutJit(db, sql<{ owner_id: number; account_id: number; name: string; currency: string; total: string | number; rank: string | number; accounts: string | number }>`
+  const result = await withoutJit(db, sql<RankedSqlRow & { owner_id: number }>`
     with mine as materialized (
       select a.id, a.owner_id, a.name from accounts a
       where a.owner_id = any(${ids}::bigint[]) and a.status = 'active'
@@ -328,16 +319,7 @@ export async function weeklyRankedAccounts(
     order by owner_id, accounts desc, currency, rank`);
   const slackIds = new Map(owners.map((o) => [o.id, o.slack_user_id!]));
   return {
-    rows: result.rows.map((r) => ({
-      ownerId: Number(r.owner_id),
-      slackUserId: slackIds.get(Number(r.owner_id))!,
-      accountId: Number(r.account_id),
-      name: r.name,
-      currency: r.currency,
-      totalMinor: Number(r.total),
-      rank: Number(r.rank),
-      accounts: Number(r.accounts),
-    })),
+    rows: result.rows.map((r) => ({ ownerId: Number(r.owner_id), slackUserId: slackIds.get(Number(r.owner_id))!, ...toRankedRow(r) })),
     lastOwnerId: owners[owners.length - 1]!.id,
   };
 }
@@ -429,34 +411,11 @@ export async function recordRepArrow(db: Db, arrow: { accountId: number; directi
   return row.id;
 }
 
-/** Whether the Slack user owns any account: `/top` shows the team's board to someone who owns none. */
-export async function ownsAccounts(db: Db, slackUserId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('accounts as a')
-    .innerJoin('owners as o', 'o.id', 'a.owner_id')
-    .select('a.id')
-    .where('o.slack_user_id', '=', slackUserId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
-export interface RisingCandidate {
-  id: number;
-  ownerId: number | null;
-  status: 'active' | 'churned';
-  snoozedUntil: Date | null;
-  lastTouchAt: Date;
-  lastInboundAt: Date | null;
-  /** The account's full quiet threshold and its basis, by the sweep's own rule. */
-  thresholdDays: number;
-  thresholdBasis: ThresholdBasis;
+/** A rising candidate; its threshold is the account's full quiet threshold, by the sweep's own rule. */
+export interface RisingCandidate extends QuietCandidate {
   /** The data's or the rep's arrow is up: only these are nudged early. */
   rising: boolean;
-  cursor: { lastTouchAt: string; id: number };
 }
-
-const epochMs = (column: string) => sql<number | null>`(extract(epoch from ${sql.ref(column)}) * 1000)::float8`;
 
 /**
  * One keyset page, in (last_touch_at, id) order, of the accounts that may be rising and untouched past
@@ -487,18 +446,7 @@ export async function risingCandidatesPage(
     .orderBy('c.last_touch_at')
     .orderBy('c.id')
     .execute();
-  return rows.map((r) => ({
-    id: r.id,
-    ownerId: r.owner_id,
-    status: r.status,
-    snoozedUntil: r.snoozed_until === null ? null : new Date(r.snoozed_until),
-    lastTouchAt: new Date(r.last_touch_at!),
-    lastInboundAt: r.last_inbound_at === null ? null : new Date(r.last_inbound_at),
-    thresholdDays: Number(r.threshold_days),
-    thresholdBasis: r.threshold_basis,
-    rising: r.rising,
-    cursor: { lastTouchAt: r.cursor_at, id: r.id },
-  }));
+  return rows.map((r) => ({ ...toQuietCandidate(r), rising: r.rising }));
 }
 
 /**
@@ -507,30 +455,11 @@ export async function risingCandidatesPage(
  * unpaged. `half_days` is risingThresholdDays in SQL.
  */
 function risingWindowQuery(db: Db, query: { now: Date; rule: ThresholdRule; minDays: number }) {
-  const { now } = query;
-  const threshold = thresholdSql(query.rule);
   const window = risingWindowSql(query);
-  return db
-    .selectFrom('accounts as a')
-    .select([
-      'a.id',
-      'a.owner_id',
-      'a.status',
-      'a.last_paid_at',
-      epochMs('a.snoozed_until').as('snoozed_until'),
-      epochMs('a.last_touch_at').as('last_touch_at'),
-      epochMs('a.last_inbound_at').as('last_inbound_at'),
-      threshold.days.as('threshold_days'),
-      threshold.basis.as('threshold_basis'),
-      window.halfDays.as('half_days'),
-      sql<string>`a.last_touch_at::text`.as('cursor_at'),
-      'a.last_touch_at as touch_at',
-    ])
+  return nudgeableAccountsQuery(db, query)
+    .select(['a.last_paid_at', window.halfDays.as('half_days')])
     .where('a.last_touch_at', '<=', window.bound)
-    .where('a.status', '=', 'active')
-    .where((eb) => eb.or([eb('a.snoozed_until', 'is', null), eb('a.snoozed_until', '<=', now)]))
-    .where(window.inWindow)
-    .where(NO_OPEN_NUDGE);
+    .where(window.inWindow);
 }
 
 /**

@@ -37,7 +37,7 @@ export interface BooksRetryOptions {
 
 export const defaultBooksRetryOptions: BooksRetryOptions = { retryBaseMs: 5_000, retryMaxMs: 10 * 60_000, reauthoriseRetryMs: 15 * 60_000 };
 
-/** Turns a read that must wait into the inbox hold; counts passing failures per event for the backoff. */
+/** Turns what a read came to into the apply's answer: a read that must wait into the inbox hold, counting passing failures per event for the backoff. */
 export class BooksRetries {
   readonly #failures = new Map<string, number>();
 
@@ -58,5 +58,26 @@ export class BooksRetries {
 
   done(eventId: string): void {
     this.#failures.delete(eventId);
+  }
+
+  /**
+   * Acts, inside the apply, on what an event's read came to: a read that may work later holds the
+   * event, one that cannot fails it, and a successful one clears the event's count and is recorded.
+   */
+  async settle<T>(eventId: string, read: ReadOutcome<T>, appliedAt: Date, log: Logger, record: (value: T) => Promise<void>): Promise<void | ApplyHold> {
+    switch (read.kind) {
+      case 'later':
+      case 'reauthorise':
+        return this.hold(eventId, read, appliedAt, log);
+      case 'failed':
+        throw new Error(read.error);
+      case 'read':
+        this.done(eventId);
+        return record(read.value);
+      default: {
+        const never: never = read;
+        throw new Error(`unexpected read ${JSON.stringify(never)}`);
+      }
+    }
   }
 }

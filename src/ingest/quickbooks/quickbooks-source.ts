@@ -51,25 +51,13 @@ export function quickbooksSource(deps: QuickBooksSourceDeps): WebhookSource<Quic
       }
       const read = prepared?.get(id);
       if (!read) throw new Error(`payment ${event.paymentId} was not read before applying`);
-      switch (read.kind) {
-        case 'later':
-        case 'reauthorise':
-          return deps.retries.hold(id, read, appliedAt, log);
-        case 'failed':
-          throw new Error(read.error);
-        case 'read':
-          deps.retries.done(id);
-          if (read.value.kind === 'gone') {
-            await withdrawBooksPayment(trx, 'quickbooks', externalId, { now, log });
-            return;
-          }
-          await applyBooksPayment(trx, read.value.payment, deps.celebration, { now, log });
+      return deps.retries.settle(id, read, appliedAt, log, async (value) => {
+        if (value.kind === 'gone') {
+          await withdrawBooksPayment(trx, 'quickbooks', externalId, { now, log });
           return;
-        default: {
-          const never: never = read;
-          throw new Error(`unexpected read ${JSON.stringify(never)}`);
         }
-      }
+        await applyBooksPayment(trx, value.payment, deps.celebration, { now, log });
+      });
     },
   };
 }

@@ -57,26 +57,14 @@ export function xeroSource(deps: XeroSourceDeps): WebhookSource<XeroInvoiceChang
     async apply(trx, { id, event }, { now, appliedAt, log, prepared }) {
       const read = prepared?.get(id);
       if (!read) throw new Error(`invoice ${event.invoiceId} was not read before applying`);
-      switch (read.kind) {
-        case 'later':
-        case 'reauthorise':
-          return deps.retries.hold(id, read, appliedAt, log);
-        case 'failed':
-          throw new Error(read.error);
-        case 'read':
-          deps.retries.done(id);
-          if (read.value.kind === 'none') {
-            log.debug({ invoiceId: event.invoiceId, reason: read.value.reason }, 'xero invoice has no payments to record');
-            return;
-          }
-          for (const payment of read.value.payments) await applyBooksPayment(trx, payment, deps.celebration, { now, log });
-          await withdrawRemoved(trx, read.value, { now, log });
+      return deps.retries.settle(id, read, appliedAt, log, async (value) => {
+        if (value.kind === 'none') {
+          log.debug({ invoiceId: event.invoiceId, reason: value.reason }, 'xero invoice has no payments to record');
           return;
-        default: {
-          const never: never = read;
-          throw new Error(`unexpected read ${JSON.stringify(never)}`);
         }
-      }
+        for (const payment of value.payments) await applyBooksPayment(trx, payment, deps.celebration, { now, log });
+        await withdrawRemoved(trx, value, { now, log });
+      });
     },
   };
 }

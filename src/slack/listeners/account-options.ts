@@ -3,6 +3,7 @@ import type { ScoredCandidate } from '../../accounts/account-match.js';
 import { searchAccounts } from '../../accounts/account-search.js';
 import { plainText, singleLine } from '../mrkdwn.js';
 import { ACCOUNT_PICKER_ACTION } from '../views/touchpoint-modal.js';
+import { beforeDeadline } from './before-deadline.js';
 import type { ListenerDeps } from './listener-deps.js';
 
 /** Slack shows at most 100 options in an external select. */
@@ -19,17 +20,7 @@ function optionText(c: ScoredCandidate): string {
 /** The account picker of the log-a-touchpoint modal, searching as the rep types. */
 export function registerAccountOptions(app: App, deps: ListenerDeps): void {
   app.options<'block_suggestion'>(ACCOUNT_PICKER_ACTION, async ({ ack, options }) => {
-    const search = searchAccounts(deps.db, options.value ?? '', MAX_OPTIONS);
-    const settled = search.then(
-      (found) => ({ ok: true as const, found }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), OPTIONS_DEADLINE_MS);
-    });
-    const first = await Promise.race([settled, late]);
-    clearTimeout(timer);
+    const { first, settled } = await beforeDeadline(() => searchAccounts(deps.db, options.value ?? '', MAX_OPTIONS), OPTIONS_DEADLINE_MS);
     if (first === 'late') {
       await ack({ options: [] });
       // Nobody awaits the search now: its outcome is only worth a log line.
@@ -42,6 +33,6 @@ export function registerAccountOptions(app: App, deps: ListenerDeps): void {
       await ack({ options: [] });
       throw first.error;
     }
-    await ack({ options: first.found.map((c) => ({ text: plainText(optionText(c), OPTION_TEXT_MAX), value: String(c.id) })) });
+    await ack({ options: first.value.map((c) => ({ text: plainText(optionText(c), OPTION_TEXT_MAX), value: String(c.id) })) });
   });
 }

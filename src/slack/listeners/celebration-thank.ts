@@ -1,6 +1,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { findAccount } from '../../accounts/account-queries.js';
 import { CELEBRATION_THANK_ACTION, parseThankValue } from '../../celebrate/celebration-message.js';
+import { accountGoneReply } from './account-gone.js';
 import type { ListenerDeps } from './listener-deps.js';
 import { openTouchpointModal } from './open-touchpoint-modal.js';
 
@@ -11,7 +12,7 @@ export function registerCelebrationThank(app: App, deps: ListenerDeps): void {
     const target = parseThankValue(action.value ?? '');
     const account = target ? await findAccount(deps.db, target.accountId) : null;
     if (!target || !account) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That account is no longer known to appreciation-bot.' });
+      await respond(accountGoneReply());
       return;
     }
     await openTouchpointModal(client, body.trigger_id, { account, purpose: { kind: 'thanks', paymentId: target.paymentId }, defaultKind: 'gift', userId: body.user.id }, deps);

@@ -1,5 +1,6 @@
 import type { AckFn, RespondArguments, RespondFn } from '@slack/bolt';
 import { buildNotice, type EphemeralAnswer } from '../views/command-answers.js';
+import { beforeDeadline } from './before-deadline.js';
 
 /**
  * Slack waits 3 s for a command's acknowledgement. Answering in the acknowledgement itself is one
@@ -18,33 +19,19 @@ export interface CommandIo {
   respond: RespondFn;
 }
 
-type Outcome = { ok: true; answer: EphemeralAnswer } | { ok: false; error: unknown };
-
 function ephemeral(answer: EphemeralAnswer): RespondArguments {
   return { response_type: 'ephemeral', text: answer.text, blocks: answer.blocks };
 }
 
 export async function answerCommand(io: CommandIo, work: () => Promise<EphemeralAnswer>, deadlineMs = ANSWER_DEADLINE_MS): Promise<void> {
-  const settled: Promise<Outcome> = Promise.resolve()
-    .then(work)
-    .then(
-      (answer) => ({ ok: true as const, answer }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), deadlineMs);
-  });
-  const first = await Promise.race([settled, late]);
-  clearTimeout(timer);
-
+  const { first, settled } = await beforeDeadline(work, deadlineMs);
   if (first !== 'late') {
-    await io.ack(ephemeral(first.ok ? first.answer : SORRY));
+    await io.ack(ephemeral(first.ok ? first.value : SORRY));
     if (!first.ok) throw first.error;
     return;
   }
   await io.ack();
   const outcome = await settled;
-  await io.respond(ephemeral(outcome.ok ? outcome.answer : SORRY));
+  await io.respond(ephemeral(outcome.ok ? outcome.value : SORRY));
   if (!outcome.ok) throw outcome.error;
 }

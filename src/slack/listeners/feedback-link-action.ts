@@ -2,6 +2,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import { MODAL_TITLE_MAX, plainText } from '../mrkdwn.js';
 import { buildNotice } from '../views/command-answers.js';
 import { FEEDBACK_LINK_ACTION, parseFeedbackLinkValue } from '../views/feedback-link-button.js';
+import { ACCOUNT_GONE } from './account-gone.js';
 import { feedbackLinkAnswer } from './feedback-link-answer.js';
 import type { ListenerDeps } from './listener-deps.js';
 
@@ -14,7 +15,7 @@ export function registerFeedbackLinkAction(app: App, deps: ListenerDeps): void {
     await ack();
     const accountId = parseFeedbackLinkValue(action.value);
     const user = { id: body.user.id, name: body.user.name ?? null };
-    const answer = accountId === null ? buildNotice('That account is no longer known to appreciation-bot.') : await feedbackLinkAnswer(deps, accountId, user);
+    const answer = accountId === null ? buildNotice(ACCOUNT_GONE) : await feedbackLinkAnswer(deps, accountId, user);
     if (body.view) {
       await client.views.update({
         view_id: body.view.id,

@@ -4,6 +4,7 @@ import { FEEDBACK_OFF, makeFeedbackLink } from '../../feedback/feedback-links.js
 import { childLogger } from '../../log.js';
 import { buildNotice, type EphemeralAnswer } from '../views/command-answers.js';
 import { buildFeedbackLinkAnswer } from '../views/feedback-link.js';
+import { ACCOUNT_GONE } from './account-gone.js';
 import type { ListenerDeps } from './listener-deps.js';
 
 /**
@@ -13,7 +14,7 @@ import type { ListenerDeps } from './listener-deps.js';
 export async function feedbackLinkAnswer(deps: ListenerDeps, accountId: number, user: { id: string; name: string | null }): Promise<EphemeralAnswer> {
   if (deps.feedback === null) return buildNotice(FEEDBACK_OFF);
   const account = await findAccount(deps.db, accountId);
-  if (account === null) return buildNotice('That account is no longer known to appreciation-bot.');
+  if (account === null) return buildNotice(ACCOUNT_GONE);
   const now = deps.clock.now();
   const rep = await findOrCreateOwner(deps.db, { slackUserId: user.id, displayName: user.name }, now);
   const link = makeFeedbackLink(deps.feedback, { accountId: account.id, repId: rep?.id ?? null }, now);

@@ -1,6 +1,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import { findAccount } from '../../accounts/account-queries.js';
 import { TOUCHPOINT_OPEN_ACTION } from '../views/quiet-list.js';
+import { accountGoneReply } from './account-gone.js';
 import type { ListenerDeps } from './listener-deps.js';
 import { openTouchpointModal } from './open-touchpoint-modal.js';
 
@@ -15,7 +16,7 @@ export function registerTouchpointOpen(app: App, deps: ListenerDeps): void {
     if (!account) {
       // A Home tab button has no response_url to answer through; the tab is republished when next opened.
       if ('response_url' in body && body.response_url) {
-        await respond({ response_type: 'ephemeral', replace_original: false, text: 'That account is no longer known to appreciation-bot.' });
+        await respond(accountGoneReply());
       }
       return;
     }

@@ -3,6 +3,7 @@ import { findAccount } from '../../accounts/account-queries.js';
 import { childLogger } from '../../log.js';
 import { logCommandTouchpoint } from '../../touchpoints/log-command-touchpoint.js';
 import { buildTouchpointLogged, parsePickValue, TOUCHPOINT_PICK_ACTION } from '../views/command-answers.js';
+import { accountGoneReply } from './account-gone.js';
 import type { ListenerDeps } from './listener-deps.js';
 
 /**
@@ -17,7 +18,7 @@ export function registerTouchpointPick(app: App, deps: ListenerDeps): void {
     const choice = parsePickValue(action.value ?? '');
     const account = choice ? await findAccount(deps.db, choice.accountId) : null;
     if (!choice || !account) {
-      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That account is no longer known to appreciation-bot.' });
+      await respond(accountGoneReply());
       return;
     }
     const container = body.container as { channel_id?: string; message_ts?: string } | undefined;
