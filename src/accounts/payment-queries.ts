@@ -90,15 +90,8 @@ export async function insertPaymentRefs(db: Db, payments: ReadonlyArray<{ source
  * Those of `ids` that a stored payment is known by, or that wait in a pending link or refund for
  * their payment: a payment meeting none of them is new money with nothing kept for it.
  */
-export async function idsInUse(db: Db, source: PaymentSource, ids: readonly string[]): Promise<Set<string>> {
-  const wanted = uniqueIds(ids);
-  if (wanted.length === 0) return new Set();
-  const { rows } = await sql<{ id: string }>`
-    select ref as id from payment_external_refs where source = ${source} and ref = any(${wanted}::text[])
-    union select external_id from payments where source = ${source} and external_id = any(${wanted}::text[])
-    union select r from pending_payment_links, unnest(refs) r where source = ${source} and refs && ${wanted}::text[] and r = any(${wanted}::text[])
-    union select r from pending_refunds, unnest(refs) r where source = ${source} and refs && ${wanted}::text[] and r = any(${wanted}::text[])`.execute(db);
-  return new Set(rows.map((r) => r.id));
+export function idsInUse(db: Db, source: PaymentSource, ids: readonly string[]): Promise<Set<string>> {
+  return idsAmong(db, source, ids, { refunds: true, linksWithoutOwner: true });
 }
 
 /**
@@ -106,14 +99,21 @@ export async function idsInUse(db: Db, source: PaymentSource, ids: readonly stri
  * event whose ids are among them needs no look-up at Stripe (pendingOwnerOf and findPaymentByRef
  * for a batch, in one query).
  */
-export async function idsKnownOrOwned(db: Db, source: PaymentSource, ids: readonly string[]): Promise<Set<string>> {
+export function idsKnownOrOwned(db: Db, source: PaymentSource, ids: readonly string[]): Promise<Set<string>> {
+  return idsAmong(db, source, ids, { refunds: false, linksWithoutOwner: false });
+}
+
+/** Those of `ids` a stored payment is known by, or kept in the pending links (and refunds) `kept` names. */
+async function idsAmong(db: Db, source: PaymentSource, ids: readonly string[], kept: { refunds: boolean; linksWithoutOwner: boolean }): Promise<Set<string>> {
   const wanted = uniqueIds(ids);
   if (wanted.length === 0) return new Set();
+  const meets = sql`refs && ${wanted}::text[] and r = any(${wanted}::text[])`;
   const { rows } = await sql<{ id: string }>`
     select ref as id from payment_external_refs where source = ${source} and ref = any(${wanted}::text[])
     union select external_id from payments where source = ${source} and external_id = any(${wanted}::text[])
     union select r from pending_payment_links, unnest(refs) r
-      where source = ${source} and owner is not null and refs && ${wanted}::text[] and r = any(${wanted}::text[])`.execute(db);
+      where source = ${source} and ${meets}${kept.linksWithoutOwner ? sql`` : sql` and owner is not null`}
+    ${kept.refunds ? sql`union select r from pending_refunds, unnest(refs) r where source = ${source} and ${meets}` : sql``}`.execute(db);
   return new Set(rows.map((r) => r.id));
 }
 

@@ -45,6 +45,14 @@ async function wakesReach(t: ReturnType<typeof thread>): Promise<void> {
   }, 5_000);
 }
 
+/** A scrape of this thread's metrics (what `count` adds) with the apply thread's summed in. */
+async function scrape(t: ReturnType<typeof thread>, count: (metrics: Metrics) => void = () => undefined): Promise<string> {
+  const metrics = new Metrics({ defaultMetrics: false });
+  count(metrics);
+  metrics.addRemote(t.inbox.metrics);
+  return (await metrics.render()).body;
+}
+
 const messages = (log: ReturnType<typeof captureLog>) => log.lines().map((l) => `${String(l['level'])} ${String(l['msg'])}`);
 
 describe('the apply thread, seen from the main thread', () => {
@@ -64,9 +72,7 @@ describe('the apply thread, seen from the main thread', () => {
     t.inbox.stored([storedEvent(50), storedEvent(51)], 'payments');
     await eventually(() => t.commits() === 2);
     // Every event crossed whole, its raw body left behind (the thread has it in the inbox).
-    const metrics = new Metrics({ defaultMetrics: false });
-    metrics.addRemote(t.inbox.metrics);
-    const { body } = await metrics.render();
+    const body = await scrape(t);
     expect(body).toContain('appreciation_inbox_events_applied_total{source="payments"} 42');
     expect(body).toContain('appreciation_inbox_events_applied_total{source="stripe"} 10');
   });
@@ -79,10 +85,8 @@ describe('the apply thread, seen from the main thread', () => {
     t.inbox.stored([storedEvent(2, { format: () => 'a function' })], 'payments');
     await eventually(() => t.commits() === 1);
     expect(messages(t.log)).toContain("40 parsed events could not be handed to the apply thread; it reads them from the inbox");
-    const metrics = new Metrics({ defaultMetrics: false });
-    metrics.addRemote(t.inbox.metrics);
     // The message went without its events: none was handed over, the wake was not lost.
-    expect((await metrics.render()).body).toContain('appreciation_inbox_events_applied_total{source="payments"} 0');
+    expect(await scrape(t)).toContain('appreciation_inbox_events_applied_total{source="payments"} 0');
   });
 
   it("adds the thread's counts to the main thread's /metrics", async () => {
@@ -91,11 +95,10 @@ describe('the apply thread, seen from the main thread', () => {
     await t.inbox.start();
     t.inbox.stored([storedEvent(1), storedEvent(2)], 'payments');
     await eventually(() => t.commits() === 1);
-    const metrics = new Metrics({ defaultMetrics: false });
-    metrics.webhooksReceived.inc({ source: 'payments', outcome: 'stored' });
-    metrics.inboxApplied.inc({ source: 'payments' }, 2); // counts of this thread are summed with the other's
-    metrics.addRemote(t.inbox.metrics);
-    const { body } = await metrics.render();
+    const body = await scrape(t, (metrics) => {
+      metrics.webhooksReceived.inc({ source: 'payments', outcome: 'stored' });
+      metrics.inboxApplied.inc({ source: 'payments' }, 2); // counts of this thread are summed with the other's
+    });
     expect(body).toContain('appreciation_webhooks_received_total{source="payments",outcome="stored"} 1');
     expect(body).toContain('appreciation_inbox_events_applied_total{source="payments"} 4');
   });
@@ -160,10 +163,7 @@ describe('the apply thread, seen from the main thread', () => {
     const t = thread('deaf', { metricsTimeoutMs: 100, stopTimeoutMs: 100 });
     started.push(t.inbox);
     await t.inbox.start();
-    const metrics = new Metrics({ defaultMetrics: false });
-    metrics.webhooksReceived.inc({ source: 'payments', outcome: 'stored' });
-    metrics.addRemote(t.inbox.metrics);
-    const { body } = await metrics.render();
+    const body = await scrape(t, (metrics) => metrics.webhooksReceived.inc({ source: 'payments', outcome: 'stored' }));
     expect(body).toContain('appreciation_webhooks_received_total{source="payments",outcome="stored"} 1');
     expect(messages(t.log)).toContain('40 the apply thread did not report its metrics in time; this scrape leaves them out');
   });

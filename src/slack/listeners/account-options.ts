@@ -3,7 +3,7 @@ import type { ScoredCandidate } from '../../accounts/account-match.js';
 import { searchAccounts } from '../../accounts/account-search.js';
 import { plainText, singleLine } from '../mrkdwn.js';
 import { ACCOUNT_PICKER_ACTION } from '../views/touchpoint-modal.js';
-import { beforeDeadline } from './before-deadline.js';
+import { raceAckDeadline } from './ack-deadline.js';
 import type { ListenerDeps } from './listener-deps.js';
 
 /** Slack shows at most 100 options in an external select. */
@@ -20,7 +20,7 @@ function optionText(c: ScoredCandidate): string {
 /** The account picker of the log-a-touchpoint modal, searching as the rep types. */
 export function registerAccountOptions(app: App, deps: ListenerDeps): void {
   app.options<'block_suggestion'>(ACCOUNT_PICKER_ACTION, async ({ ack, options }) => {
-    const { first, settled } = await beforeDeadline(() => searchAccounts(deps.db, options.value ?? '', MAX_OPTIONS), OPTIONS_DEADLINE_MS);
+    const { first, settled } = await raceAckDeadline(() => searchAccounts(deps.db, options.value ?? '', MAX_OPTIONS), OPTIONS_DEADLINE_MS);
     if (first === 'late') {
       await ack({ options: [] });
       // Nobody awaits the search now: its outcome is only worth a log line.

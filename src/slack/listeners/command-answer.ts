@@ -1,6 +1,6 @@
 import type { AckFn, RespondArguments, RespondFn } from '@slack/bolt';
 import { buildNotice, type EphemeralAnswer } from '../views/command-answers.js';
-import { beforeDeadline } from './before-deadline.js';
+import { raceAckDeadline } from './ack-deadline.js';
 
 /**
  * Slack waits 3 s for a command's acknowledgement. Answering in the acknowledgement itself is one
@@ -24,7 +24,7 @@ function ephemeral(answer: EphemeralAnswer): RespondArguments {
 }
 
 export async function answerCommand(io: CommandIo, work: () => Promise<EphemeralAnswer>, deadlineMs = ANSWER_DEADLINE_MS): Promise<void> {
-  const { first, settled } = await beforeDeadline(work, deadlineMs);
+  const { first, settled } = await raceAckDeadline(work, deadlineMs);
   if (first !== 'late') {
     await io.ack(ephemeral(first.ok ? first.value : SORRY));
     if (!first.ok) throw first.error;

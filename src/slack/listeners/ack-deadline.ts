@@ -6,7 +6,7 @@ export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
  * 3 s): `first` is its outcome if it came in time, else 'late'; `settled` is its outcome whenever it
  * comes, and never rejects, so a late failure is not lost unhandled.
  */
-export async function beforeDeadline<T>(work: () => Promise<T>, deadlineMs: number): Promise<{ first: Settled<T> | 'late'; settled: Promise<Settled<T>> }> {
+export async function raceAckDeadline<T>(work: () => Promise<T>, deadlineMs: number): Promise<{ first: Settled<T> | 'late'; settled: Promise<Settled<T>> }> {
   const settled: Promise<Settled<T>> = Promise.resolve()
     .then(work)
     .then(
