@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { RemoteMetrics } from '../metrics.js';
 import type { ParsedEvent } from './webhook-route.js';
+import { withoutRawBody } from './parsed-event-cache.js';
 import { AnsweringGauge } from './answering-gauge.js';
 
 /**
@@ -117,25 +118,23 @@ export class InboxThread {
    */
   stored(events: ReadonlyArray<{ id: number; event: ParsedEvent<unknown> }>, source: string): void {
     const first = this.#queued.length === 0;
-    this.#queued.push({ source, events: events.map(({ id, event }) => ({ id, event: { id: event.id, type: event.type, raw: '', event: event.event } })) });
+    this.#queued.push({ source, events: events.map(({ id, event }) => ({ id, event: withoutRawBody(event) })) });
     if (!first) return;
     // One message for all the webhooks answered within a millisecond: each message costs the main
     // thread a wake-up of the other thread's loop (a syscall), which at saturation, one message a
     // turn of the event loop, was ~5 % of its CPU.
-    setTimeout(() => {
-      const stored = this.#queued;
-      this.#queued = [];
-      this.#post({ type: 'stored', stored }, { type: 'stored', stored: stored.map(({ source }) => ({ source, events: [] })) });
-    }, WAKE_EVERY_MS);
+    setTimeout(() => this.#handOver(), WAKE_EVERY_MS);
   }
 
-  /** Posts `message`, or `fallback` when it cannot be cloned (the thread then reads the events from the inbox). */
-  #post(message: ToApplyThread, fallback: ToApplyThread): void {
+  /** Hands the queued events over; if one cannot be cloned, only the wake goes (the thread reads them from the inbox). */
+  #handOver(): void {
+    const stored = this.#queued;
+    this.#queued = [];
     try {
-      this.#worker?.postMessage(message);
+      this.#worker?.postMessage({ type: 'stored', stored } satisfies ToApplyThread);
     } catch (error) {
       this.deps.log.warn({ err: error }, 'parsed events could not be handed to the apply thread; it reads them from the inbox');
-      this.#worker?.postMessage(fallback);
+      this.#worker?.postMessage({ type: 'stored', stored: stored.map(({ source }) => ({ source, events: [] })) } satisfies ToApplyThread);
     }
   }
 

@@ -34,6 +34,11 @@ interface Entry {
   seq: number;
 }
 
+/** An event as applying needs it: the raw body is stored in the inbox already, and left out here. */
+export function withoutRawBody<E>(event: ParsedEvent<E>): ParsedEvent<E> {
+  return { id: event.id, type: event.type, raw: '', event: event.event };
+}
+
 export class ParsedEventCache {
   readonly #options: ParsedEventCacheOptions;
   readonly #entries = new Map<number, Entry>();
@@ -66,8 +71,7 @@ export class ParsedEventCache {
 
   set(id: number, event: ParsedEvent<unknown>): void {
     this.delete(id);
-    // The raw body is stored in the inbox already; applying needs only the interpreted event.
-    const kept: ParsedEvent<unknown> = { id: event.id, type: event.type, raw: '', event: event.event };
+    const kept = withoutRawBody(event);
     const bytes = estimateBytes(kept);
     this.#expire();
     if (bytes > this.#options.maxEntryBytes) return;

@@ -61,10 +61,23 @@ describe('the apply thread, seen from the main thread', () => {
     for (const inbox of started.splice(0)) await inbox.stop();
   });
 
-  it('wakes the thread once however many webhooks were stored together, hands it the parsed events, and passes its commits on', async () => {
-    const t = thread('ok');
+  /** A thread started for this test (and stopped after it). */
+  async function running(...args: Parameters<typeof thread>): Promise<ReturnType<typeof thread>> {
+    const t = thread(...args);
     started.push(t.inbox);
     await t.inbox.start();
+    return t;
+  }
+
+  /** The waits the restarts so far were given, in order. */
+  const restartWaits = (t: ReturnType<typeof thread>) =>
+    t.log
+      .lines()
+      .filter((l) => l['msg'] === 'the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)')
+      .map((l) => l['restartInMs']);
+
+  it('wakes the thread once however many webhooks were stored together, hands it the parsed events, and passes its commits on', async () => {
+    const t = await running('ok');
     for (let i = 0; i < 50; i++) t.inbox.stored([storedEvent(i)], i % 5 === 0 ? 'stripe' : 'payments');
     await eventually(() => t.commits() === 1);
     await new Promise((r) => setTimeout(r, 50));
@@ -78,9 +91,7 @@ describe('the apply thread, seen from the main thread', () => {
   });
 
   it('an event that cannot cross to the thread (not cloneable) still wakes it, which reads the events from the inbox', async () => {
-    const t = thread('ok');
-    started.push(t.inbox);
-    await t.inbox.start();
+    const t = await running('ok');
     t.inbox.stored([storedEvent(1)], 'payments');
     t.inbox.stored([storedEvent(2, { format: () => 'a function' })], 'payments');
     await eventually(() => t.commits() === 1);
@@ -90,9 +101,7 @@ describe('the apply thread, seen from the main thread', () => {
   });
 
   it("adds the thread's counts to the main thread's /metrics", async () => {
-    const t = thread('ok');
-    started.push(t.inbox);
-    await t.inbox.start();
+    const t = await running('ok');
     t.inbox.stored([storedEvent(1), storedEvent(2)], 'payments');
     await eventually(() => t.commits() === 1);
     const body = await scrape(t, (metrics) => {
@@ -104,9 +113,7 @@ describe('the apply thread, seen from the main thread', () => {
   });
 
   it('starts a thread that died again, and keeps the wakes coming to the new one', async () => {
-    const t = thread('crash-on-wake');
-    started.push(t.inbox);
-    await t.inbox.start();
+    const t = await running('crash-on-wake');
     t.inbox.stored([], 'payments');
     await eventually(() => t.starts() === 2, 5_000);
     await eventually(() => messages(t.log).includes('50 the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)'));
@@ -116,9 +123,7 @@ describe('the apply thread, seen from the main thread', () => {
   });
 
   it('keeps trying when a restarted thread cannot start, until one does', async () => {
-    const t = thread('crash-then-fail-once');
-    started.push(t.inbox);
-    await t.inbox.start();
+    const t = await running('crash-then-fail-once');
     t.inbox.stored([], 'payments');
     await eventually(() => t.starts() === 3, 5_000);
     await eventually(() => messages(t.log).includes('50 the apply thread could not start again'));
@@ -128,27 +133,17 @@ describe('the apply thread, seen from the main thread', () => {
   });
 
   it('waits twice as long before each restart of a thread that keeps dying, up to the most it waits', async () => {
-    const t = thread('die-when-ready', { maxRestartDelayMs: 200 });
-    started.push(t.inbox);
-    await t.inbox.start();
+    const t = await running('die-when-ready', { maxRestartDelayMs: 200 });
     await eventually(() => t.starts() >= 6, 5_000);
-    const waits = t.log
-      .lines()
-      .filter((l) => l['msg'] === 'the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)')
-      .map((l) => l['restartInMs']);
+    const waits = restartWaits(t);
     expect(waits.slice(0, 5)).toEqual([50, 100, 200, 200, 200]);
   });
 
   it('starts counting afresh after a thread that ran steadily before it died', async () => {
     // Every thread "ran steadily" here (0 ms is enough): each death is the first in a row.
-    const t = thread('die-when-ready', { maxRestartDelayMs: 200, steadyAfterMs: 0 });
-    started.push(t.inbox);
-    await t.inbox.start();
+    const t = await running('die-when-ready', { maxRestartDelayMs: 200, steadyAfterMs: 0 });
     await eventually(() => t.starts() >= 4, 5_000);
-    const waits = t.log
-      .lines()
-      .filter((l) => l['msg'] === 'the apply thread stopped unexpectedly; starting it again (stored events wait in the inbox)')
-      .map((l) => l['restartInMs']);
+    const waits = restartWaits(t);
     expect(waits.slice(0, 3)).toEqual([50, 50, 50]);
   });
 
@@ -160,9 +155,7 @@ describe('the apply thread, seen from the main thread', () => {
   });
 
   it('answers a scrape without the metrics of a thread that does not report them in time, saying so', async () => {
-    const t = thread('deaf', { metricsTimeoutMs: 100, stopTimeoutMs: 100 });
-    started.push(t.inbox);
-    await t.inbox.start();
+    const t = await running('deaf', { metricsTimeoutMs: 100, stopTimeoutMs: 100 });
     const body = await scrape(t, (metrics) => metrics.webhooksReceived.inc({ source: 'payments', outcome: 'stored' }));
     expect(body).toContain('appreciation_webhooks_received_total{source="payments",outcome="stored"} 1');
     expect(messages(t.log)).toContain('40 the apply thread did not report its metrics in time; this scrape leaves them out');

@@ -37,20 +37,16 @@ export async function applyStripeBatch(
     runIds = new Set();
   };
   for (const [index, item] of items.entries()) {
-    const money = newMoneyCandidate(item, index, deps);
-    if (money && !money.ids.some((id) => runIds.has(id))) {
-      run.push(money);
-      for (const id of money.ids) runIds.add(id);
+    const money = newMoneyCandidate(item, deps);
+    // Any other event is applied in its place, after the run before it; a payment sharing an id with
+    // one of the run starts the next run (which will find that id stored).
+    if (!money || money.ids.some((id) => runIds.has(id))) await flush();
+    if (!money) {
+      holds[index] = (await deps.applyOne(item)) ?? null;
       continue;
     }
-    await flush();
-    if (money) {
-      // Shares an id with a payment of the run just recorded: it starts the next run, which will find that id stored.
-      run.push(money);
-      for (const id of money.ids) runIds.add(id);
-      continue;
-    }
-    holds[index] = (await deps.applyOne(item)) ?? null;
+    run.push(money);
+    for (const id of money.ids) runIds.add(id);
   }
   await flush();
   return holds;
@@ -59,7 +55,6 @@ export async function applyStripeBatch(
 /** A payment event that may be new money: what recording it needs, once the database has said it is. */
 interface NewMoney {
   item: BatchItem<StripeChange>;
-  index: number;
   payment: StripePayment;
   /** Its refs with those a look-up listed. */
   refs: string[];
@@ -76,7 +71,7 @@ interface NewMoney {
  * is known; null for everything that takes more than that: other kinds, an invoice that may be an
  * intent counted alone a moment ago (intentByDetails), a customer whose metadata names an account.
  */
-function newMoneyCandidate(item: BatchItem<StripeChange>, index: number, deps: { contextOf(payment: StripePayment, item: BatchItem<StripeChange>): StripeApplyContext }): NewMoney | null {
+function newMoneyCandidate(item: BatchItem<StripeChange>, deps: { contextOf(payment: StripePayment, item: BatchItem<StripeChange>): StripeApplyContext }): NewMoney | null {
   const change = item.event.event;
   if (change.kind !== 'payment') return null;
   const { payment } = change;
@@ -85,7 +80,7 @@ function newMoneyCandidate(item: BatchItem<StripeChange>, index: number, deps: {
   if (payment.role === 'owner' && !context.askedStripe && !refs.some(isCollectingId)) return null;
   const details = customerDetails(payment.customer, `payment:${payment.paymentId}`, context.lookedUp);
   if (details.externalId !== null) return null;
-  return { item, index, payment, refs, ids: [...new Set([payment.paymentId, ...refs])], key: details.key, name: details.name, email: details.email };
+  return { item, payment, refs, ids: [...new Set([payment.paymentId, ...refs])], key: details.key, name: details.name, email: details.email };
 }
 
 /**
